@@ -1,0 +1,40 @@
+# Connexions solidaires — one-command run and test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format migrate worker deadletters clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: the embedded system (one process, SQLite, in-process broker) on http://127.0.0.1:8080
+run: $(STAMP)
+	$(BIN)/python -m services.embedded
+
+## test: the whole suite (integration tests need TEST_BROKER_URL and TEST_POSTGRES_URL)
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## migrate: upgrade every service database to head (the one-shot step of the real stack)
+migrate: $(STAMP)
+	$(BIN)/python -m services.common.migrations
+
+## deadletters SERVICE=inventory: list a service's dead-lettered events
+deadletters: $(STAMP)
+	$(BIN)/python -m services.common.events.deadletters list $(SERVICE)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

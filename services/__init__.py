@@ -1,0 +1,1 @@
+"""Connexions solidaires: the four services and the package they share."""

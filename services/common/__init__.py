@@ -1,0 +1,1 @@
+"""What every service shares: configuration, persistence, the event backbone, HTTP pieces."""

@@ -1,0 +1,1 @@
+"""The event backbone: CloudEvents envelope, contracts, topology, outbox, relay, consumers."""

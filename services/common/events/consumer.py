@@ -1,0 +1,267 @@
+"""The idempotent consumer: consume → inbox check → effect → commit → ack, in batches.
+
+A batch is up to ``batch_size`` messages already delivered (prefetch), handled in one
+database transaction, each message inside its own savepoint:
+
+* an event whose (consumer, id) is already in the inbox is acknowledged and changes nothing;
+* otherwise the handler applies its effect and the inbox row is written in the same savepoint;
+* a handler that raises rolls back only its own savepoint: the message goes to the retry
+  path (a delay queue that feeds the service queue again), or after the last retry to the
+  dead-letter queue, with the reason;
+* bytes that are not a valid event of a type we handle go straight to the dead-letter queue:
+  retrying cannot fix them.
+
+Acks are sent only after the commit, so a crash before it makes the broker redeliver the
+whole batch, which the inbox then absorbs. Retry and dead-letter copies are published with
+publisher confirms before the original is acknowledged.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from kombu import Connection, Consumer, Producer
+from kombu.message import Message
+from sqlalchemy import insert, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import sessionmaker
+
+from services.common.correlation import correlated
+from services.common.events.envelope import CloudEvent, InvalidEvent, parse_event
+from services.common.events.store import MessagingTables, Outbox
+from services.common.events.topology import Topology
+from services.common.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, CloudEvent], None]
+
+ATTEMPT_HEADER = "x-attempt"
+REASON_HEADER = "x-failure-reason"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "ack", "retry" or "dead"
+    reason: str = ""
+
+
+ACK = Outcome("ack")
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        service: str,
+        session_factory: sessionmaker,
+        tables: MessagingTables,
+        outbox: Outbox,
+        handlers: dict[str, Handler],
+        *,
+        broker_url: str,
+        topology: Topology,
+        prefetch: int = 200,
+        batch_size: int = 100,
+    ) -> None:
+        self.service = service
+        self.session_factory = session_factory
+        self.inbox = tables.inbox
+        self.outbox = outbox
+        self.handlers = handlers
+        self.broker_url = broker_url
+        self.topology = topology
+        self.prefetch = max(prefetch, batch_size)
+        self.batch_size = batch_size
+        self._delayed: list[tuple[float, int, bytes, dict, dict]] = []  # in-process retries
+        self._delayed_counter = 0
+        self.ready = threading.Event()  # set once consuming (tests and health use it)
+        self._broker_errors = Connection(broker_url).connection_errors
+
+    # the loop -----------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        failures = 0
+        while not stop.is_set():
+            try:
+                with Connection(self.broker_url) as connection:
+                    connection.ensure_connection(max_retries=3)
+                    self.topology.declare(connection, (self.service,))
+                    failures = 0
+                    self._consume(connection, stop)
+            except (OSError, ConnectionError, SQLAlchemyError, *self._broker_errors) as exc:
+                self.ready.clear()
+                failures += 1
+                delay = min(10.0, 0.2 * 2**failures)
+                log.warning(
+                    "%s consumer paused %.1fs after %s: %s",
+                    self.service,
+                    delay,
+                    type(exc).__name__,
+                    exc,
+                )
+                stop.wait(delay)
+            except Exception:  # noqa: BLE001 - a bug must not silently end the worker thread
+                self.ready.clear()
+                log.exception("%s consumer failed; restarting in 5s", self.service)
+                stop.wait(5)
+
+    def _consume(self, connection: Connection, stop: threading.Event) -> None:
+        channel = connection.channel()
+        side_connection = connection.clone(transport_options={"confirm_publish": True})
+        producer = Producer(side_connection.channel())
+        buffer: list[Message] = []
+        consumer = Consumer(
+            channel,
+            queues=[self.topology.queue(self.service)],
+            on_message=buffer.append,
+            auto_declare=False,
+            prefetch_count=self.prefetch,
+        )
+        with consumer, side_connection:
+            self.ready.set()
+            while not stop.is_set():
+                self._fill(connection, buffer)
+                if buffer:
+                    self._process(buffer, producer)
+                    buffer.clear()
+                self._release_due_retries(producer)
+
+    def _fill(self, connection: Connection, buffer: list[Message]) -> None:
+        """Wait up to a second for a first message, then take what is already delivered."""
+        try:
+            connection.drain_events(timeout=0.5 if not self._delayed else 0.05)
+            while len(buffer) < self.batch_size:
+                connection.drain_events(timeout=0.002)
+        except TimeoutError:
+            pass
+
+    # one batch ----------------------------------------------------------------------------
+    def _process(self, messages: list[Message], producer: Producer) -> None:
+        outcomes = self._apply(messages)
+        amqp = producer.connection.transport.driver_type == "amqp"
+        if amqp and all(outcome is ACK for outcome in outcomes):
+            messages[-1].ack(multiple=True)  # one frame acknowledges the whole batch
+            return
+        for message, outcome in zip(messages, outcomes, strict=False):
+            if outcome.kind == "retry":
+                self._retry(message, outcome.reason, producer)
+            elif outcome.kind == "dead":
+                self._dead_letter(message, outcome.reason, producer)
+            message.ack()
+
+    def _apply(self, messages: list[Message]) -> list[Outcome]:
+        """Apply the batch in one transaction; the outcome of each message, after commit."""
+        session = self.session_factory()
+        try:
+            outcomes = [self._apply_one(session, message) for message in messages]
+            session.commit()
+            return outcomes
+        finally:
+            session.close()
+
+    def _apply_one(self, session, message: Message) -> Outcome:
+        try:
+            event = parse_event(message.body)
+        except InvalidEvent as exc:
+            return Outcome("dead", str(exc))
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            return Outcome("dead", f"{self.service} has no handler for {event.type}")
+        try:
+            with session.begin_nested():
+                if self._already_processed(session, event):
+                    return ACK
+                with correlated(event.correlationid, event.id):
+                    handler(UnitOfWork.joining(session, self.outbox), event)
+                session.execute(
+                    insert(self.inbox).values(
+                        consumer=self.service,
+                        event_id=event.id,
+                        event_type=event.type,
+                        processed_at=datetime.now(UTC),
+                    )
+                )
+        except Exception as exc:  # noqa: BLE001 - any handler failure takes the retry path
+            log.warning("%s failed on %s %s: %r", self.service, event.type, event.id, exc)
+            return Outcome("retry", f"{type(exc).__name__}: {exc}")
+        return ACK
+
+    def _already_processed(self, session, event: CloudEvent) -> bool:
+        found = session.execute(
+            select(self.inbox.c.event_id).where(
+                self.inbox.c.consumer == self.service, self.inbox.c.event_id == event.id
+            )
+        ).first()
+        return found is not None
+
+    # retries and dead letters ----------------------------------------------------------------
+    def _retry(self, message: Message, reason: str, producer: Producer) -> None:
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
+        if attempt >= self.topology.max_attempts:
+            self._dead_letter(message, f"failed {attempt} times; last: {reason}", producer)
+            return
+        headers = {
+            **(message.headers or {}),
+            ATTEMPT_HEADER: attempt + 1,
+            REASON_HEADER: reason[:500],
+        }
+        if producer.connection.transport.driver_type == "amqp":
+            self._republish(
+                message, producer, self.topology.retry_queue_name(self.service, attempt), headers
+            )
+        else:  # the in-process transport has no message TTL: keep the delay here
+            due = time.monotonic() + self.topology.retry_delays[attempt - 1]
+            self._delayed_counter += 1
+            heapq.heappush(
+                self._delayed,
+                (due, self._delayed_counter, message.body, headers, _copied_properties(message)),
+            )
+
+    def _dead_letter(self, message: Message, reason: str, producer: Producer) -> None:
+        log.error("%s dead-letters a message: %s", self.service, reason)
+        headers = {**(message.headers or {}), REASON_HEADER: reason[:500]}
+        self._republish(message, producer, self.topology.dead_queue_name(self.service), headers)
+
+    def _release_due_retries(self, producer: Producer) -> None:
+        now = time.monotonic()
+        while self._delayed and self._delayed[0][0] <= now:
+            _, _, body, headers, properties = heapq.heappop(self._delayed)
+            self._publish_to_queue(
+                producer, self.topology.queue_name(self.service), body, headers, properties
+            )
+
+    def _republish(self, message: Message, producer: Producer, queue: str, headers: dict) -> None:
+        self._publish_to_queue(
+            producer,
+            queue,
+            message.body,
+            headers,
+            _copied_properties(message),
+            message.content_type,
+        )
+
+    @staticmethod
+    def _publish_to_queue(producer, queue, body, headers, properties, content_type=None) -> None:
+        producer.publish(
+            body,
+            exchange="",
+            routing_key=queue,
+            headers=headers,
+            delivery_mode=2,
+            content_type=content_type or "application/cloudevents+json",
+            content_encoding="utf-8",
+            **properties,
+        )
+
+
+def _copied_properties(message: Message) -> dict:
+    return {
+        key: message.properties[key]
+        for key in ("message_id", "type", "timestamp")
+        if message.properties.get(key) is not None
+    }

@@ -1,0 +1,126 @@
+"""The outbox relay: publish unsent outbox rows, mark them sent once the broker confirms.
+
+One batch is one database transaction: lock up to ``batch_size`` unsent rows (``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL, so several relays share the work and never publish the same row
+at once), publish them, and mark the confirmed ones sent before committing. A crash anywhere
+before that commit leaves the rows unsent: they are published again, which consumers absorb
+through their inbox. A row the broker refuses (unroutable, nacked) stays unsent and is tried
+again later with an exponential back-off, without holding up the rows behind it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+from kombu import Connection
+from sqlalchemy import Engine, Table, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from services.common.events.publishers import OutgoingMessage, Publisher, make_publisher
+from services.common.events.topology import Topology
+
+log = logging.getLogger(__name__)
+
+MAX_ROW_BACKOFF_SECONDS = 300
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: Engine,
+        outbox: Table,
+        publisher: Publisher,
+        *,
+        batch_size: int = 500,
+        poll_seconds: float = 0.1,
+        wake: threading.Event | None = None,
+    ) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        self.publisher = publisher
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.wake = wake or threading.Event()
+
+    @classmethod
+    def for_broker(
+        cls, engine: Engine, outbox: Table, broker_url: str, topology: Topology, **options
+    ) -> OutboxRelay:
+        publisher = make_publisher(Connection(broker_url), topology.exchange)
+        return cls(engine, outbox, publisher, **options)
+
+    def publish_batch(self) -> int:
+        """Publish one batch; return how many rows the broker confirmed."""
+        table = self.outbox
+        now = datetime.now(UTC)
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(
+                    table.c.id, table.c.event_id, table.c.event_type, table.c.body, table.c.attempts
+                )
+                .where(
+                    table.c.sent_at.is_(None),
+                    or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+                )
+                .order_by(table.c.id)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not rows:
+                return 0
+            result = self.publisher.publish(
+                [OutgoingMessage(row.id, row.event_id, row.event_type, row.body) for row in rows]
+            )
+            if result.confirmed:
+                connection.execute(
+                    update(table).where(table.c.id.in_(result.confirmed)).values(sent_at=now)
+                )
+            attempts = {row.id: row.attempts for row in rows}
+            for outbox_id, reason in result.failed.items():
+                tries = attempts[outbox_id] + 1
+                delay = min(MAX_ROW_BACKOFF_SECONDS, 2**tries)
+                connection.execute(
+                    update(table)
+                    .where(table.c.id == outbox_id)
+                    .values(
+                        attempts=tries,
+                        last_error=reason,
+                        next_attempt_at=now + timedelta(seconds=delay),
+                    )
+                )
+                log.error("outbox row %s not published (try %s): %s", outbox_id, tries, reason)
+        return len(result.confirmed)
+
+    def run(self, stop: threading.Event) -> None:
+        """Relay until ``stop`` is set, surviving broker and database outages."""
+        failures = 0
+        while not stop.is_set():
+            self.wake.clear()
+            try:
+                published = self.publish_batch()
+                failures = 0
+            except (ConnectionError, OSError, SQLAlchemyError, *self._broker_errors()) as exc:
+                failures += 1
+                delay = min(10.0, 0.2 * 2**failures)
+                log.warning(
+                    "outbox relay paused %.1fs after %s: %s", delay, type(exc).__name__, exc
+                )
+                self.publisher.reset()
+                stop.wait(delay)
+                continue
+            except Exception:  # noqa: BLE001 - a bug must not silently end the relay thread
+                log.exception("outbox relay failed; restarting in 5s")
+                self.publisher.reset()
+                stop.wait(5)
+                continue
+            if published < self.batch_size:
+                self.wake.wait(self.poll_seconds)
+        self.publisher.close()
+
+    def _broker_errors(self) -> tuple[type[BaseException], ...]:
+        connection = getattr(self.publisher, "connection", None)
+        if connection is None:
+            return ()
+        return tuple(connection.connection_errors) + tuple(connection.channel_errors)

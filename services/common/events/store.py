@@ -1,0 +1,104 @@
+"""The outbox and inbox tables every service database carries, and the outbox writer.
+
+The outbox row is written in the transaction of the state change it reports; the relay
+publishes it later. The inbox row (consumer, event id) is written in the transaction of the
+effect of a consumed event, so a redelivery finds it and changes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+)
+from sqlalchemy.orm import Session
+
+from services.common.correlation import current_causation_id, current_correlation_id
+from services.common.events.envelope import CloudEvent, new_event
+
+
+@dataclass(frozen=True)
+class MessagingTables:
+    outbox: Table
+    inbox: Table
+
+
+def messaging_tables(metadata: MetaData) -> MessagingTables:
+    outbox = Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("event_type", String(120), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("sent_at", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, server_default="0"),
+        Column("next_attempt_at", DateTime(timezone=True)),
+        Column("last_error", Text),
+    )
+    Index(
+        "ix_outbox_unsent",
+        outbox.c.id,
+        postgresql_where=outbox.c.sent_at.is_(None),
+        sqlite_where=outbox.c.sent_at.is_(None),
+    )
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(60), primary_key=True),
+        Column("event_id", String(36), primary_key=True),
+        Column("event_type", String(120), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    return MessagingTables(outbox=outbox, inbox=inbox)
+
+
+class Outbox:
+    """Writes events into the outbox table inside the caller's transaction."""
+
+    def __init__(self, table: Table, source: str) -> None:
+        self.table = table
+        self.source = source
+        self.written = threading.Event()  # wakes an in-process relay after a commit
+
+    def add(
+        self,
+        session: Session,
+        event_type: str,
+        *,
+        subject: str,
+        data: dict[str, Any],
+        sequence: int,
+    ) -> CloudEvent:
+        event = new_event(
+            event_type,
+            source=self.source,
+            subject=subject,
+            data=data,
+            sequence=sequence,
+            correlationid=current_correlation_id(),
+            causationid=current_causation_id(),
+        )
+        session.execute(
+            insert(self.table).values(
+                event_id=event.id,
+                event_type=event.type,
+                body=event.to_json(),
+                created_at=datetime.now(UTC),
+            )
+        )
+        return event

@@ -1,0 +1,116 @@
+"""The broker topology, declared once as data and used by code and by ``infra/``.
+
+* one durable topic exchange ``<ns>.events``; the routing key is the event type;
+* per consuming service a quorum queue ``<ns>.<service>`` bound to the types it consumes;
+* per retry step a quorum queue ``<ns>.<service>.retry.<n>`` whose messages wait ``delay``
+  seconds and then dead-letter back into the service queue (the back-off);
+* a dead-letter queue ``<ns>.<service>.dead`` for what still fails after the last retry, and
+  for what the broker gives up on after ``delivery_limit`` redeliveries (a consumer that
+  crashes on a message).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kombu import Connection, Exchange, Queue, binding
+
+from services.common.config import MessagingSettings
+
+# Which service consumes which event types. The contracts live in ``contracts.py``.
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "donations": ("inventory.device.received",),
+    "inventory": ("donations.donation.received",),
+    "sales": ("inventory.site.opened",),
+}
+
+_AT_LEAST_ONCE_DEAD_LETTERING = {
+    "x-queue-type": "quorum",
+    "x-dead-letter-exchange": "",
+    "x-dead-letter-strategy": "at-least-once",
+    "x-overflow": "reject-publish",
+}
+
+
+@dataclass(frozen=True)
+class Topology:
+    namespace: str = "connexions"
+    retry_delays: tuple[float, ...] = (1.0, 5.0, 25.0)
+    delivery_limit: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: MessagingSettings) -> Topology:
+        return cls(settings.namespace, settings.retry_delays, settings.delivery_limit)
+
+    # names ---------------------------------------------------------------------------------
+    @property
+    def exchange_name(self) -> str:
+        return f"{self.namespace}.events"
+
+    def queue_name(self, service: str) -> str:
+        return f"{self.namespace}.{service}"
+
+    def retry_queue_name(self, service: str, attempt: int) -> str:
+        return f"{self.namespace}.{service}.retry.{attempt}"
+
+    def dead_queue_name(self, service: str) -> str:
+        return f"{self.namespace}.{service}.dead"
+
+    @property
+    def max_attempts(self) -> int:
+        """Deliveries a message gets through the retry path before it is dead-lettered."""
+        return len(self.retry_delays) + 1
+
+    # kombu entities -------------------------------------------------------------------------
+    @property
+    def exchange(self) -> Exchange:
+        return Exchange(self.exchange_name, type="topic", durable=True)
+
+    def queue(self, service: str) -> Queue:
+        arguments = {
+            **_AT_LEAST_ONCE_DEAD_LETTERING,
+            "x-dead-letter-routing-key": self.dead_queue_name(service),
+            "x-delivery-limit": self.delivery_limit,
+        }
+        return Queue(
+            self.queue_name(service),
+            bindings=[
+                binding(self.exchange, routing_key=event_type)
+                for event_type in SUBSCRIPTIONS[service]
+            ],
+            durable=True,
+            queue_arguments=arguments,
+        )
+
+    def retry_queues(self, service: str) -> list[Queue]:
+        return [
+            Queue(
+                self.retry_queue_name(service, attempt),
+                durable=True,
+                queue_arguments={
+                    **_AT_LEAST_ONCE_DEAD_LETTERING,
+                    "x-dead-letter-routing-key": self.queue_name(service),
+                    "x-message-ttl": int(delay * 1000),
+                },
+            )
+            for attempt, delay in enumerate(self.retry_delays, start=1)
+        ]
+
+    def dead_queue(self, service: str) -> Queue:
+        return Queue(
+            self.dead_queue_name(service),
+            durable=True,
+            queue_arguments={"x-queue-type": "quorum"},
+        )
+
+    # declaration -----------------------------------------------------------------------------
+    def service_queues(self, service: str) -> list[Queue]:
+        return [self.queue(service), *self.retry_queues(service), self.dead_queue(service)]
+
+    def declare(self, connection: Connection, services: tuple[str, ...] = ()) -> None:
+        """Declare the exchange and, for each consuming service given, its queues."""
+        channel = connection.default_channel
+        self.exchange(channel).declare()
+        for service in services:
+            for queue in self.service_queues(service):
+                queue(channel).declare()

@@ -1,0 +1,32 @@
+"""Page arguments and page envelopes shared by every list endpoint."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from marshmallow import RAISE, Schema, fields, validate
+
+MAX_PAGE_SIZE = 100
+
+
+class PageArgs(Schema):
+    class Meta:
+        unknown = RAISE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+
+
+@cache
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """A schema ``{items, total, page, page_size}`` around ``item_schema`` (one per item type)."""
+    return type(
+        item_schema.__name__.removesuffix("Out") + "Page",
+        (Schema,),
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "page_size": fields.Integer(),
+        },
+    )

@@ -1,0 +1,92 @@
+"""RFC 9457 problem details: the one error format of every service and the gateway.
+
+Domain exceptions are mapped to a status and a stable code in one table per service, given
+to :func:`install_problem_handlers`. Anything unexpected becomes a 500 problem with no stack
+trace in the body (the trace goes to the log, with the request id).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, g, json
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://connexions-solidaires.example/problems/"
+
+
+class Problem(Exception):
+    """Raise to answer with a problem: ``raise Problem(409, "conflict", "Already received")``."""
+
+    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.extra = extra
+
+
+def problem_response(status: int, code: str, detail: str | None = None, **extra: Any) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": _title(status),
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    request_id = g.get("request_id") if g else None
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extra)
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_CONTENT_TYPE)
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _code_for(exc: HTTPException) -> str:
+    return (exc.name or "error").lower().replace(" ", "-").replace("'", "")
+
+
+def install_problem_handlers(
+    app: Flask, mapping: dict[type[Exception], tuple[int, str]] | None = None
+) -> None:
+    """Every error leaves as problem+json; ``mapping`` turns domain errors into statuses."""
+
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem) -> Response:
+        return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        data = getattr(exc, "data", None) or {}
+        extra = {}
+        if "messages" in data:
+            extra["errors"] = data["messages"]
+        detail = data.get("message") or exc.description
+        response = problem_response(exc.code or 500, _code_for(exc), detail, **extra)
+        for name, value in exc.get_headers():
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        return response
+
+    for exception_type, (status, code) in (mapping or {}).items():
+        app.register_error_handler(
+            exception_type, lambda exc, s=status, c=code: problem_response(s, c, str(exc))
+        )
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unexpected error")
+        return problem_response(500, "internal-error", "An unexpected error occurred.")

@@ -1,0 +1,66 @@
+"""The unit of work: one transaction holding a state change and the events it raises.
+
+``with uow:`` opens a session; ``uow.emit(...)`` writes an event to the outbox in that same
+transaction; ``uow.commit()`` makes both durable at once. Leaving the block without a commit
+rolls everything back, events included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.common.events.envelope import CloudEvent
+from services.common.events.store import Outbox
+
+
+class UnitOfWork:
+    def __init__(self, session_factory: sessionmaker, outbox: Outbox) -> None:
+        self._session_factory = session_factory
+        self.outbox = outbox
+        self.session: Session | None = None
+        self._emitted = False
+        self._joined = False
+
+    @classmethod
+    def joining(cls, session: Session, outbox: Outbox) -> UnitOfWork:
+        """A unit of work inside a transaction owned by someone else (a consumer batch)."""
+        uow = cls(sessionmaker(), outbox)
+        uow.session = session
+        uow._joined = True
+        return uow
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self._emitted = False
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self.session is not None
+        self.session.rollback()
+        self.session.close()
+        self.session = None
+
+    def emit(
+        self, event_type: str, *, subject: str, data: dict[str, Any], sequence: int
+    ) -> CloudEvent:
+        assert self.session is not None, "emit() outside 'with uow:'"
+        self._emitted = True
+        return self.outbox.add(
+            self.session, event_type, subject=subject, data=data, sequence=sequence
+        )
+
+    def commit(self) -> None:
+        assert self.session is not None
+        if self._joined:
+            raise RuntimeError("a joined unit of work is committed by the transaction's owner")
+        self.session.commit()
+        if self._emitted:
+            self.outbox.written.set()
+            self._emitted = False
+
+    def rollback(self) -> None:
+        assert self.session is not None
+        self.session.rollback()
+        self._emitted = False

@@ -1,0 +1,77 @@
+"""The app-factory pieces every service shares: OpenAPI, problems, request ids, health."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify
+from flask_smorest import Api
+
+from services.common.problems import install_problem_handlers
+from services.common.requests_context import install_request_ids
+from services.common.runtime import ServiceRuntime
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+def current_runtime() -> ServiceRuntime:
+    return current_app.extensions["runtime"]
+
+
+def create_service_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    blueprints: Iterable[Any],
+    errors: dict[type[Exception], tuple[int, str]] | None = None,
+    config: dict[str, Any] | None = None,
+) -> Flask:
+    app = Flask(runtime.name)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="1.0",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        API_SPEC_OPTIONS={"info": {"description": f"{title} of Connexions solidaires."}},
+    )
+    app.config.update(config or {})
+    app.extensions["runtime"] = runtime
+    api = Api(app)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    app.register_blueprint(health_blueprint())
+    install_request_ids(app)
+    install_problem_handlers(app, errors)
+    return app
+
+
+def health_blueprint() -> Blueprint:
+    health = Blueprint("health", __name__)
+
+    @health.get("/health/live")
+    def live():
+        return jsonify(status="up", service=current_runtime().name)
+
+    @health.get("/health/ready")
+    def ready():
+        runtime = current_runtime()
+        checks = {
+            "database": _check(runtime.check_database),
+            "broker": _check(runtime.check_broker),
+        }
+        ok = all(state == "up" for state in checks.values())
+        body = {"status": "ready" if ok else "not-ready", "service": runtime.name, "checks": checks}
+        return jsonify(body), 200 if ok else 503
+
+    return health
+
+
+def _check(probe) -> str:
+    try:
+        probe()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", said in the body
+        return f"down: {type(exc).__name__}"
+    return "up"

@@ -1,0 +1,1 @@
+"""Donations: partners, announced and received donations, receipts, partner impact."""

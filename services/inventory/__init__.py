@@ -1,0 +1,1 @@
+"""Inventory: sites, serialized devices and their refurbishment, card custody, reservations."""

@@ -1,0 +1,33 @@
+"""Inventory's app factory and worker entry point.
+
+gunicorn 'services.inventory.app:create_app()'
+python -m services.inventory.app worker
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from services.common.service import ServiceDefinition
+from services.inventory.api import devices, sites
+from services.inventory.intake import EVENT_HANDLERS
+from services.inventory.models import MESSAGING, metadata
+
+SERVICE = ServiceDefinition(
+    name="inventory",
+    title="Inventory API",
+    metadata=metadata,
+    tables=MESSAGING,
+    blueprints=(sites, devices),
+    handlers=EVENT_HANDLERS,
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    return SERVICE.create_app(config)
+
+
+if __name__ == "__main__":
+    raise SystemExit(SERVICE.main())

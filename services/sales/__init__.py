@@ -1,0 +1,1 @@
+"""Sales: referrals, beneficiaries, solidarity prices, catalogue, counter orders, impact."""

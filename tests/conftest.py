@@ -1,0 +1,34 @@
+"""Test policy and the fixtures every layer shares.
+
+* Unit tests (``tests/unit``) need no server: SQLite files and kombu's in-process transport.
+* Embedded tests (``tests/embedded``) run the whole embedded system in this process.
+* Integration tests (``tests/integration``, marker ``integration``) use a real RabbitMQ and a
+  real PostgreSQL: ``TEST_BROKER_URL`` and ``TEST_POSTGRES_URL`` when set, otherwise
+  containers started with testcontainers when a Docker engine answers, otherwise they are
+  skipped with the reason. With ``REQUIRE_INTEGRATION=1`` (as ``.ci/run`` sets) a skipped
+  integration test fails the run.
+
+We fake only what lies outside the code under test; inside a service the database and the
+broker are real.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+_skipped_integration: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and "integration" in report.keywords:
+        _skipped_integration.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("REQUIRE_INTEGRATION") == "1" and _skipped_integration:
+        print(f"\n{len(_skipped_integration)} integration test(s) were skipped, which CI forbids:")
+        for nodeid in _skipped_integration[:20]:
+            print(f"  {nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,83 @@
+"""The consumer on kombu's in-process transport (the embedded mode): retries, dead letters."""
+
+import threading
+import uuid
+
+from kombu import Connection
+
+from services.common.events.envelope import new_event
+from services.common.events.publishers import OutgoingMessage, make_publisher
+from services.sales.app import SERVICE as SALES
+from services.sales.models import SiteView
+from tests.support.waiting import wait_until
+
+
+def publish(runtime, event):
+    publisher = make_publisher(Connection("memory://"), runtime.topology.exchange)
+    publisher.publish([OutgoingMessage(0, event.id, event.type, event.to_json())])
+
+
+def site_opened(site_id, name, sequence):
+    return new_event(
+        "inventory.site.opened",
+        source="inventory",
+        subject=site_id,
+        sequence=sequence,
+        data={"site_id": site_id, "name": name, "city": "Lyon", "kind": "counter"},
+    )
+
+
+def run_consumer(runtime, handlers):
+    consumer = runtime.consumer(handlers)
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+    thread.start()
+    assert consumer.ready.wait(5)
+    return stop, thread
+
+
+def site_name(runtime, site_id):
+    with runtime.session_factory() as session:
+        view = session.get(SiteView, site_id)
+        return view.name if view else None
+
+
+def test_projection_applies_newer_events_and_ignores_stale_ones(sqlite_settings):
+    runtime = SALES.runtime(sqlite_settings("sales"))
+    stop, thread = run_consumer(runtime, SALES.handlers)
+    site_id = str(uuid.uuid4())
+    try:
+        publish(runtime, site_opened(site_id, "second name", sequence=2))
+        wait_until(lambda: site_name(runtime, site_id) == "second name")
+        publish(runtime, site_opened(site_id, "first name", sequence=1))  # late and stale
+        marker = str(uuid.uuid4())
+        publish(runtime, site_opened(marker, "marker", sequence=1))
+        wait_until(lambda: site_name(runtime, marker) == "marker")
+        assert site_name(runtime, site_id) == "second name"
+    finally:
+        stop.set()
+        thread.join(5)
+
+
+def test_failing_handler_is_retried_with_back_off_then_dead_lettered(sqlite_settings):
+    runtime = SALES.runtime(sqlite_settings("sales"))
+    calls = []
+
+    def always_fails(uow, event):
+        calls.append(event.id)
+        raise RuntimeError("boom")
+
+    stop, thread = run_consumer(runtime, {"inventory.site.opened": always_fails})
+    event = site_opened(str(uuid.uuid4()), "x", 1)
+    try:
+        publish(runtime, event)
+        with Connection("memory://") as connection:
+            dead = connection.SimpleQueue(runtime.topology.dead_queue(runtime.name))
+            message = dead.get(timeout=5)
+            assert message.properties["message_id"] == event.id
+            assert "failed 3 times" in message.headers["x-failure-reason"]
+            message.ack()
+        assert calls == [event.id] * runtime.topology.max_attempts
+    finally:
+        stop.set()
+        thread.join(5)
