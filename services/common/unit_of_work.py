@@ -37,8 +37,9 @@ class UnitOfWork:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        # close() rolls back what was not committed but, unlike rollback(), keeps the loaded
+        # objects readable: views serialise them after the block.
         assert self.session is not None
-        self.session.rollback()
         self.session.close()
         self.session = None
 

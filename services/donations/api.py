@@ -6,6 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from services.common.events.contracts import HARDWARE_CATEGORIES, LINE_KINDS, PARTNER_KINDS
 from services.common.problems import Problem
@@ -105,7 +106,12 @@ def _get_partner(session, partner_id) -> Partner:
 
 
 def _get_donation(session, donation_id, *, for_update: bool = False) -> Donation:
-    donation = session.get(Donation, str(donation_id), with_for_update=for_update)
+    donation = session.get(
+        Donation,
+        str(donation_id),
+        with_for_update=for_update,
+        options=[selectinload(Donation.lines)],
+    )
     if donation is None:
         raise Problem(404, "donation-not-found", f"No donation {donation_id}.")
     return donation

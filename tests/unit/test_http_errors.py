@@ -121,6 +121,10 @@ def test_reception_keeps_differences_and_emits_only_once(donations):
     assert (line["expected_quantity"], line["received_quantity"], line["difference"]) == (5, 4, -1)
     assert outbox_size(runtime) == 2
 
+    fetched = client.get(f"/donations/{donation['id']}")
+    assert fetched.status_code == 200
+    assert fetched.get_json()["lines"][0]["difference"] == -1
+
     again = client.post(
         f"/donations/{donation['id']}/reception",
         json={"lines": [{"line_id": line_id, "received_quantity": 4}]},
@@ -135,3 +139,12 @@ def test_donation_for_unknown_partner_is_refused(donations):
     assert response.status_code == 422
     assert response.get_json()["code"] == "unknown-partner"
     assert outbox_size(runtime) == 0
+
+
+def test_device_list_is_paginated_and_capped(inventory):
+    _, client = inventory
+    page = client.get("/devices?page_size=10")
+    assert page.status_code == 200
+    assert page.get_json() == {"items": [], "total": 0, "page": 1, "page_size": 10}
+    assert client.get("/devices?page_size=1000").status_code == 422
+    assert client.get("/devices?state=received&page=0").status_code == 422

@@ -1,0 +1,129 @@
+"""The embedded system (``make run``): four services in this process, through the gateway."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from services.embedded import DEMO_SITES, EmbeddedSystem
+from tests.support.waiting import wait_until
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("embedded")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATA_DIR", str(data_dir))
+        patch.setenv("EVENT_NAMESPACE", "embeddedtest")
+        patch.setenv("BROKER_URL", "memory://")
+        for service in ("DONATIONS", "INVENTORY", "SALES"):
+            patch.delenv(f"{service}_DATABASE_URL", raising=False)
+        running = EmbeddedSystem(gateway_port=0).start()
+        yield running
+        running.stop()
+
+
+def api(system, path: str) -> str:
+    return f"{system.gateway_url}/api/{path}"
+
+
+def test_health_names_every_service_as_up(system):
+    response = requests.get(f"{system.gateway_url}/health", timeout=10)
+    assert response.status_code == 200
+    services = response.json()["services"]
+    assert set(services) == {"donations", "inventory", "sales"}
+    assert all(state["status"] == "up" for state in services.values())
+
+
+def test_demo_sites_are_seeded_and_projected_into_sales(system):
+    sites = requests.get(api(system, "inventory/sites"), timeout=10).json()
+    assert sorted(site["city"] for site in sites) == sorted(city for _, city, _ in DEMO_SITES)
+    wait_until(
+        lambda: len(requests.get(api(system, "sales/sites"), timeout=10).json()) == len(DEMO_SITES)
+    )
+
+
+def test_received_donation_becomes_devices_and_partner_impact(system):
+    partner = requests.get(api(system, "donations/partners"), timeout=10).json()[0]
+    workshop = next(
+        site
+        for site in requests.get(api(system, "inventory/sites"), timeout=10).json()
+        if site["kind"] == "workshop"
+    )
+    announced = requests.post(
+        api(system, "donations/donations"),
+        json={
+            "partner_id": partner["id"],
+            "site_id": workshop["id"],
+            "lines": [
+                {
+                    "kind": "hardware_lot",
+                    "category": "smartphone",
+                    "quantity": 5,
+                    "brand": "Fairphone",
+                    "model": "4",
+                    "serials": ["356938035643809"],
+                },
+                {"kind": "prepaid_cards", "quantity": 20},
+            ],
+        },
+        timeout=10,
+    )
+    assert announced.status_code == 201, announced.text
+    donation = announced.json()
+    received = requests.post(
+        api(system, f"donations/donations/{donation['id']}/reception"),
+        json={
+            "lines": [
+                {
+                    "line_id": line["id"],
+                    "received_quantity": 4 if line["kind"] == "hardware_lot" else 20,
+                }
+                for line in donation["lines"]
+            ]
+        },
+        headers={"X-Request-ID": "embedded-journey"},
+        timeout=10,
+    )
+    assert received.status_code == 200, received.text
+    assert received.headers["X-Request-ID"] == "embedded-journey"
+
+    devices = wait_until(
+        lambda: (
+            (
+                page := requests.get(
+                    api(system, f"inventory/devices?donation_id={donation['id']}"), timeout=10
+                ).json()
+            )["total"]
+            == 4
+            and page
+        )
+    )
+    assert {d["state"] for d in devices["items"]} == {"received"}
+    assert sorted(d["serial"] or "" for d in devices["items"])[-1] == "356938035643809"
+    impact = wait_until(
+        lambda: (
+            (
+                body := requests.get(
+                    api(system, f"donations/partners/{partner['id']}/impact"), timeout=10
+                ).json()
+            )["devices_received"]
+            >= 4
+            and body
+        )
+    )
+    assert impact["partner_id"] == partner["id"]
+
+
+def test_combined_openapi_covers_every_service(system):
+    document = requests.get(f"{system.gateway_url}/openapi.json", timeout=10).json()
+    paths = set(document["paths"])
+    assert "/api/donations/partners" in paths
+    assert "/api/inventory/devices" in paths
+    assert "/api/sales/sites" in paths
+
+
+def test_bad_input_through_the_gateway_is_a_problem(system):
+    response = requests.post(api(system, "inventory/sites"), json={"name": ""}, timeout=10)
+    assert response.status_code == 422
+    assert response.headers["Content-Type"].startswith("application/problem+json")
