@@ -32,7 +32,7 @@ def default_settings() -> dict[str, Any]:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the gateway; ``config`` overrides the settings read from the environment."""
-    app = Flask("gateway")
+    app = Flask("gateway", static_folder=None)
     app.config.update(default_settings())
     app.config.update(config or {})
     upstreams = Upstreams(
@@ -45,8 +45,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     install_problem_handlers(app, UPSTREAM_ERRORS)
     probe_timeout = app.config["PROBE_TIMEOUT"]
     health.init_app(app, upstreams, timeout=probe_timeout)
-    openapi.init_app(
-        app, upstreams, timeout=probe_timeout, ttl=app.config["OPENAPI_CACHE_SECONDS"]
-    )
+    openapi.init_app(app, upstreams, timeout=probe_timeout, ttl=app.config["OPENAPI_CACHE_SECONDS"])
     proxy.init_app(app, upstreams)
     return app

@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import urllib3
-from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, TimeoutError
+from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError
+from urllib3.exceptions import TimeoutError as TimedOut  # not the builtin
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,6 @@ class Upstreams:
         self._pools = {name: manager.connection_from_url(url) for name, url in base_urls.items()}
         self._timeout = timeout
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self._pools)
-
     def __contains__(self, service: object) -> bool:
         return service in self._pools
 
@@ -92,15 +89,19 @@ class Upstreams:
         except NewConnectionError as exc:
             log.warning("%s unreachable: %s", service, exc)
             raise UpstreamUnavailable(f"The {service} service could not be reached.") from exc
-        except TimeoutError as exc:
+        except TimedOut as exc:
             log.warning("%s timed out: %s", service, exc)
             seconds = timeout or self._timeout
-            raise UpstreamTimeout(f"The {service} service did not answer within {seconds} s.") from exc
+            raise UpstreamTimeout(
+                f"The {service} service did not answer within {seconds} s."
+            ) from exc
         except HTTPError as exc:
             log.warning("%s failed: %s", service, exc)
             raise UpstreamUnavailable(f"The {service} service broke the connection.") from exc
 
-    def _open(self, service, method, target, headers, body, timeout, preload):
+    def _open(
+        self, service: str, method: str, target: str, headers, body, timeout, preload: bool
+    ) -> urllib3.BaseHTTPResponse:
         return self._pools[service].urlopen(
             method,
             self._prefixes[service] + target,
@@ -115,7 +116,12 @@ class Upstreams:
 
     def get_json(self, service: str, path: str, timeout: float) -> JsonReply:
         reply = self.send(
-            service, "GET", path, headers={"Accept": "application/json"}, timeout=timeout, preload=True
+            service,
+            "GET",
+            path,
+            headers={"Accept": "application/json"},
+            timeout=timeout,
+            preload=True,
         )
         try:
             return JsonReply(reply.status, json.loads(reply.data))
