@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, json
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,14 @@ def install_problem_handlers(
     for exception_type, (status, code) in (mapping or {}).items():
         app.register_error_handler(
             exception_type, lambda exc, s=status, c=code: problem_response(s, c, str(exc))
+        )
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError) -> Response:
+        # A uniqueness or reference check lost a race with a concurrent request.
+        log.info("integrity conflict: %s", exc.orig)
+        return problem_response(
+            409, "conflict", "The request conflicts with the current state; read it and retry."
         )
 
     @app.errorhandler(Exception)

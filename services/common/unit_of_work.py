@@ -7,12 +7,29 @@ rolls everything back, events included.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.events.envelope import CloudEvent
 from services.common.events.store import Outbox
+
+CommitStep = Callable[[Session], None]
+_extra_commit_steps: ContextVar[tuple[CommitStep, ...]] = ContextVar("commit_steps", default=())
+
+
+@contextmanager
+def extra_commit_step(step: CommitStep) -> Iterator[None]:
+    """Run ``step(session)`` inside every unit of work committed in this context, just
+    before its commit (the idempotency record of a request is written this way)."""
+    token = _extra_commit_steps.set((*_extra_commit_steps.get(), step))
+    try:
+        yield
+    finally:
+        _extra_commit_steps.reset(token)
 
 
 class UnitOfWork:
@@ -56,6 +73,8 @@ class UnitOfWork:
         assert self.session is not None
         if self._joined:
             raise RuntimeError("a joined unit of work is committed by the transaction's owner")
+        for step in _extra_commit_steps.get():
+            step(self.session)
         self.session.commit()
         if self._emitted:
             self.outbox.written.set()

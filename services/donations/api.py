@@ -1,105 +1,47 @@
-"""Donations' HTTP API: partners, donations, reception, impact."""
+"""Donations' HTTP API: partners, donations, reception, receipts, impact."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from services.common.events.contracts import HARDWARE_CATEGORIES, LINE_KINDS, PARTNER_KINDS
+from services.common.idempotency import idempotent
+from services.common.pagination import page_of
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.donations import receiving
-from services.donations.models import Donation, Partner, PartnerImpact
+from services.donations.models import (
+    IDEMPOTENCY,
+    Donation,
+    DonationLine,
+    Partner,
+    PartnerContact,
+    PartnerImpact,
+)
+from services.donations.receipts import receipt_pdf
+from services.donations.schemas import (
+    DonationFilter,
+    DonationIn,
+    DonationOut,
+    ImpactOut,
+    PartnerFilter,
+    PartnerIn,
+    PartnerOut,
+    PartnerPatch,
+    ReceptionIn,
+)
 
 partners = Blueprint("partners", __name__, url_prefix="/partners", description="Donor partners")
 donations = Blueprint("donations", __name__, url_prefix="/donations", description="Donations")
 
 
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class PartnerIn(Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=160))
-    kind = fields.String(required=True, validate=validate.OneOf(PARTNER_KINDS))
-
-
-class PartnerOut(Schema):
-    id = fields.String()
-    name = fields.String()
-    kind = fields.String()
-    active = fields.Boolean()
-    created_at = fields.DateTime()
-
-
-class ImpactOut(Schema):
-    partner_id = fields.String()
-    devices_received = fields.Integer()
-
-
-class LineIn(Strict):
-    kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
-    quantity = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=1, max=1_000_000)
-    )
-    category = fields.String(validate=validate.OneOf(HARDWARE_CATEGORIES))
-    brand = fields.String(validate=validate.Length(max=80))
-    model = fields.String(validate=validate.Length(max=120))
-    declared_condition = fields.String(validate=validate.Length(max=120))
-    serials = fields.List(fields.String(validate=validate.Length(min=1, max=64)), load_default=list)
-
-
-class DonationIn(Strict):
-    partner_id = fields.UUID(required=True)
-    site_id = fields.UUID(required=True)
-    lines = fields.List(
-        fields.Nested(LineIn), required=True, validate=validate.Length(min=1, max=500)
-    )
-
-
-class LineOut(Schema):
-    id = fields.String()
-    kind = fields.String()
-    category = fields.String(allow_none=True)
-    brand = fields.String(allow_none=True)
-    model = fields.String(allow_none=True)
-    expected_quantity = fields.Integer()
-    received_quantity = fields.Integer(allow_none=True)
-    difference = fields.Method("_difference", allow_none=True)
-
-    def _difference(self, line) -> int | None:
-        if line.received_quantity is None:
-            return None
-        return line.received_quantity - line.expected_quantity
-
-
-class DonationOut(Schema):
-    id = fields.String()
-    partner_id = fields.String()
-    site_id = fields.String()
-    state = fields.String()
-    announced_at = fields.DateTime()
-    received_at = fields.DateTime(allow_none=True)
-    lines = fields.List(fields.Nested(LineOut))
-
-
-class ReceivedLineIn(Strict):
-    line_id = fields.UUID(required=True)
-    received_quantity = fields.Integer(
-        required=True, strict=True, validate=validate.Range(min=0, max=1_000_000)
-    )
-
-
-class ReceptionIn(Strict):
-    lines = fields.List(fields.Nested(ReceivedLineIn), required=True)
-
-
-def _get_partner(session, partner_id) -> Partner:
-    partner = session.get(Partner, str(partner_id))
+def _get_partner(session, partner_id, *, for_update: bool = False) -> Partner:
+    partner = session.get(Partner, str(partner_id), with_for_update=for_update)
     if partner is None:
         raise Problem(404, "partner-not-found", f"No partner {partner_id}.")
     return partner
@@ -110,35 +52,57 @@ def _get_donation(session, donation_id, *, for_update: bool = False) -> Donation
         Donation,
         str(donation_id),
         with_for_update=for_update,
-        options=[selectinload(Donation.lines)],
+        options=[selectinload(Donation.lines).selectinload(DonationLine.identifiers)],
     )
     if donation is None:
         raise Problem(404, "donation-not-found", f"No donation {donation_id}.")
     return donation
 
 
+def _page(session, query, order_by, args) -> dict:
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    items = session.scalars(
+        query.order_by(*order_by)
+        .limit(args["page_size"])
+        .offset((args["page"] - 1) * args["page_size"])
+    ).all()
+    return {"items": items, "total": total, "page": args["page"], "page_size": args["page_size"]}
+
+
+def _partner_registered(uow, partner: Partner) -> None:
+    uow.emit(
+        "donations.partner.registered",
+        subject=partner.id,
+        sequence=partner.version,
+        data={"partner_id": partner.id, "name": partner.name, "kind": partner.kind},
+    )
+
+
 @partners.route("")
 class PartnerCollection(MethodView):
-    @partners.response(200, PartnerOut(many=True))
-    def get(self):
+    @partners.arguments(PartnerFilter, location="query")
+    @partners.response(200, page_of(PartnerOut))
+    def get(self, args):
+        query = select(Partner).options(selectinload(Partner.contacts))
+        if args.get("active") is not None:
+            query = query.where(Partner.active == args["active"])
+        if args.get("kind"):
+            query = query.where(Partner.kind == args["kind"])
         with current_runtime().unit_of_work() as uow:
-            return uow.session.scalars(select(Partner).order_by(Partner.name)).all()
+            return _page(uow.session, query, (Partner.name,), args)
 
+    @idempotent(IDEMPOTENCY)
     @partners.arguments(PartnerIn)
     @partners.response(201, PartnerOut)
     def post(self, new_partner):
         with current_runtime().unit_of_work() as uow:
             if uow.session.scalar(select(Partner.id).where(Partner.name == new_partner["name"])):
                 raise Problem(409, "partner-name-taken", f"{new_partner['name']!r} exists already.")
-            partner = Partner(**new_partner)
+            contacts = _contacts(new_partner.pop("contacts", []))
+            partner = Partner(**new_partner, contacts=contacts)
             uow.session.add(partner)
             uow.session.flush()
-            uow.emit(
-                "donations.partner.registered",
-                subject=partner.id,
-                sequence=partner.version,
-                data={"partner_id": partner.id, "name": partner.name, "kind": partner.kind},
-            )
+            _partner_registered(uow, partner)
             uow.commit()
             return partner
 
@@ -148,7 +112,42 @@ class PartnerItem(MethodView):
     @partners.response(200, PartnerOut)
     def get(self, partner_id):
         with current_runtime().unit_of_work() as uow:
-            return _get_partner(uow.session, partner_id)
+            partner = _get_partner(uow.session, partner_id)
+            partner.contacts  # noqa: B018 - loaded before the session closes
+            return partner
+
+    @partners.arguments(PartnerPatch)
+    @partners.response(200, PartnerOut)
+    def patch(self, changes, partner_id):
+        """Rename, re-kind, replace contacts, or deactivate (history is kept)."""
+        with current_runtime().unit_of_work() as uow:
+            partner = _get_partner(uow.session, partner_id, for_update=True)
+            if changes.get("name") not in (None, partner.name) and uow.session.scalar(
+                select(Partner.id).where(Partner.name == changes["name"])
+            ):
+                raise Problem(409, "partner-name-taken", f"{changes['name']!r} exists already.")
+            _apply_partner_changes(partner, changes)
+            uow.session.flush()
+            _partner_registered(uow, partner)
+            uow.commit()
+            return partner
+
+
+def _apply_partner_changes(partner: Partner, changes: dict) -> None:
+    for name in ("name", "kind"):
+        if name in changes:
+            setattr(partner, name, changes[name])
+    if "contacts" in changes:
+        partner.contacts = _contacts(changes["contacts"])
+    if changes.get("active") is False and partner.active:
+        partner.active, partner.deactivated_at = False, datetime.now(UTC)
+    elif changes.get("active") is True:
+        partner.active, partner.deactivated_at = True, None
+    partner.version += 1
+
+
+def _contacts(given: list[dict]) -> list[PartnerContact]:
+    return [PartnerContact(position=index, **contact) for index, contact in enumerate(given, 1)]
 
 
 @partners.route("/<uuid:partner_id>/impact")
@@ -158,14 +157,27 @@ class PartnerImpactView(MethodView):
         with current_runtime().unit_of_work() as uow:
             partner = _get_partner(uow.session, partner_id)
             impact = uow.session.get(PartnerImpact, partner.id)
-            return {
-                "partner_id": partner.id,
-                "devices_received": impact.devices_received if impact else 0,
-            }
+            received = impact.devices_received if impact else 0
+            return {"partner_id": partner.id, "devices_received": received}
 
 
 @donations.route("")
 class DonationCollection(MethodView):
+    @donations.arguments(DonationFilter, location="query")
+    @donations.response(200, page_of(DonationOut))
+    def get(self, args):
+        query = select(Donation).options(
+            selectinload(Donation.lines).selectinload(DonationLine.identifiers)
+        )
+        for name in ("partner_id", "site_id"):
+            if args.get(name):
+                query = query.where(getattr(Donation, name) == str(args[name]))
+        if args.get("state"):
+            query = query.where(Donation.state == args["state"])
+        with current_runtime().unit_of_work() as uow:
+            return _page(uow.session, query, (Donation.announced_at.desc(), Donation.id), args)
+
+    @idempotent(IDEMPOTENCY)
     @donations.arguments(DonationIn)
     @donations.response(201, DonationOut)
     def post(self, announced):
@@ -192,9 +204,26 @@ class DonationReception(MethodView):
     def post(self, reception, donation_id):
         with current_runtime().unit_of_work() as uow:
             donation = _get_donation(uow.session, donation_id, for_update=True)
-            received = {
-                str(line["line_id"]): line["received_quantity"] for line in reception["lines"]
-            }
+            received = {str(line["line_id"]): line for line in reception["lines"]}
             receiving.receive(uow, donation, received)
             uow.commit()
             return donation
+
+
+@donations.route("/<uuid:donation_id>/receipt.pdf")
+class DonationReceipt(MethodView):
+    @donations.response(200, content_type="application/pdf", description="The donation receipt")
+    def get(self, donation_id):
+        with current_runtime().unit_of_work() as uow:
+            donation = _get_donation(uow.session, donation_id)
+            if donation.receipt_number is None:
+                raise Problem(
+                    409, "not-received", "A receipt exists once the donation is received."
+                )
+            pdf = receipt_pdf(donation, _get_partner(uow.session, donation.partner_id))
+        filename = f"attestation-{donation.receipt_year}-{donation.receipt_number:06d}.pdf"
+        return Response(
+            pdf,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common.db import new_metadata
 from services.common.events.store import messaging_tables
+from services.common.idempotency import idempotency_table
 
 metadata = new_metadata()
 MESSAGING = messaging_tables(metadata)
+IDEMPOTENCY = idempotency_table(metadata)
 
 
 def _now() -> datetime:
@@ -34,8 +45,24 @@ class Partner(Base):
     name: Mapped[str] = mapped_column(String(160), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    contacts: Mapped[list[PartnerContact]] = relationship(
+        order_by="PartnerContact.position", cascade="all, delete-orphan"
+    )
+
+
+class PartnerContact(Base):
+    __tablename__ = "partner_contacts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(160))
+    role: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
 
 
 class Donation(Base):
@@ -50,6 +77,8 @@ class Donation(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     announced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    receipt_year: Mapped[int | None] = mapped_column(Integer)
+    receipt_number: Mapped[int | None] = mapped_column(Integer)
     lines: Mapped[list[DonationLine]] = relationship(
         back_populates="donation", order_by="DonationLine.position", cascade="all, delete-orphan"
     )
@@ -66,10 +95,46 @@ class DonationLine(Base):
     brand: Mapped[str | None] = mapped_column(String(80))
     model: Mapped[str | None] = mapped_column(String(120))
     declared_condition: Mapped[str | None] = mapped_column(String(120))
-    expected_quantity: Mapped[int] = mapped_column(Integer)
-    received_quantity: Mapped[int | None] = mapped_column(Integer)
-    serials: Mapped[list[str]] = mapped_column(JSON, default=list)
+    operator: Mapped[str | None] = mapped_column(String(80))
+    product_name: Mapped[str | None] = mapped_column(String(120))
+    face_value_cents: Mapped[int | None] = mapped_column(Integer)
+    voice_minutes: Mapped[int | None] = mapped_column(Integer)
+    data_mb: Mapped[int | None] = mapped_column(Integer)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    unit: Mapped[str | None] = mapped_column(String(20))
+    validity_days: Mapped[int | None] = mapped_column(Integer)
+    expected_quantity: Mapped[int] = mapped_column(BigInteger)
+    received_quantity: Mapped[int | None] = mapped_column(BigInteger)
+    declared_value_cents: Mapped[int | None] = mapped_column(BigInteger)
     donation: Mapped[Donation] = relationship(back_populates="lines")
+    identifiers: Mapped[list[LineIdentifier]] = relationship(
+        order_by="LineIdentifier.position", cascade="all, delete-orphan"
+    )
+
+
+class LineIdentifier(Base):
+    """A serial number or IMEI of a hardware line; unique across all donations."""
+
+    __tablename__ = "line_identifiers"
+    __table_args__ = (UniqueConstraint("scheme", "value"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    line_id: Mapped[str] = mapped_column(ForeignKey("donation_lines.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    scheme: Mapped[str] = mapped_column(String(10))  # "imei" or "serial"
+    value: Mapped[str] = mapped_column(String(64))
+    received: Mapped[bool | None] = mapped_column(Boolean)  # None until the reception
+
+
+class ReceiptCounter(Base):
+    """The last donation receipt number given in a calendar year (numbers have no gaps)."""
+
+    __tablename__ = "receipt_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PartnerImpact(Base):

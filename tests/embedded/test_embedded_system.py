@@ -44,7 +44,7 @@ def test_demo_sites_are_seeded_and_projected_into_sales(system):
 
 
 def test_received_donation_becomes_devices_and_partner_impact(system):
-    partner = requests.get(api(system, "donations/partners"), timeout=10).json()[0]
+    partner = requests.get(api(system, "donations/partners"), timeout=10).json()["items"][0]
     workshop = next(
         site
         for site in requests.get(api(system, "inventory/sites"), timeout=10).json()
@@ -62,9 +62,17 @@ def test_received_donation_becomes_devices_and_partner_impact(system):
                     "quantity": 5,
                     "brand": "Fairphone",
                     "model": "4",
-                    "serials": ["356938035643809"],
+                    "serials": ["FP4-0001"],
+                    "imeis": ["35-693803-564380-9"],
                 },
-                {"kind": "prepaid_cards", "quantity": 20},
+                {
+                    "kind": "prepaid_cards",
+                    "quantity": 20,
+                    "operator": "Opérateur",
+                    "product_name": "Recharge 5 EUR",
+                    "face_value_cents": 500,
+                    "expiry_date": "2099-12-31",
+                },
             ],
         },
         timeout=10,
@@ -100,7 +108,7 @@ def test_received_donation_becomes_devices_and_partner_impact(system):
         )
     )
     assert {d["state"] for d in devices["items"]} == {"received"}
-    assert sorted(d["serial"] or "" for d in devices["items"])[-1] == "356938035643809"
+    assert sorted(d["serial"] or "" for d in devices["items"])[-1] == "FP4-0001"
     impact = wait_until(
         lambda: (
             (

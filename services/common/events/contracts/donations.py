@@ -26,16 +26,30 @@ class PartnerRegistered(Contract):
 
 
 class ReceivedLine(Contract):
-    """One donation line as received, with its provenance; never a card code."""
+    """One donation line as received, with its provenance; never a card code.
+
+    ``quantity`` is what arrived (cards, minutes, MB, devices; cents for funds). ``serials``
+    and ``imeis`` list only the identified items that arrived.
+    """
 
     line_id = fields.UUID(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    declared_value_cents = fields.Integer(strict=True)
     category = fields.String(validate=validate.OneOf(HARDWARE_CATEGORIES))
     brand = fields.String()
     model = fields.String()
     declared_condition = fields.String()
     serials = fields.List(fields.String(), load_default=list)
+    imeis = fields.List(fields.String(), load_default=list)
+    operator = fields.String()
+    product_name = fields.String()
+    face_value_cents = fields.Integer(strict=True)
+    voice_minutes = fields.Integer(strict=True)
+    data_mb = fields.Integer(strict=True)
+    expiry_date = fields.Date()
+    unit = fields.String()
+    validity_days = fields.Integer(strict=True)
 
 
 class DonationReceived(Contract):

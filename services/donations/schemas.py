@@ -1,0 +1,201 @@
+"""What donations' API accepts and returns. Writable fields are listed; nothing else passes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from services.common.events.contracts import HARDWARE_CATEGORIES, LINE_KINDS, PARTNER_KINDS
+from services.common.pagination import PageArgs
+from services.donations.identifiers import BadIdentifier, normalise_imei, normalise_serial
+from services.donations.lines import ALLOWANCE_UNITS, line_errors
+from services.donations.receipts import receipt_label, total_value_cents
+
+MAX_IDENTIFIERS = 100_000
+_COUNT = validate.Range(min=0, max=10_000_000)
+_AT_MOST_IDENTIFIERS = validate.Length(max=MAX_IDENTIFIERS)
+_LINES = validate.Length(min=1, max=500)
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class Normalised(fields.String):
+    """A string field whose value is normalised (or refused) by a function."""
+
+    def __init__(self, normalise, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.normalise = normalise
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return self.normalise(super()._deserialize(value, attr, data, **kwargs))
+        except BadIdentifier as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+# partners -------------------------------------------------------------------------------------
+
+
+class ContactIn(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=160))
+    role = fields.String(validate=validate.Length(max=120))
+    email = fields.Email(validate=validate.Length(max=254))
+    phone = fields.String(validate=validate.Regexp(r"^\+?[0-9 .()-]{6,40}$"))
+
+
+class ContactOut(Schema):
+    name = fields.String()
+    role = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class PartnerIn(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=160))
+    kind = fields.String(required=True, validate=validate.OneOf(PARTNER_KINDS))
+    contacts = fields.List(fields.Nested(ContactIn), validate=validate.Length(max=50))
+
+
+class PartnerPatch(Strict):
+    name = fields.String(validate=validate.Length(min=1, max=160))
+    kind = fields.String(validate=validate.OneOf(PARTNER_KINDS))
+    contacts = fields.List(fields.Nested(ContactIn), validate=validate.Length(max=50))
+    active = fields.Boolean(metadata={"description": "false deactivates; history is kept"})
+
+
+class PartnerOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    active = fields.Boolean()
+    deactivated_at = fields.DateTime(allow_none=True)
+    contacts = fields.List(fields.Nested(ContactOut))
+    created_at = fields.DateTime()
+
+
+class PartnerFilter(PageArgs):
+    active = fields.Boolean()
+    kind = fields.String(validate=validate.OneOf(PARTNER_KINDS))
+
+
+class ImpactOut(Schema):
+    partner_id = fields.String()
+    devices_received = fields.Integer()
+
+
+# donations ------------------------------------------------------------------------------------
+
+
+class LineIn(Strict):
+    """One announced line; which fields apply depends on ``kind`` (see ``lines.py``)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
+    quantity = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=10_000_000),
+        metadata={"description": "cards, minutes, MB or devices; cents for funds"},
+    )
+    declared_value_cents = fields.Integer(strict=True, validate=_COUNT)
+    category = fields.String(validate=validate.OneOf(HARDWARE_CATEGORIES))
+    brand = fields.String(validate=validate.Length(min=1, max=80))
+    model = fields.String(validate=validate.Length(min=1, max=120))
+    declared_condition = fields.String(validate=validate.Length(min=1, max=120))
+    serials = fields.List(
+        Normalised(normalise_serial), validate=validate.Length(max=MAX_IDENTIFIERS)
+    )
+    imeis = fields.List(Normalised(normalise_imei), validate=validate.Length(max=MAX_IDENTIFIERS))
+    operator = fields.String(validate=validate.Length(min=1, max=80))
+    product_name = fields.String(validate=validate.Length(min=1, max=120))
+    face_value_cents = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000))
+    voice_minutes = fields.Integer(strict=True, validate=_COUNT)
+    data_mb = fields.Integer(strict=True, validate=_COUNT)
+    expiry_date = fields.Date()
+    unit = fields.String(validate=validate.OneOf(ALLOWANCE_UNITS))
+    validity_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
+
+    @validates_schema
+    def _fits_its_kind(self, line, **_kwargs) -> None:
+        if errors := line_errors(line, datetime.now(UTC).date()):
+            raise ValidationError(errors)
+
+
+class DonationIn(Strict):
+    partner_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    lines = fields.List(
+        fields.Nested(LineIn), required=True, validate=validate.Length(min=1, max=500)
+    )
+
+
+class DonationFilter(PageArgs):
+    partner_id = fields.UUID()
+    site_id = fields.UUID()
+    state = fields.String(validate=validate.OneOf(("announced", "received")))
+
+
+class LineOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    category = fields.String(allow_none=True)
+    brand = fields.String(allow_none=True)
+    model = fields.String(allow_none=True)
+    declared_condition = fields.String(allow_none=True)
+    operator = fields.String(allow_none=True)
+    product_name = fields.String(allow_none=True)
+    face_value_cents = fields.Integer(allow_none=True)
+    voice_minutes = fields.Integer(allow_none=True)
+    data_mb = fields.Integer(allow_none=True)
+    expiry_date = fields.Date(allow_none=True)
+    unit = fields.String(allow_none=True)
+    validity_days = fields.Integer(allow_none=True)
+    declared_value_cents = fields.Integer(allow_none=True)
+    expected_quantity = fields.Integer()
+    received_quantity = fields.Integer(allow_none=True)
+    difference = fields.Method("_difference", metadata={"description": "received - expected"})
+    imeis = fields.Method("_imeis")
+    serials = fields.Method("_serials")
+    missing_identifiers = fields.Method("_missing")
+
+    def _difference(self, line) -> int | None:
+        if line.received_quantity is None:
+            return None
+        return line.received_quantity - line.expected_quantity
+
+    def _imeis(self, line) -> list[str]:
+        return [i.value for i in line.identifiers if i.scheme == "imei"]
+
+    def _serials(self, line) -> list[str]:
+        return [i.value for i in line.identifiers if i.scheme == "serial"]
+
+    def _missing(self, line) -> list[str]:
+        return [i.value for i in line.identifiers if i.received is False]
+
+
+class DonationOut(Schema):
+    id = fields.String()
+    partner_id = fields.String()
+    site_id = fields.String()
+    state = fields.String()
+    announced_at = fields.DateTime()
+    received_at = fields.DateTime(allow_none=True)
+    receipt_number = fields.Function(receipt_label)
+    total_declared_value_cents = fields.Function(total_value_cents)
+    lines = fields.List(fields.Nested(LineOut))
+
+
+class ReceivedLineIn(Strict):
+    line_id = fields.UUID(required=True)
+    received_quantity = fields.Integer(required=True, strict=True, validate=_COUNT)
+    declared_value_cents = fields.Integer(strict=True, validate=_COUNT)
+    missing_identifiers = fields.List(fields.String(validate=validate.Length(min=1, max=64)))
+
+
+class ReceptionIn(Strict):
+    lines = fields.List(
+        fields.Nested(ReceivedLineIn), required=True, validate=validate.Length(max=500)
+    )
