@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from services.common.idempotency import idempotent
 from services.common.pagination import page_of
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
-from services.donations import receiving
+from services.donations import bulk, receiving
 from services.donations.models import (
     IDEMPOTENCY,
     Donation,
@@ -34,6 +34,7 @@ from services.donations.schemas import (
     PartnerOut,
     PartnerPatch,
     ReceptionIn,
+    UploadOut,
 )
 
 partners = Blueprint("partners", __name__, url_prefix="/partners", description="Donor partners")
@@ -208,6 +209,54 @@ class DonationReception(MethodView):
             receiving.receive(uow, donation, received)
             uow.commit()
             return donation
+
+
+@donations.route("/<uuid:donation_id>/lines/<uuid:line_id>/identifiers")
+class LineIdentifiersUpload(MethodView):
+    @donations.doc(
+        requestBody={
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "UTF-8 CSV with a header naming a 'serial' and/or an 'imei' column",
+        }
+    )
+    @donations.response(200, UploadOut)
+    def put(self, donation_id, line_id):
+        """Add a file of serials / IMEIs to a hardware line: accepted whole or refused whole."""
+        if request.mimetype not in ("text/csv", "application/csv"):
+            raise Problem(415, "csv-expected", "Send the file as text/csv.")
+        with current_runtime().unit_of_work() as uow:
+            donation = _get_donation(uow.session, donation_id, for_update=True)
+            line = _line_of(donation, line_id)
+            try:
+                report = bulk.import_identifiers(uow.session, line, bulk.csv_rows(_body_chunks()))
+            except bulk.FileRefused as exc:
+                raise Problem(422, "file-refused", str(exc)) from exc
+            if not report.ok:
+                raise Problem(
+                    422,
+                    "file-refused",
+                    f"{len(report.bad_rows)} bad row(s); nothing was imported.",
+                    rows_read=report.rows_read,
+                    bad_rows=report.bad_rows,
+                )
+            uow.commit()
+            return {"accepted": report.accepted, "rows_read": report.rows_read}
+
+
+def _line_of(donation: Donation, line_id) -> DonationLine:
+    if donation.state != "announced":
+        raise Problem(409, "already-received", "Files are added before the reception.")
+    line = next((line for line in donation.lines if line.id == str(line_id)), None)
+    if line is None:
+        raise Problem(404, "line-not-found", f"No line {line_id} in donation {donation.id}.")
+    if line.kind != "hardware_lot":
+        raise Problem(422, "not-hardware", "Serials and IMEIs belong to hardware lines.")
+    return line
+
+
+def _body_chunks(size: int = 64 * 1024):
+    return iter(lambda: request.stream.read(size), b"")
 
 
 @donations.route("/<uuid:donation_id>/receipt.pdf")

@@ -199,3 +199,8 @@ class ReceptionIn(Strict):
     lines = fields.List(
         fields.Nested(ReceivedLineIn), required=True, validate=validate.Length(max=500)
     )
+
+
+class UploadOut(Schema):
+    accepted = fields.Integer(metadata={"description": "identifiers added to the line"})
+    rows_read = fields.Integer()

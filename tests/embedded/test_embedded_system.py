@@ -135,3 +135,35 @@ def test_bad_input_through_the_gateway_is_a_problem(system):
     response = requests.post(api(system, "inventory/sites"), json={"name": ""}, timeout=10)
     assert response.status_code == 422
     assert response.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_cli_uploads_an_identifier_file_through_the_gateway_with_progress(system, tmp_path):
+    import io
+
+    from services.donations.upload_cli import upload
+
+    partner = requests.get(api(system, "donations/partners"), timeout=10).json()["items"][0]
+    donation = requests.post(
+        api(system, "donations/donations"),
+        json={
+            "partner_id": partner["id"],
+            "site_id": partner["id"],  # any site id: inventory checks it at reception
+            "lines": [{"kind": "hardware_lot", "category": "tablet", "quantity": 10}],
+        },
+        timeout=10,
+    ).json()
+    good = tmp_path / "good.csv"
+    good.write_text("serial\nTAB-1\nTAB-2\n")
+    out = io.StringIO()
+    assert (
+        upload(system.gateway_url, donation["id"], donation["lines"][0]["id"], str(good), out) == 0
+    )
+    assert "uploading 100%" in out.getvalue()
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("serial\nTAB-3\nTAB-1\n")
+    out = io.StringIO()
+    assert (
+        upload(system.gateway_url, donation["id"], donation["lines"][0]["id"], str(bad), out) == 1
+    )
+    assert "row 3: serial donated before" in out.getvalue()
