@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select
 
 from services.common.events.envelope import new_event
 from services.common.events.relay import OutboxRelay
+from services.donations.app import SERVICE as DONATIONS
 from services.inventory.app import SERVICE as INVENTORY
 from tests.support.broker import BrokerProbe, bodies
 from tests.support.tcp_proxy import CuttableProxy
@@ -128,8 +129,8 @@ def test_relay_survives_a_broker_outage_and_publishes_what_was_committed_meanwhi
 
 
 def test_unroutable_event_is_not_marked_sent(settings_for, probe):
-    # Sales consumes nothing that inventory's sites do not... but nobody consumes this type
-    # in an empty namespace: no queue is bound, so the broker returns the message.
+    # Sales consumes inventory.site.opened, but in this fresh namespace no sales queue is
+    # declared: the broker returns the message instead of dropping it.
     runtime = INVENTORY.runtime(settings_for("inventory"))
     try:
         open_site(runtime)
@@ -141,6 +142,17 @@ def test_unroutable_event_is_not_marked_sent(settings_for, probe):
         assert row.attempts == 1
         assert "unroutable" in row.last_error
         assert row.next_attempt_at is not None
+    finally:
+        runtime.dispose()
+
+
+def test_event_that_no_service_consumes_is_sent_without_a_queue(settings_for, probe):
+    runtime = DONATIONS.runtime(settings_for("donations"))
+    try:
+        client = DONATIONS.create_app({"RUNTIME": runtime}).test_client()
+        client.post("/partners", json={"name": "Op", "kind": "company"})  # nobody consumes it
+        assert runtime.relay().publish_batch() == 1
+        assert unsent_count(runtime) == 0
     finally:
         runtime.dispose()
 

@@ -13,7 +13,7 @@ from tests.support.waiting import wait_until
 
 
 def publish(runtime, event):
-    publisher = make_publisher(Connection("memory://"), runtime.topology.exchange)
+    publisher = make_publisher(Connection("memory://"), runtime.topology)
     publisher.publish([OutgoingMessage(0, event.id, event.type, event.to_json())])
 
 

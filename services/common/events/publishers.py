@@ -1,8 +1,9 @@
 """Publishing outbox rows to the broker and learning which ones the broker took.
 
-On AMQP the publisher puts its channel in confirm mode, publishes a whole batch with
-``mandatory``, then waits for the broker's acks (several at once when the broker acks with
-``multiple``): one round trip per batch instead of one per message. A message the broker
+On AMQP the publisher puts its channel in confirm mode, publishes a whole batch (with
+``mandatory`` for the types some service consumes), then waits for the broker's acks
+(several at once when the broker acks with ``multiple``): one round trip per batch instead
+of one per message. A message the broker
 returns (no queue bound for its type) or nacks is reported as failed, never as sent.
 
 Transports without confirms (kombu's in-process ``memory://``, used by the embedded mode)
@@ -22,6 +23,7 @@ import amqp
 from kombu import Connection, Exchange, Producer
 
 from services.common.events.envelope import CONTENT_TYPE
+from services.common.events.topology import Topology
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +54,22 @@ class Publisher(Protocol):
     def close(self) -> None: ...
 
 
-def make_publisher(connection: Connection, exchange: Exchange) -> Publisher:
+def make_publisher(connection: Connection, topology: Topology) -> Publisher:
     if connection.transport.driver_type == "amqp":
-        return ConfirmingAmqpPublisher(connection, exchange)
-    return PlainKombuPublisher(connection, exchange)
+        return ConfirmingAmqpPublisher(connection, topology.exchange, topology.routed_types)
+    return PlainKombuPublisher(connection, topology.exchange)
 
 
 class ConfirmingAmqpPublisher:
-    def __init__(self, connection: Connection, exchange: Exchange, confirm_timeout: float = 30.0):
+    def __init__(
+        self,
+        connection: Connection,
+        exchange: Exchange,
+        routed_types: frozenset[str],
+        confirm_timeout: float = 30.0,
+    ) -> None:
         self.connection = connection
+        self.routed_types = routed_types
         self.exchange = exchange
         self.exchange_name = exchange.name
         self.confirm_timeout = confirm_timeout
@@ -101,7 +110,9 @@ class ConfirmingAmqpPublisher:
                 ),
                 exchange=self.exchange_name,
                 routing_key=message.event_type,
-                mandatory=True,
+                # A type some service consumes must reach a queue: if none is bound, the
+                # broker returns it and it stays unsent. A fact nobody consumes yet is fine.
+                mandatory=message.event_type in self.routed_types,
             )
             self._unresolved[self._next_tag] = message
             self._next_tag += 1

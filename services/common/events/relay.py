@@ -48,7 +48,7 @@ class OutboxRelay:
     def for_broker(
         cls, engine: Engine, outbox: Table, broker_url: str, topology: Topology, **options
     ) -> OutboxRelay:
-        publisher = make_publisher(Connection(broker_url), topology.exchange)
+        publisher = make_publisher(Connection(broker_url), topology)
         return cls(engine, outbox, publisher, **options)
 
     def publish_batch(self) -> int:
