@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kombu import Connection, Exchange, Queue, binding
@@ -55,6 +56,11 @@ class Topology:
 
     def dead_queue_name(self, service: str) -> str:
         return f"{self.namespace}.{service}.dead"
+
+    @property
+    def routed_types(self) -> frozenset[str]:
+        """Event types some service consumes: publishing one that no queue takes is an error."""
+        return frozenset(t for types in SUBSCRIPTIONS.values() for t in types)
 
     @property
     def max_attempts(self) -> int:
@@ -114,3 +120,86 @@ class Topology:
         for service in services:
             for queue in self.service_queues(service):
                 queue(channel).declare()
+
+
+def rabbitmq_definitions(
+    topology: Topology, services: tuple[str, ...], *, vhost: str
+) -> dict[str, list[dict]]:
+    """The topology as RabbitMQ definitions (``rabbitmqctl import_definitions`` format).
+
+    Each service gets a user of its own name, allowed no more than what its relay and its
+    consumer do: declare the exchange and its own queues, publish event types named after
+    itself, bind its queue to the types it consumes (topic permissions), consume its queue
+    and dead-letter queue, and republish to the default exchange (retries, dead letters,
+    replays). Queues carry exactly the arguments :meth:`Topology.declare` uses, so a worker
+    declaring them against a broker loaded with these definitions meets no conflict. Users'
+    passwords are not part of the topology: the caller adds ``users``.
+    """
+    exchange = topology.exchange
+    definitions: dict[str, list[dict]] = {
+        "vhosts": [{"name": vhost}],
+        "permissions": [],
+        "topic_permissions": [],
+        "exchanges": [
+            {
+                "name": exchange.name,
+                "vhost": vhost,
+                "type": exchange.type,
+                "durable": exchange.durable,
+                "auto_delete": exchange.auto_delete,
+                "internal": False,
+                "arguments": {},
+            }
+        ],
+        "queues": [],
+        "bindings": [],
+    }
+    for service in services:
+        queues = topology.service_queues(service) if service in SUBSCRIPTIONS else []
+        for queue in queues:
+            definitions["queues"].append(
+                {
+                    "name": queue.name,
+                    "vhost": vhost,
+                    "durable": queue.durable,
+                    "auto_delete": queue.auto_delete,
+                    "arguments": dict(queue.queue_arguments or {}),
+                }
+            )
+            for bound in queue.bindings:
+                definitions["bindings"].append(
+                    {
+                        "source": bound.exchange.name,
+                        "vhost": vhost,
+                        "destination": queue.name,
+                        "destination_type": "queue",
+                        "routing_key": bound.routing_key,
+                        "arguments": {},
+                    }
+                )
+        consumed = [topology.queue_name(service), topology.dead_queue_name(service)]
+        consumed = consumed if queues else []
+        definitions["permissions"].append(
+            {
+                "user": service,
+                "vhost": vhost,
+                "configure": _any_of(exchange.name, *(queue.name for queue in queues)),
+                "write": _any_of(exchange.name, *consumed[:1], "amq.default"),
+                "read": _any_of(exchange.name, *consumed),
+            }
+        )
+        definitions["topic_permissions"].append(
+            {
+                "user": service,
+                "vhost": vhost,
+                "exchange": exchange.name,
+                "write": f"^{re.escape(service)}\\.",
+                "read": _any_of(*SUBSCRIPTIONS.get(service, ())) if queues else "^$",
+            }
+        )
+    return definitions
+
+
+def _any_of(*names: str) -> str:
+    """A regular expression matching exactly these names."""
+    return "^(" + "|".join(re.escape(name) for name in names) + ")$"
