@@ -13,7 +13,14 @@ import threading
 
 from werkzeug.serving import make_server
 
-from services.common.config import SERVICES_WITH_DATABASE, env_int, env_str, service_settings
+from services.common.card_codes import generate_keys
+from services.common.config import (
+    SERVICES_WITH_DATABASE,
+    card_codes_key_dir,
+    env_int,
+    env_str,
+    service_settings,
+)
 from services.common.migrations import upgrade
 from services.common.requests_context import configure_logging
 from services.common.service import ServiceDefinition
@@ -52,6 +59,7 @@ class EmbeddedSystem:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> EmbeddedSystem:
+        generate_keys(card_codes_key_dir())  # development keys, kept beside the SQLite files
         upstreams = {}
         for offset, (name, definition) in enumerate(DEFINITIONS.items(), start=1):
             settings = service_settings(name)

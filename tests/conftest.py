@@ -32,3 +32,19 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for nodeid in _skipped_integration[:20]:
             print(f"  {nodeid}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def card_code_keys(tmp_path_factory):
+    """One development key set for the whole run (RSA generation takes a moment)."""
+    from services.common.card_codes import generate_keys, keys_in
+
+    directory = tmp_path_factory.mktemp("card-code-keys")
+    generate_keys(directory)
+    previous = os.environ.get("CARD_CODES_KEY_DIR")
+    os.environ["CARD_CODES_KEY_DIR"] = str(directory)
+    yield keys_in(directory.resolve())
+    if previous is None:
+        os.environ.pop("CARD_CODES_KEY_DIR", None)
+    else:
+        os.environ["CARD_CODES_KEY_DIR"] = previous

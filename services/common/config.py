@@ -51,6 +51,11 @@ def data_dir() -> Path:
     return Path(env_str("DATA_DIR", "var")).resolve()
 
 
+def card_codes_key_dir() -> Path:
+    """Where the prepaid-card code keys are (see ``card_codes.py``)."""
+    return Path(env_str("CARD_CODES_KEY_DIR", str(data_dir() / "keys"))).resolve()
+
+
 def default_database_url(service: str) -> str:
     return f"sqlite:///{data_dir() / (service + '.db')}"
 

@@ -10,11 +10,13 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from services.common.card_codes import CardCodeKeys, CardCodeKeysMissing, keys_in
+from services.common.config import card_codes_key_dir
 from services.common.idempotency import idempotent
 from services.common.pagination import page_of
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
-from services.donations import bulk, receiving
+from services.donations import bulk, card_code_files, receiving
 from services.donations.models import (
     IDEMPOTENCY,
     Donation,
@@ -36,6 +38,7 @@ from services.donations.schemas import (
     ReceptionIn,
     UploadOut,
 )
+from services.donations.sealed_codes import forward_sealed_codes
 
 partners = Blueprint("partners", __name__, url_prefix="/partners", description="Donor partners")
 donations = Blueprint("donations", __name__, url_prefix="/donations", description="Donations")
@@ -223,36 +226,87 @@ class LineIdentifiersUpload(MethodView):
     @donations.response(200, UploadOut)
     def put(self, donation_id, line_id):
         """Add a file of serials / IMEIs to a hardware line: accepted whole or refused whole."""
-        if request.mimetype not in ("text/csv", "application/csv"):
-            raise Problem(415, "csv-expected", "Send the file as text/csv.")
+        _require_csv()
         with current_runtime().unit_of_work() as uow:
             donation = _get_donation(uow.session, donation_id, for_update=True)
-            line = _line_of(donation, line_id)
+            if donation.state != "announced":
+                raise Problem(409, "already-received", "Identifiers are given before reception.")
+            line = _line_of(donation, line_id, "hardware_lot")
             try:
                 report = bulk.import_identifiers(uow.session, line, bulk.csv_rows(_body_chunks()))
             except bulk.FileRefused as exc:
                 raise Problem(422, "file-refused", str(exc)) from exc
-            if not report.ok:
-                raise Problem(
-                    422,
-                    "file-refused",
-                    f"{len(report.bad_rows)} bad row(s); nothing was imported.",
-                    rows_read=report.rows_read,
-                    bad_rows=report.bad_rows,
-                )
+            _refuse_unless_ok(report)
             uow.commit()
             return {"accepted": report.accepted, "rows_read": report.rows_read}
 
 
-def _line_of(donation: Donation, line_id) -> DonationLine:
-    if donation.state != "announced":
-        raise Problem(409, "already-received", "Files are added before the reception.")
+@donations.route("/<uuid:donation_id>/lines/<uuid:line_id>/codes")
+class LineCodesUpload(MethodView):
+    @donations.doc(
+        requestBody={
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "UTF-8 CSV with 'serial' and 'pin' columns, optionally 'expiry_date'",
+        }
+    )
+    @donations.response(200, UploadOut)
+    def put(self, donation_id, line_id):
+        """Add a file of card codes to a prepaid-cards line, before or after its reception.
+
+        The codes are sealed for inventory on arrival; once the donation is received they
+        are forwarded to inventory's custody. No PIN is ever returned.
+        """
+        _require_csv()
+        keys = card_code_keys()
+        with current_runtime().unit_of_work() as uow:
+            donation = _get_donation(uow.session, donation_id, for_update=True)
+            line = _line_of(donation, line_id, "prepaid_cards")
+            rows = bulk.csv_rows(_body_chunks())
+            try:
+                report = card_code_files.import_codes(uow.session, line, rows, keys, _today())
+            except bulk.FileRefused as exc:
+                raise Problem(422, "file-refused", str(exc)) from exc
+            _refuse_unless_ok(report)
+            forward_sealed_codes(uow, donation)
+            uow.commit()
+            return {"accepted": report.accepted, "rows_read": report.rows_read}
+
+
+def _today():
+    return datetime.now(UTC).date()
+
+
+def _line_of(donation: Donation, line_id, kind: str) -> DonationLine:
     line = next((line for line in donation.lines if line.id == str(line_id)), None)
     if line is None:
         raise Problem(404, "line-not-found", f"No line {line_id} in donation {donation.id}.")
-    if line.kind != "hardware_lot":
-        raise Problem(422, "not-hardware", "Serials and IMEIs belong to hardware lines.")
+    if line.kind != kind:
+        raise Problem(422, "wrong-line-kind", f"This file belongs to a {kind} line.")
     return line
+
+
+def _require_csv() -> None:
+    if request.mimetype not in ("text/csv", "application/csv"):
+        raise Problem(415, "csv-expected", "Send the file as text/csv.")
+
+
+def _refuse_unless_ok(report) -> None:
+    if not report.ok:
+        raise Problem(
+            422,
+            "file-refused",
+            f"{len(report.bad_rows)} bad row(s); nothing was imported.",
+            rows_read=report.rows_read,
+            bad_rows=report.bad_rows,
+        )
+
+
+def card_code_keys() -> CardCodeKeys:
+    try:
+        return keys_in(card_codes_key_dir())
+    except CardCodeKeysMissing as exc:
+        raise Problem(503, "card-code-keys-missing", "Card codes cannot be sealed here.") from exc
 
 
 def _body_chunks(size: int = 64 * 1024):

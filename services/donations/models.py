@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -126,6 +127,36 @@ class LineIdentifier(Base):
     scheme: Mapped[str] = mapped_column(String(10))  # "imei" or "serial"
     value: Mapped[str] = mapped_column(String(64))
     received: Mapped[bool | None] = mapped_column(Boolean)  # None until the reception
+
+
+class CardCodeBatch(Base):
+    """One upload of card codes, sealed with one data key wrapped for inventory."""
+
+    __tablename__ = "card_code_batches"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    line_id: Mapped[str] = mapped_column(ForeignKey("donation_lines.id"), index=True)
+    wrapped_key: Mapped[str] = mapped_column(Text)
+    code_count: Mapped[int] = mapped_column(Integer, default=0)
+    forwarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class CardCode(Base):
+    """A prepaid card's code, sealed: donations cannot read it back (see card_codes.py)."""
+
+    __tablename__ = "card_codes"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    batch_id: Mapped[str] = mapped_column(ForeignKey("card_code_batches.id"), index=True)
+    line_id: Mapped[str] = mapped_column(ForeignKey("donation_lines.id"), index=True)
+    serial: Mapped[str] = mapped_column(String(64))
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    pin_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(24))
+    ciphertext: Mapped[str] = mapped_column(Text)
 
 
 class ReceiptCounter(Base):

@@ -11,6 +11,7 @@ from services.common.unit_of_work import UnitOfWork
 from services.donations.identifiers import duplicates
 from services.donations.models import Donation, DonationLine, LineIdentifier, Partner
 from services.donations.receipts import assign_receipt_number
+from services.donations.sealed_codes import forward_sealed_codes
 
 TYPED_FIELDS = (
     "category", "brand", "model", "declared_condition", "operator", "product_name",
@@ -95,6 +96,7 @@ def receive(uow: UnitOfWork, donation: Donation, received: dict[str, dict]) -> D
         sequence=donation.version,
         data=received_event_data(donation),
     )
+    forward_sealed_codes(uow, donation)
     return donation
 
 

@@ -60,7 +60,33 @@ class DonationReceived(Contract):
     lines = fields.List(fields.Nested(ReceivedLine), required=True)
 
 
+class SealedCardCode(Contract):
+    """A card code as inventory receives it: sealed, never in clear (see card_codes.py)."""
+
+    code_id = fields.Integer(required=True, strict=True)
+    serial = fields.String(required=True)
+    expiry_date = fields.Date(allow_none=True)
+    pin_hash = fields.String(required=True, validate=validate.Length(equal=64))
+    nonce = fields.String(required=True)
+    ciphertext = fields.String(required=True)
+
+
+class CardCodesSealed(Contract):
+    """Part ``part`` of ``parts`` of one sealed batch of a received prepaid-cards line."""
+
+    donation_id = fields.UUID(required=True)
+    partner_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    line_id = fields.UUID(required=True)
+    batch_id = fields.UUID(required=True)
+    wrapped_key = fields.String(required=True)
+    part = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    parts = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    codes = fields.List(fields.Nested(SealedCardCode), required=True)
+
+
 CONTRACTS: dict[str, type[Contract]] = {
     "donations.partner.registered": PartnerRegistered,
     "donations.donation.received": DonationReceived,
+    "donations.card_codes.sealed": CardCodesSealed,
 }
