@@ -11,16 +11,18 @@ from typing import Any
 from flask import Flask
 
 from services.common.service import ServiceDefinition
-from services.inventory.api import devices, sites
+from services.inventory.api import sites
+from services.inventory.device_api import devices
 from services.inventory.intake import EVENT_HANDLERS
 from services.inventory.models import MESSAGING, metadata
+from services.inventory.workshop_api import certificates, workshop
 
 SERVICE = ServiceDefinition(
     name="inventory",
     title="Inventory API",
     metadata=metadata,
     tables=MESSAGING,
-    blueprints=(sites, devices),
+    blueprints=(sites, devices, workshop, certificates),
     handlers=EVENT_HANDLERS,
 )
 

@@ -1,0 +1,25 @@
+"""Who is acting, for the history of every transition.
+
+There is no authentication yet: the caller says who it is in ``X-Actor``. The security
+issue replaces this function with the identity carried by the gateway's signed token.
+"""
+
+from __future__ import annotations
+
+from flask import request
+
+from services.common.problems import Problem
+
+ACTOR_HEADER = "X-Actor"
+MAX_ACTOR_LENGTH = 120
+
+
+def current_actor() -> str:
+    actor = request.headers.get(ACTOR_HEADER, "").strip()
+    if not actor:
+        return "unknown"
+    if len(actor) > MAX_ACTOR_LENGTH or not actor.isprintable():
+        raise Problem(
+            400, "invalid-actor", f"{ACTOR_HEADER} must be printable, {MAX_ACTOR_LENGTH} max."
+        )
+    return actor

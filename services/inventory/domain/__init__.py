@@ -1,0 +1,1 @@
+"""The refurbishment rules in plain Python: no Flask, no SQLAlchemy, no broker."""

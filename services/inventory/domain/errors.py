@@ -1,0 +1,83 @@
+"""Why the workshop refused a step. ``details()`` is what a client needs to recover."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class WorkflowError(Exception):
+    def details(self) -> dict[str, Any]:
+        return {}
+
+
+class IllegalTransition(WorkflowError):
+    def __init__(self, current: str, requested: str, allowed: list[str]) -> None:
+        choices = ", ".join(allowed) or "none (final state)"
+        super().__init__(
+            f"A device in state {current!r} cannot go to {requested!r}; "
+            f"allowed next states: {choices}."
+        )
+        self.current, self.requested, self.allowed = current, requested, allowed
+
+    def details(self) -> dict[str, Any]:
+        return {
+            "current_state": self.current,
+            "requested_state": self.requested,
+            "allowed_next_states": self.allowed,
+        }
+
+
+class WrongRecord(WorkflowError):
+    """The transition needs a record that was not given, or was given one it does not take."""
+
+    def __init__(self, transition: str, expected: str | None, given: str | None) -> None:
+        if expected is None:
+            detail = f"{transition} takes no {given!r} record."
+        else:
+            detail = f"{transition} needs a {expected!r} record."
+        super().__init__(detail)
+        self.expected, self.given = expected, given
+
+    def details(self) -> dict[str, Any]:
+        return {"expected_record": self.expected, "given_record": self.given}
+
+
+class DiagnosisIncomplete(WorkflowError):
+    def __init__(self, untested: list[str]) -> None:
+        super().__init__(f"Every function must be tested; untested: {', '.join(untested)}.")
+        self.untested = untested
+
+    def details(self) -> dict[str, Any]:
+        return {"untested": self.untested}
+
+
+class RepairNeeded(WorkflowError):
+    def __init__(self, failed: list[str]) -> None:
+        super().__init__(
+            f"The diagnosis failed {', '.join(failed)}: the device must go through repairing."
+        )
+        self.failed = failed
+
+    def details(self) -> dict[str, Any]:
+        return {"failed_functions": self.failed}
+
+
+class WipeMissing(WorkflowError):
+    def __init__(self) -> None:
+        super().__init__("No device becomes available without a data wipe record.")
+
+
+class InvalidRecord(WorkflowError):
+    """A record whose fields are each well-formed but which breaks a rule as a whole."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+
+    def details(self) -> dict[str, Any]:
+        return {"field": self.field}
+
+
+class BannedWording(InvalidRecord):
+    def __init__(self, field: str, phrase: str) -> None:
+        super().__init__(field, f"{phrase!r} is banned for refurbished goods (décret 2022-190).")

@@ -1,0 +1,84 @@
+"""The workshop's views (queue, counts) and the verification of wipe certificates."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.common.pagination import page_of
+from services.common.webapp import current_runtime
+from services.inventory import queries
+from services.inventory.certificates import sha256_of
+from services.inventory.schemas import (
+    CountsFilter,
+    CountsOut,
+    DeviceOut,
+    FileIn,
+    HashIn,
+    QueueFilter,
+    VerificationOut,
+)
+
+workshop = Blueprint("workshop", __name__, url_prefix="/workshop", description="Workshop views")
+certificates = Blueprint(
+    "certificates",
+    __name__,
+    url_prefix="/wipe-certificates",
+    description="Verify a copy of a data sanitisation certificate",
+)
+
+
+@workshop.route("/queue")
+class Queue(MethodView):
+    @workshop.arguments(QueueFilter, location="query")
+    @workshop.response(200, page_of(DeviceOut))
+    def get(self, filters):
+        """Devices in the workshop (or in ``state``), longest in their state first."""
+        with current_runtime().unit_of_work() as uow:
+            return queries.page(uow.session, queries.workshop_queue(filters), filters)
+
+
+@workshop.route("/counts")
+class Counts(MethodView):
+    @workshop.arguments(CountsFilter, location="query")
+    @workshop.response(200, CountsOut)
+    def get(self, filters):
+        """Devices per state, for one site or all; ``per_site=true`` adds a line per site."""
+        site_id = str(filters["site_id"]) if filters.get("site_id") else None
+        with current_runtime().unit_of_work() as uow:
+            per_site = queries.state_counts_per_site(uow.session) if filters["per_site"] else []
+            counts = queries.state_counts(uow.session, site_id)
+        return {"site_id": site_id, "counts": counts, "per_site": per_site}
+
+
+@certificates.route("/verification")
+class VerifyHash(MethodView):
+    @certificates.arguments(HashIn)
+    @certificates.response(200, VerificationOut)
+    def post(self, given):
+        """Is this SHA-256 the hash of a certificate we issued?"""
+        return _verification(given["sha256"].lower())
+
+
+@certificates.route("/verification/file")
+class VerifyFile(MethodView):
+    @certificates.arguments(FileIn, location="files")
+    @certificates.response(200, VerificationOut)
+    def post(self, given):
+        """Is this file, byte for byte, a certificate we issued?"""
+        return _verification(sha256_of(given["file"].read()))
+
+
+def _verification(sha256: str) -> dict:
+    with current_runtime().unit_of_work() as uow:
+        found = queries.certificate_by_hash(uow.session, sha256)
+    if found is None:
+        return {"valid": False, "sha256": sha256}
+    wipe, asset_tag = found
+    return {
+        "valid": True,
+        "sha256": sha256,
+        "device_id": wipe.device_id,
+        "asset_tag": asset_tag,
+        "issued_at": wipe.issued_at,
+    }
