@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-import logging
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.common.events.envelope import CloudEvent
 from services.common.unit_of_work import UnitOfWork
 from services.sales.models import SiteView
 
-log = logging.getLogger(__name__)
+_UPSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def project_site(uow: UnitOfWork, event: CloudEvent) -> None:
-    """Keep the newest description of a site; an older event arriving late changes nothing."""
+    """Keep the newest description of a site: one upsert that an older event (a lower
+    sequence, arriving late) leaves unchanged."""
     data = event.data
-    view = uow.session.get(SiteView, data["site_id"], with_for_update=True)
-    if view is not None and view.version >= event.sequence:
-        log.info("stale %s for site %s ignored (have %s)", event.type, view.site_id, view.version)
-        return
-    if view is None:
-        view = SiteView(site_id=data["site_id"])
-        uow.session.add(view)
-    view.name, view.city, view.kind, view.version = (
-        data["name"],
-        data["city"],
-        data["kind"],
-        event.sequence,
+    values = {
+        "site_id": data["site_id"],
+        "name": data["name"],
+        "city": data["city"],
+        "kind": data["kind"],
+        "version": event.sequence,
+    }
+    insert = _UPSERTS[uow.session.get_bind().dialect.name](SiteView).values(**values)
+    uow.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[SiteView.site_id],
+            set_={name: insert.excluded[name] for name in values if name != "site_id"},
+            where=SiteView.version < insert.excluded.version,
+        )
     )
 
 

@@ -1,7 +1,7 @@
 """The idempotent consumer: consume → inbox check → effect → commit → ack, in batches.
 
 A batch is up to ``batch_size`` messages already delivered (prefetch), handled in one
-database transaction, each message inside its own savepoint:
+database transaction (each message in its own savepoint when one of them fails):
 
 * an event whose (consumer, id) is already in the inbox is acknowledged and changes nothing;
 * otherwise the handler applies its effect and the inbox row is written in the same savepoint;
@@ -155,41 +155,84 @@ class EventConsumer:
             message.ack()
 
     def _apply(self, messages: list[Message]) -> list[Outcome]:
-        """Apply the batch in one transaction; the outcome of each message, after commit."""
+        """Apply the batch in one transaction; the outcome of each message, after commit.
+
+        Together first: one inbox look-up and one inbox insert for the whole batch, no
+        savepoints. If anything fails, the batch is rolled back and applied again with each
+        message in its own savepoint, so that only the failing ones take the retry path.
+        """
+        decoded = [self._decode(message) for message in messages]
         session = self.session_factory()
         try:
-            outcomes = [self._apply_one(session, message) for message in messages]
+            try:
+                outcomes = self._apply_together(session, decoded)
+                session.commit()
+                return outcomes
+            except Exception as exc:  # noqa: BLE001 - isolate the culprit, one by one
+                log.debug(
+                    "%s batch of %d falls back to one by one: %r", self.service, len(decoded), exc
+                )
+                session.rollback()
+            outcomes = [self._apply_alone(session, event, outcome) for event, outcome in decoded]
             session.commit()
             return outcomes
         finally:
             session.close()
 
-    def _apply_one(self, session, message: Message) -> Outcome:
+    def _decode(self, message: Message) -> tuple[CloudEvent | None, Outcome | None]:
         try:
             event = parse_event(message.body)
         except InvalidEvent as exc:
-            return Outcome("dead", str(exc))
-        handler = self.handlers.get(event.type)
-        if handler is None:
-            return Outcome("dead", f"{self.service} has no handler for {event.type}")
+            return None, Outcome("dead", str(exc))
+        if event.type not in self.handlers:
+            return None, Outcome("dead", f"{self.service} has no handler for {event.type}")
+        return event, None
+
+    def _apply_together(self, session, decoded) -> list[Outcome]:
+        ids = [event.id for event, _ in decoded if event is not None]
+        done = set(
+            session.scalars(
+                select(self.inbox.c.event_id).where(
+                    self.inbox.c.consumer == self.service, self.inbox.c.event_id.in_(ids)
+                )
+            )
+        )
+        outcomes, inbox_rows = [], []
+        for event, outcome in decoded:
+            if outcome is None and event.id not in done:
+                self._handle(session, event)
+                done.add(event.id)
+                inbox_rows.append(self._inbox_row(event))
+            outcomes.append(outcome or ACK)
+        if inbox_rows:
+            session.execute(insert(self.inbox), inbox_rows)
+        return outcomes
+
+    def _apply_alone(self, session, event: CloudEvent | None, outcome: Outcome | None) -> Outcome:
+        if outcome is not None:
+            return outcome
         try:
             with session.begin_nested():
                 if self._already_processed(session, event):
                     return ACK
-                with correlated(event.correlationid, event.id):
-                    handler(UnitOfWork.joining(session, self.outbox), event)
-                session.execute(
-                    insert(self.inbox).values(
-                        consumer=self.service,
-                        event_id=event.id,
-                        event_type=event.type,
-                        processed_at=datetime.now(UTC),
-                    )
-                )
+                self._handle(session, event)
+                session.execute(insert(self.inbox).values(**self._inbox_row(event)))
         except Exception as exc:  # noqa: BLE001 - any handler failure takes the retry path
             log.warning("%s failed on %s %s: %r", self.service, event.type, event.id, exc)
             return Outcome("retry", f"{type(exc).__name__}: {exc}")
         return ACK
+
+    def _handle(self, session, event: CloudEvent) -> None:
+        with correlated(event.correlationid, event.id):
+            self.handlers[event.type](UnitOfWork.joining(session, self.outbox), event)
+
+    def _inbox_row(self, event: CloudEvent) -> dict:
+        return {
+            "consumer": self.service,
+            "event_id": event.id,
+            "event_type": event.type,
+            "processed_at": datetime.now(UTC),
+        }
 
     def _already_processed(self, session, event: CloudEvent) -> bool:
         found = session.execute(

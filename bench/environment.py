@@ -1,0 +1,61 @@
+"""Fresh databases and broker namespaces for one benchmark run, cleaned up afterwards."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import pika
+from sqlalchemy import create_engine, text
+
+from services.common.config import MessagingSettings, ServiceSettings
+from services.common.events.topology import SUBSCRIPTIONS, Topology
+from services.common.migrations import upgrade
+
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@contextmanager
+def fresh_service(service: str, **messaging):
+    """Settings of ``service`` on a new migrated database and a private broker namespace."""
+    name = f"bench_{service}_{uuid.uuid4().hex[:8]}"
+    namespace = f"bench{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = urlsplit(POSTGRES_URL)._replace(path=f"/{name}").geturl()
+    options = dict(
+        broker_url=BROKER_URL,
+        namespace=namespace,
+        retry_delays=(1.0,),
+        delivery_limit=5,
+        prefetch=500,
+        relay_batch_size=500,
+        relay_poll_seconds=0.05,
+    )
+    options.update(messaging)
+    try:
+        upgrade(service, url)
+        yield ServiceSettings(service, url, MessagingSettings(**options))
+    finally:
+        _delete_namespace(namespace)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _delete_namespace(namespace: str) -> None:
+    topology = Topology(namespace=namespace, retry_delays=(1.0,))
+    connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
+    channel = connection.channel()
+    for service in SUBSCRIPTIONS:
+        for queue in topology.service_queues(service):
+            channel.queue_delete(queue.name)
+    channel.queue_delete(f"{namespace}.sink")
+    channel.exchange_delete(topology.exchange_name)
+    connection.close()

@@ -1,0 +1,47 @@
+"""``make bench``: run the benchmarks, print a markdown table, keep it under bench/results/."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.backbone import Figure, consumer_throughput, relay_throughput
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def markdown(figures: list[Figure]) -> str:
+    header = (
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores "
+        f"({platform.processor() or platform.machine()}), Python {platform.python_version()}.\n\n"
+        "| measure | ours | raw baseline | ratio | target | met |\n"
+        "|---|---:|---:|---:|---|---|\n"
+    )
+    rows = [
+        f"| {f.name} | {f.ours:,.0f} | {f.raw:,.0f} | {f.ratio:.2f} | {f.target} | "
+        f"{'yes' if f.met else 'NO'} |"
+        if f.raw
+        else f"| {f.name} | {f.ours:,.1f} {f.unit} | — | — | {f.target} | "
+        f"{'yes' if f.met else 'NO'} |"
+        for f in figures
+    ]
+    return header + "\n".join(rows) + "\n"
+
+
+def main() -> int:
+    figures = []
+    for bench in (relay_throughput, consumer_throughput):
+        print(f"running {bench.__name__}…", file=sys.stderr, flush=True)
+        figures.append(bench())
+    table = markdown(figures)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.md").write_text(table)
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
