@@ -17,13 +17,13 @@ from services.common.pagination import page_of
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.donations import bulk, card_code_files, receiving
+from services.donations.impact import partner_impact
 from services.donations.models import (
     IDEMPOTENCY,
     Donation,
     DonationLine,
     Partner,
     PartnerContact,
-    PartnerImpact,
 )
 from services.donations.receipts import receipt_pdf
 from services.donations.schemas import (
@@ -160,9 +160,7 @@ class PartnerImpactView(MethodView):
     def get(self, partner_id):
         with current_runtime().unit_of_work() as uow:
             partner = _get_partner(uow.session, partner_id)
-            impact = uow.session.get(PartnerImpact, partner.id)
-            received = impact.devices_received if impact else 0
-            return {"partner_id": partner.id, "devices_received": received}
+            return partner_impact(uow.session, partner.id)
 
 
 @donations.route("")

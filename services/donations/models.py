@@ -168,10 +168,19 @@ class ReceiptCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class PartnerImpact(Base):
-    """What became of a partner's gifts, fed by inventory's events."""
+class DeviceOutcome(Base):
+    """Where a donated device stands, as inventory's events tell it: the partner impact view.
 
-    __tablename__ = "partner_impact"
+    One row per device, updated only by a newer event (higher ``version``), so duplicates and
+    late events change nothing and the counts equal inventory's own records.
+    """
 
-    partner_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    devices_received: Mapped[int] = mapped_column(Integer, default=0)
+    __tablename__ = "device_outcomes"
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(String(36), index=True)
+    donation_id: Mapped[str] = mapped_column(String(36), index=True)
+    site_id: Mapped[str] = mapped_column(String(36))
+    category: Mapped[str] = mapped_column(String(40))
+    stage: Mapped[str] = mapped_column(String(20))  # in_workshop, refurbished, scrapped
+    version: Mapped[int] = mapped_column(Integer)

@@ -82,9 +82,22 @@ class PartnerFilter(PageArgs):
     kind = fields.String(validate=validate.OneOf(PARTNER_KINDS))
 
 
+class DeviceStagesOut(Schema):
+    in_workshop = fields.Integer()
+    refurbished = fields.Integer(metadata={"description": "made available after refurbishment"})
+    scrapped = fields.Integer(metadata={"description": "sent to a WEEE recycler"})
+
+
+class DonationImpactOut(DeviceStagesOut):
+    donation_id = fields.String()
+    devices_received = fields.Integer()
+
+
 class ImpactOut(Schema):
     partner_id = fields.String()
     devices_received = fields.Integer()
+    devices = fields.Nested(DeviceStagesOut)
+    donations = fields.List(fields.Nested(DonationImpactOut))
 
 
 # donations ------------------------------------------------------------------------------------

@@ -167,3 +167,63 @@ def test_cli_uploads_an_identifier_file_through_the_gateway_with_progress(system
         upload(system.gateway_url, donation["id"], donation["lines"][0]["id"], str(bad), out) == 1
     )
     assert "row 3: serial donated before" in out.getvalue()
+
+
+def test_partner_impact_matches_inventory_after_refurbishment(system):
+    from tests.support.inventory_workshop import SCRAP, TO_AVAILABLE
+
+    partner = requests.post(
+        api(system, "donations/partners"), json={"name": "Impact Op", "kind": "company"}, timeout=10
+    ).json()
+    workshop = next(
+        s
+        for s in requests.get(api(system, "inventory/sites"), timeout=10).json()
+        if s["kind"] == "workshop"
+    )
+    donation = requests.post(
+        api(system, "donations/donations"),
+        json={
+            "partner_id": partner["id"],
+            "site_id": workshop["id"],
+            "lines": [{"kind": "hardware_lot", "category": "smartphone", "quantity": 4}],
+        },
+        timeout=10,
+    ).json()
+    line = donation["lines"][0]
+    requests.post(
+        api(system, f"donations/donations/{donation['id']}/reception"),
+        json={"lines": [{"line_id": line["id"], "received_quantity": 4}]},
+        timeout=10,
+    ).raise_for_status()
+    devices_url = api(system, f"inventory/devices?donation_id={donation['id']}")
+    devices = wait_until(
+        lambda: (page := requests.get(devices_url, timeout=10).json())["total"] == 4 and page
+    )["items"]
+
+    def move(device_id, transition):
+        url = api(system, f"inventory/devices/{device_id}")
+        etag = requests.get(url, timeout=10).headers["ETag"]
+        response = requests.post(
+            f"{url}/transitions", json=transition, headers={"If-Match": etag}, timeout=10
+        )
+        assert response.status_code == 200, response.text
+
+    for device in devices[:2]:
+        for transition in TO_AVAILABLE:
+            move(device["id"], transition)
+    move(devices[2]["id"], {"to": "diagnosing"})
+    move(devices[2]["id"], {"to": "scrapped", "scrap": SCRAP})
+
+    impact_url = api(system, f"donations/partners/{partner['id']}/impact")
+    expected = {"in_workshop": 1, "refurbished": 2, "scrapped": 1}
+    impact = wait_until(
+        lambda: (
+            (body := requests.get(impact_url, timeout=10).json())["devices"] == expected and body
+        )
+    )
+    by_state = {
+        state: requests.get(f"{devices_url}&state={state}", timeout=10).json()["total"]
+        for state in ("available", "scrapped")
+    }
+    assert (by_state["available"], by_state["scrapped"]) == (2, 1)  # inventory agrees
+    assert impact["devices_received"] == 4

@@ -20,7 +20,11 @@ from services.common.config import MessagingSettings
 
 # Which service consumes which event types. The contracts live in ``contracts.py``.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "donations": ("inventory.device.received",),
+    "donations": (
+        "inventory.device.received",
+        "inventory.device.made_available",
+        "inventory.device.scrapped",
+    ),
     "inventory": ("donations.donation.received",),
     "sales": ("inventory.site.opened",),
 }
@@ -166,7 +170,8 @@ def rabbitmq_definitions(
                     "arguments": dict(queue.queue_arguments or {}),
                 }
             )
-            for bound in queue.bindings:
+            # kombu keeps bindings in a set: sorted, the rendered file is stable.
+            for bound in sorted(queue.bindings, key=lambda b: b.routing_key):
                 definitions["bindings"].append(
                     {
                         "source": bound.exchange.name,
