@@ -25,8 +25,21 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "inventory.device.made_available",
         "inventory.device.scrapped",
     ),
-    "inventory": ("donations.donation.received",),
-    "sales": ("inventory.site.opened",),
+    "inventory": (
+        "donations.donation.received",
+        "donations.card_codes.sealed",
+        "sales.order.placed",
+        "sales.order.completed",
+        "sales.order.cancelled",
+    ),
+    "sales": (
+        "inventory.site.opened",
+        "inventory.availability.changed",
+        "inventory.reservation.accepted",
+        "inventory.reservation.rejected",
+        "inventory.reservation.released",
+        "inventory.reservation.expired",
+    ),
 }
 
 _AT_LEAST_ONCE_DEAD_LETTERING = {

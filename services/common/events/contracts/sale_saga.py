@@ -1,0 +1,154 @@
+"""The sale saga's contracts (DESIGN §4) and the catalogue feed, shared by sales and inventory.
+
+Products are named by ``product_key``, an opaque string inventory makes up and sales copies:
+``device:<category>:<cosmetic grade>`` (e.g. ``device:smartphone:B``),
+``card:<operator slug>:<face value in cents>`` and ``allowance:<unit>``. The structured
+fields beside it let sales map a product to its price-grid entry.
+
+Flow: ``sales.order.placed`` → ``inventory.reservation.accepted`` | ``…rejected``;
+then ``sales.order.completed`` → ``inventory.reservation.committed``, or
+``sales.order.cancelled`` → ``inventory.reservation.released``, or no answer before the
+expiry → ``inventory.reservation.expired``. Beneficiaries appear only by pseudonymous code.
+"""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from services.common.events.contracts.base import Contract
+from services.common.events.contracts.donations import HARDWARE_CATEGORIES
+
+PRODUCT_FAMILIES = ("device", "prepaid_card", "allowance")
+ITEM_TYPES = ("device", "prepaid_card", "allowance")
+PAYMENT_METHODS = ("cash", "card", "cheque")
+PRODUCT_KEY = validate.Regexp(r"^(device|card|allowance):[a-z0-9_:-]{1,120}$")
+
+
+class Product(Contract):
+    product_key = fields.String(required=True, validate=PRODUCT_KEY)
+    family = fields.String(required=True, validate=validate.OneOf(PRODUCT_FAMILIES))
+    label = fields.String(required=True)
+    category = fields.String(validate=validate.OneOf(HARDWARE_CATEGORIES))
+    cosmetic_grade = fields.String(validate=validate.OneOf(("A", "B", "C")))
+    operator = fields.String()
+    face_value_cents = fields.Integer(strict=True)
+    unit = fields.String()
+
+
+# inventory → sales ----------------------------------------------------------------------------
+
+
+class AvailabilityChanged(Contract):
+    """How many units of a product a site can sell now (subject ``<site_id>:<product_key>``,
+    sequence = that stock row's version). Feeds the sales catalogue."""
+
+    site_id = fields.UUID(required=True)
+    product = fields.Nested(Product, required=True)
+    available = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+
+class ReservedItem(Contract):
+    line_id = fields.UUID(required=True)
+    item_type = fields.String(required=True, validate=validate.OneOf(ITEM_TYPES))
+    item_id = fields.String(required=True)
+    product_key = fields.String(required=True, validate=PRODUCT_KEY)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    partner_id = fields.UUID(allow_none=True, load_default=None)
+    donation_id = fields.UUID(allow_none=True, load_default=None)
+
+
+class ReservationAccepted(Contract):
+    order_id = fields.UUID(required=True)
+    reservation_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    items = fields.List(fields.Nested(ReservedItem), required=True)
+
+
+class RefusedLine(Contract):
+    line_id = fields.UUID(required=True)
+    product_key = fields.String(required=True)
+    requested = fields.Integer(required=True, strict=True)
+    available = fields.Integer(required=True, strict=True)
+    reason = fields.String(required=True)
+
+
+class ReservationRejected(Contract):
+    order_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    lines = fields.List(fields.Nested(RefusedLine), required=True)
+
+
+class ReservationCommitted(Contract):
+    """The items are sold: each with its provenance, for partner impact."""
+
+    order_id = fields.UUID(required=True)
+    reservation_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    committed_at = fields.AwareDateTime(required=True)
+    items = fields.List(fields.Nested(ReservedItem), required=True)
+
+
+class ReservationReleased(Contract):
+    order_id = fields.UUID(required=True)
+    reservation_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    reason = fields.String(required=True)
+
+
+class ReservationExpired(Contract):
+    order_id = fields.UUID(required=True)
+    reservation_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    expired_at = fields.AwareDateTime(required=True)
+
+
+# sales → inventory ----------------------------------------------------------------------------
+
+
+class OrderLine(Contract):
+    """N units of a product, or one specific device (``device_id``, quantity 1)."""
+
+    line_id = fields.UUID(required=True)
+    product_key = fields.String(required=True, validate=PRODUCT_KEY)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    device_id = fields.UUID(allow_none=True, load_default=None)
+
+
+class OrderPlaced(Contract):
+    order_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    beneficiary_code = fields.String(required=True)
+    placed_at = fields.AwareDateTime(required=True)
+    lines = fields.List(fields.Nested(OrderLine), required=True, validate=validate.Length(min=1))
+
+
+class OrderCompleted(Contract):
+    order_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    reservation_id = fields.UUID(required=True)
+    beneficiary_code = fields.String(required=True)
+    payment_method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+    completed_at = fields.AwareDateTime(required=True)
+
+
+class OrderCancelled(Contract):
+    order_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    reservation_id = fields.UUID(allow_none=True, load_default=None)
+    reason = fields.String(required=True)
+
+
+INVENTORY_CONTRACTS: dict[str, type[Contract]] = {
+    "inventory.availability.changed": AvailabilityChanged,
+    "inventory.reservation.accepted": ReservationAccepted,
+    "inventory.reservation.rejected": ReservationRejected,
+    "inventory.reservation.committed": ReservationCommitted,
+    "inventory.reservation.released": ReservationReleased,
+    "inventory.reservation.expired": ReservationExpired,
+}
+SALES_CONTRACTS: dict[str, type[Contract]] = {
+    "sales.order.placed": OrderPlaced,
+    "sales.order.completed": OrderCompleted,
+    "sales.order.cancelled": OrderCancelled,
+}
