@@ -1,7 +1,9 @@
-"""The partner impact view, fed by inventory's device events (never by reading its tables).
+"""The partner impact view, fed by inventory's and sales' events (never by their tables).
 
-Each device's latest known stage is kept (see ``DeviceOutcome``); impact figures are counts
-over those rows, so they match inventory's records exactly once the events have flowed.
+Each device's latest known stage is kept (see ``DeviceOutcome``), each sold item with its
+provenance, each completed order with its pseudonymous beneficiary, each site's city.
+Impact figures are counts over those rows, so they match the other services' records
+exactly once the events have flowed, whatever order they arrived in.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.common.events.envelope import CloudEvent
 from services.common.unit_of_work import UnitOfWork
-from services.donations.models import DeviceOutcome
+from services.donations.models import CompletedOrder, DeviceOutcome, SiteCity, SoldItem
 
 _UPSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 STAGE_OF_EVENT = {
@@ -34,13 +36,67 @@ def record_device_stage(uow: UnitOfWork, event: CloudEvent) -> None:
         "stage": STAGE_OF_EVENT[event.type],
         "version": event.sequence,
     }
-    insert = _UPSERTS[uow.session.get_bind().dialect.name](DeviceOutcome).values(**values)
-    uow.session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[DeviceOutcome.device_id],
-            set_={"stage": insert.excluded.stage, "version": insert.excluded.version},
-            where=DeviceOutcome.version < insert.excluded.version,
+    _upsert(
+        uow.session,
+        DeviceOutcome,
+        values,
+        [DeviceOutcome.device_id],
+        update={"stage", "version"},
+        where=lambda insert: DeviceOutcome.version < insert.excluded.version,
+    )
+
+
+def _upsert(session, model, values: dict, keys: list, update: dict | None = None, where=None):
+    insert = _UPSERTS[session.get_bind().dialect.name](model).values(**values)
+    if update:
+        statement = insert.on_conflict_do_update(
+            index_elements=keys,
+            set_={name: insert.excluded[name] for name in update},
+            where=where(insert) if where else None,
         )
+    else:
+        statement = insert.on_conflict_do_nothing(index_elements=keys)
+    session.execute(statement)
+
+
+def record_sale(uow: UnitOfWork, event: CloudEvent) -> None:
+    data = event.data
+    for item in data["items"]:
+        values = {
+            "order_id": data["order_id"],
+            "item_id": item["item_id"],
+            "item_type": item["item_type"],
+            "quantity": item["quantity"],
+            "partner_id": item.get("partner_id"),
+            "donation_id": item.get("donation_id"),
+            "site_id": data["site_id"],
+        }
+        _upsert(uow.session, SoldItem, values, [SoldItem.order_id, SoldItem.item_id])
+
+
+def record_completed_order(uow: UnitOfWork, event: CloudEvent) -> None:
+    data = event.data
+    values = {
+        "order_id": data["order_id"],
+        "beneficiary_code": data["beneficiary_code"],
+        "site_id": data["site_id"],
+    }
+    _upsert(uow.session, CompletedOrder, values, [CompletedOrder.order_id])
+
+
+def record_site_city(uow: UnitOfWork, event: CloudEvent) -> None:
+    values = {
+        "site_id": event.data["site_id"],
+        "city": event.data["city"],
+        "version": event.sequence,
+    }
+    _upsert(
+        uow.session,
+        SiteCity,
+        values,
+        [SiteCity.site_id],
+        update={"city", "version"},
+        where=lambda insert: SiteCity.version < insert.excluded.version,
     )
 
 
@@ -58,6 +114,7 @@ def partner_impact(session, partner_id: str) -> dict:
         "partner_id": partner_id,
         "devices_received": sum(totals.values()),
         "devices": totals,
+        **_sales_of(session, partner_id),
         "donations": [
             {"donation_id": donation_id, "devices_received": sum(d.values()), **d}
             for donation_id, d in sorted(by_donation.items())
@@ -65,4 +122,39 @@ def partner_impact(session, partner_id: str) -> dict:
     }
 
 
-EVENT_HANDLERS = dict.fromkeys(STAGE_OF_EVENT, record_device_stage)
+def _sales_of(session, partner_id: str) -> dict:
+    sold = dict(
+        session.execute(
+            select(SoldItem.item_type, func.sum(SoldItem.quantity))
+            .where(SoldItem.partner_id == partner_id)
+            .group_by(SoldItem.item_type)
+        ).all()
+    )
+    people = session.execute(
+        select(SiteCity.city, func.count(func.distinct(CompletedOrder.beneficiary_code)))
+        .select_from(SoldItem)
+        .join(CompletedOrder, CompletedOrder.order_id == SoldItem.order_id)
+        .join(SiteCity, SiteCity.site_id == CompletedOrder.site_id, isouter=True)
+        .where(SoldItem.partner_id == partner_id)
+        .group_by(SiteCity.city)
+    ).all()
+    reached = session.scalar(
+        select(func.count(func.distinct(CompletedOrder.beneficiary_code)))
+        .select_from(SoldItem)
+        .join(CompletedOrder, CompletedOrder.order_id == SoldItem.order_id)
+        .where(SoldItem.partner_id == partner_id)
+    )
+    return {
+        "devices_sold": int(sold.get("device") or 0),
+        "cards_sold": int(sold.get("prepaid_card") or 0),
+        "people_reached": reached or 0,
+        "people_reached_by_city": {city or "unknown": count for city, count in people},
+    }
+
+
+EVENT_HANDLERS = {
+    **dict.fromkeys(STAGE_OF_EVENT, record_device_stage),
+    "inventory.reservation.committed": record_sale,
+    "sales.order.completed": record_completed_order,
+    "inventory.site.opened": record_site_city,
+}

@@ -184,3 +184,37 @@ class DeviceOutcome(Base):
     category: Mapped[str] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(20))  # in_workshop, refurbished, scrapped
     version: Mapped[int] = mapped_column(Integer)
+
+
+class SoldItem(Base):
+    """An item inventory sold (``inventory.reservation.committed``), with its provenance."""
+
+    __tablename__ = "sold_items"
+
+    order_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item_type: Mapped[str] = mapped_column(String(20))
+    quantity: Mapped[int] = mapped_column(Integer)
+    partner_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    donation_id: Mapped[str | None] = mapped_column(String(36))
+    site_id: Mapped[str] = mapped_column(String(36))
+
+
+class CompletedOrder(Base):
+    """Who an order reached, by pseudonymous code only (``sales.order.completed``)."""
+
+    __tablename__ = "completed_orders"
+
+    order_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    beneficiary_code: Mapped[str] = mapped_column(String(64), index=True)
+    site_id: Mapped[str] = mapped_column(String(36))
+
+
+class SiteCity(Base):
+    """The city of each site (``inventory.site.opened``), to report people reached per city."""
+
+    __tablename__ = "site_cities"
+
+    site_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    city: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer)

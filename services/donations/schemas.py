@@ -98,6 +98,10 @@ class ImpactOut(Schema):
     devices_received = fields.Integer()
     devices = fields.Nested(DeviceStagesOut)
     donations = fields.List(fields.Nested(DonationImpactOut))
+    devices_sold = fields.Integer()
+    cards_sold = fields.Integer()
+    people_reached = fields.Integer(metadata={"description": "distinct people, all cities"})
+    people_reached_by_city = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
 # donations ------------------------------------------------------------------------------------

@@ -137,3 +137,86 @@ def test_an_event_arriving_late_does_not_undo_a_newer_one(donations):
         "refurbished": 1,
         "scrapped": 0,
     }
+
+
+def committed(order_id, site_id, *items):
+    return new_event(
+        "inventory.reservation.committed",
+        source="inventory",
+        subject=str(uuid.uuid4()),
+        sequence=3,
+        data={
+            "order_id": order_id,
+            "reservation_id": str(uuid.uuid4()),
+            "site_id": site_id,
+            "committed_at": datetime.now(UTC).isoformat(),
+            "items": list(items),
+        },
+    )
+
+
+def sold(item_type, partner_id, product_key):
+    return {
+        "line_id": str(uuid.uuid4()),
+        "item_type": item_type,
+        "item_id": str(uuid.uuid4()),
+        "product_key": product_key,
+        "quantity": 1,
+        "partner_id": partner_id,
+        "donation_id": str(uuid.uuid4()),
+    }
+
+
+def completed(order_id, site_id, beneficiary_code):
+    return new_event(
+        "sales.order.completed",
+        source="sales",
+        subject=order_id,
+        sequence=3,
+        data={
+            "order_id": order_id,
+            "site_id": site_id,
+            "reservation_id": str(uuid.uuid4()),
+            "beneficiary_code": beneficiary_code,
+            "payment_method": "cash",
+            "completed_at": datetime.now(UTC).isoformat(),
+        },
+    )
+
+
+def site_opened(site_id, city):
+    return new_event(
+        "inventory.site.opened",
+        source="inventory",
+        subject=site_id,
+        sequence=1,
+        data={"site_id": site_id, "name": f"Point {city}", "city": city, "kind": "counter"},
+    )
+
+
+def test_people_reached_are_distinct_per_city_whatever_the_event_order(donations):
+    partner, other_partner = str(uuid.uuid4()), str(uuid.uuid4())
+    lyon, paris = str(uuid.uuid4()), str(uuid.uuid4())
+    orders = [str(uuid.uuid4()) for _ in range(3)]
+    apply(
+        donations,
+        # sales' answers arrive before inventory's and before the sites are known
+        completed(orders[0], lyon, "B-AAA"),
+        completed(orders[1], lyon, "B-AAA"),  # the same person again
+        completed(orders[2], paris, "B-BBB"),
+        committed(orders[0], lyon, sold("device", partner, "device:smartphone:b")),
+        committed(orders[1], lyon, sold("prepaid_card", partner, "card:op:500")),
+        committed(
+            orders[2],
+            paris,
+            sold("prepaid_card", partner, "card:op:500"),
+            sold("device", other_partner, "device:laptop:a"),
+        ),
+        site_opened(lyon, "Lyon"),
+        site_opened(paris, "Paris"),
+    )
+    figures = impact(donations, partner)
+    assert (figures["devices_sold"], figures["cards_sold"]) == (1, 2)
+    assert figures["people_reached"] == 2
+    assert figures["people_reached_by_city"] == {"Lyon": 1, "Paris": 1}
+    assert impact(donations, other_partner)["people_reached_by_city"] == {"Paris": 1}

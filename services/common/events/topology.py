@@ -21,9 +21,12 @@ from services.common.config import MessagingSettings
 # Which service consumes which event types. The contracts live in ``contracts.py``.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "donations": (
+        "inventory.site.opened",
         "inventory.device.received",
         "inventory.device.made_available",
         "inventory.device.scrapped",
+        "inventory.reservation.committed",
+        "sales.order.completed",
     ),
     "inventory": (
         "donations.donation.received",
