@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import tracemalloc
 import uuid
 
@@ -12,6 +11,7 @@ from stdnum import luhn
 
 from services.donations.app import SERVICE as DONATIONS
 from services.donations.models import LineIdentifier
+from tests.support.streams import GeneratedFile
 
 GOOD = "356938035643809"
 BAD_CHECK_DIGIT = "356938035643808"
@@ -118,31 +118,14 @@ def test_laptop_lines_take_no_imeis(donations):
     assert response.status_code == 422
 
 
-class GeneratedCsv(io.RawIOBase):
-    """A 100,000-row IMEI file produced on the fly: the test never holds it whole either."""
-
-    def __init__(self, rows: int) -> None:
-        self._lines = (f"{imei_number(n)}\n".encode() for n in range(rows))
-        self._pending = b"imei\n"
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while len(self._pending) < len(buffer):
-            line = next(self._lines, None)
-            if line is None:
-                break
-            self._pending += line
-        size = min(len(buffer), len(self._pending))
-        buffer[:size], self._pending = self._pending[:size], self._pending[size:]
-        return size
-
-
 def test_a_100k_row_file_imports_within_bounded_memory(donations, line, capsys):
     runtime, client = donations
     tracemalloc.start()
-    response = upload(client, line, io.BufferedReader(GeneratedCsv(100_000)))
+    response = upload(
+        client,
+        line,
+        GeneratedFile("imei\n", (f"{imei_number(n)}\n" for n in range(100_000))).stream(),
+    )
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert response.status_code == 200, response.get_json()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import tracemalloc
 import uuid
@@ -15,6 +14,7 @@ from services.common.events.envelope import parse_event
 from services.donations.app import SERVICE as DONATIONS
 from services.donations.models import CardCode
 from services.donations.sealed_codes import CODES_PER_EVENT
+from tests.support.streams import GeneratedFile
 
 PINS = ["4820-1937-5561", "7731-0048-2219", "1002-3004-5006"]
 
@@ -25,28 +25,24 @@ def donations(sqlite_settings):
     return runtime, DONATIONS.create_app({"RUNTIME": runtime}).test_client()
 
 
+def announce_cards(client, quantity: int, partner_name: str = "Op") -> dict:
+    partner = client.post("/partners", json={"name": partner_name, "kind": "telecom_operator"})
+    line = {
+        "kind": "prepaid_cards",
+        "quantity": quantity,
+        "operator": "Op",
+        "product_name": "Recharge 5 EUR",
+        "face_value_cents": 500,
+        "expiry_date": "2099-01-31",
+    }
+    body = {"partner_id": partner.get_json()["id"], "site_id": str(uuid.uuid4()), "lines": [line]}
+    return client.post("/donations", json=body).get_json()
+
+
 @pytest.fixture
 def card_line(donations):
     _, client = donations
-    partner = client.post("/partners", json={"name": "Op", "kind": "telecom_operator"}).get_json()
-    donation = client.post(
-        "/donations",
-        json={
-            "partner_id": partner["id"],
-            "site_id": str(uuid.uuid4()),
-            "lines": [
-                {
-                    "kind": "prepaid_cards",
-                    "quantity": 2000,
-                    "operator": "Op",
-                    "product_name": "Recharge 5 EUR",
-                    "face_value_cents": 500,
-                    "expiry_date": "2099-01-31",
-                }
-            ],
-        },
-    ).get_json()
-    return donation
+    return announce_cards(client, 2000)
 
 
 def upload(client, donation, text: str):
@@ -170,24 +166,7 @@ def test_bad_rows_are_all_reported_by_serial_never_by_pin(donations, card_line):
 
 def test_more_codes_than_cards_is_refused(donations):
     _, client = donations
-    partner = client.post("/partners", json={"name": "Op2", "kind": "telecom_operator"}).get_json()
-    donation = client.post(
-        "/donations",
-        json={
-            "partner_id": partner["id"],
-            "site_id": str(uuid.uuid4()),
-            "lines": [
-                {
-                    "kind": "prepaid_cards",
-                    "quantity": 1,
-                    "operator": "Op",
-                    "product_name": "Recharge",
-                    "face_value_cents": 250,
-                    "expiry_date": "2099-01-31",
-                }
-            ],
-        },
-    ).get_json()
+    donation = announce_cards(client, 1, partner_name="Op2")
     response = upload(client, donation, f"serial,pin\nA,{PINS[0]}\nB,{PINS[1]}\n")
     assert response.status_code == 422
     assert "2 codes for 1 cards" in response.get_data(as_text=True)
@@ -208,52 +187,17 @@ def test_codes_belong_to_card_lines_only(donations):
     assert (response.status_code, response.get_json()["code"]) == (422, "wrong-line-kind")
 
 
-class GeneratedCodes(io.RawIOBase):
-    """A code file produced on the fly, so the test never holds it whole either."""
-
-    def __init__(self, rows: int) -> None:
-        self._lines = (f"CARD-{n:09d},{n:012d}-{n % 97:02d}\n".encode() for n in range(rows))
-        self._pending = b"serial,pin\n"
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while len(self._pending) < len(buffer):
-            line = next(self._lines, None)
-            if line is None:
-                break
-            self._pending += line
-        size = min(len(buffer), len(self._pending))
-        buffer[:size], self._pending = self._pending[:size], self._pending[size:]
-        return size
-
-
 def test_a_100k_row_code_file_imports_within_bounded_memory(donations, capsys):
     runtime, client = donations
-    partner = client.post("/partners", json={"name": "Big", "kind": "telecom_operator"}).get_json()
-    donation = client.post(
-        "/donations",
-        json={
-            "partner_id": partner["id"],
-            "site_id": str(uuid.uuid4()),
-            "lines": [
-                {
-                    "kind": "prepaid_cards",
-                    "quantity": 100_000,
-                    "operator": "Op",
-                    "product_name": "Recharge 5 EUR",
-                    "face_value_cents": 500,
-                    "expiry_date": "2099-01-31",
-                }
-            ],
-        },
-    ).get_json()
+    donation = announce_cards(client, 100_000, partner_name="Big")
     line_id = donation["lines"][0]["id"]
     tracemalloc.start()
     response = client.put(
         f"/donations/{donation['id']}/lines/{line_id}/codes",
-        data=io.BufferedReader(GeneratedCodes(100_000)),
+        data=GeneratedFile(
+            "serial,pin\n",
+            (f"CARD-{n:09d},{n:012d}-{n % 97:02d}\n" for n in range(100_000)),
+        ).stream(),
         content_type="text/csv",
     )
     _, peak = tracemalloc.get_traced_memory()
