@@ -38,3 +38,20 @@ deadletters: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
+
+.PHONY: stack stack-stop definitions
+
+## stack: the real stack as local processes (migrations, then every API under gunicorn and
+## every worker on its own) against BROKER_URL and <SERVICE>_DATABASE_URL; returns once all
+## is up. STACK_WORKER_REPLICAS=2 runs two workers per service; pids and logs in var/stack/.
+stack: $(STAMP)
+	$(BIN)/python -m scripts.stack start
+
+## stack-stop: SIGTERM every process of the stack, wait for them (SIGKILL only what hangs)
+stack-stop:
+	$(BIN)/python -m scripts.stack stop
+
+## definitions: render infra/rabbitmq/definitions.json from the code's topology
+definitions: $(STAMP)
+	$(BIN)/python -m scripts.rabbitmq_definitions > infra/rabbitmq/definitions.json.tmp
+	mv infra/rabbitmq/definitions.json.tmp infra/rabbitmq/definitions.json

@@ -1,6 +1,7 @@
 """gunicorn settings shared by every service API (and the gateway).
 
-Overridable by environment: GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT.
+Overridable by environment: GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT;
+LOG_LEVEL sets the level of the application's own logs.
 """
 
 import os
@@ -12,6 +13,22 @@ worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
+# Worker heartbeats on a RAM-backed file system where there is one (containers' /tmp may be
+# an overlay on disk, which can stall heartbeats and get healthy workers killed).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = "-"
+# The request id is the one the app echoes in X-Request-ID (given by the caller or generated),
+# the same id that the app's log lines and the events it causes carry.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 errorlog = "-"
+# No control socket (gunicornc): its default path is per user, so several servers on one host
+# (the local stack) would fight over it, and nothing here uses it.
+control_socket_disable = True
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def post_fork(server, worker):
+    """Send the application's logs (with their request id) to stderr in each worker."""
+    from services.common.requests_context import configure_logging
+
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
