@@ -55,3 +55,9 @@ stack-stop:
 definitions: $(STAMP)
 	$(BIN)/python -m scripts.rabbitmq_definitions > infra/rabbitmq/definitions.json.tmp
 	mv infra/rabbitmq/definitions.json.tmp infra/rabbitmq/definitions.json
+
+.PHONY: bench
+## bench: benchmarks against the RabbitMQ and PostgreSQL at BENCH_BROKER_URL / BENCH_POSTGRES_URL
+## (default: the local ones); prints a markdown table and keeps it in bench/results/latest.md
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
