@@ -11,29 +11,15 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import dataclass
 
 import pika
 from sqlalchemy import func, insert, select, text
 
 from bench.environment import BROKER_URL, fresh_service
+from bench.figures import Figure
 from services.common.events.envelope import new_event
 from services.inventory.app import SERVICE as INVENTORY
 from services.sales.app import SERVICE as SALES
-
-
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    ours: float
-    raw: float | None
-    unit: str
-    target: str
-    met: bool | None
-
-    @property
-    def ratio(self) -> float | None:
-        return self.ours / self.raw if self.raw else None
 
 
 def site_events(count: int):

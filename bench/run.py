@@ -8,7 +8,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.backbone import Figure, consumer_throughput, relay_throughput
+from bench.backbone import consumer_throughput, relay_throughput
+from bench.figures import Figure
+from bench.gateway import gateway_hop
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -24,7 +26,7 @@ def markdown(figures: list[Figure]) -> str:
         f"| {f.name} | {f.ours:,.0f} | {f.raw:,.0f} | {f.ratio:.2f} | {f.target} | "
         f"{'yes' if f.met else 'NO'} |"
         if f.raw
-        else f"| {f.name} | {f.ours:,.1f} {f.unit} | — | — | {f.target} | "
+        else f"| {f.name} | {f.ours:,.2f} {f.unit} | — | — | {f.target} | "
         f"{'yes' if f.met else 'NO'} |"
         for f in figures
     ]
@@ -36,6 +38,8 @@ def main() -> int:
     for bench in (relay_throughput, consumer_throughput):
         print(f"running {bench.__name__}…", file=sys.stderr, flush=True)
         figures.append(bench())
+    print("running gateway_hop…", file=sys.stderr, flush=True)
+    figures += gateway_hop()
     table = markdown(figures)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(table)
