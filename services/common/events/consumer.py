@@ -24,11 +24,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from kombu import Connection, Consumer, Producer
 from kombu.message import Message
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[UnitOfWork, CloudEvent], None]
 
+INBOX_RETENTION = timedelta(days=14)
 ATTEMPT_HEADER = "x-attempt"
 REASON_HEADER = "x-failure-reason"
 
@@ -82,6 +83,7 @@ class EventConsumer:
         self._delayed_counter = 0
         self.ready = threading.Event()  # set once consuming (tests and health use it)
         self._broker_errors = Connection(broker_url).connection_errors
+        self._next_purge = time.monotonic()
 
     # the loop -----------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -130,6 +132,21 @@ class EventConsumer:
                     self._process(buffer, producer)
                     buffer.clear()
                 self._release_due_retries(producer)
+                self._purge_inbox_now_and_then()
+
+    def _purge_inbox_now_and_then(self) -> None:
+        """Forget processed ids after ``INBOX_RETENTION``: a redelivery comes within minutes,
+        and a dead-lettered event was never applied, so a later replay is still applied once."""
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + 600
+        cutoff = datetime.now(UTC) - INBOX_RETENTION
+        with self.session_factory() as session, session.begin():
+            session.execute(
+                delete(self.inbox).where(
+                    self.inbox.c.consumer == self.service, self.inbox.c.processed_at < cutoff
+                )
+            )
 
     def _fill(self, connection: Connection, buffer: list[Message]) -> None:
         """Wait up to a second for a first message, then take what is already delivered."""

@@ -10,12 +10,14 @@ again later with an exponential back-off, without holding up the rows behind it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from kombu import Connection
-from sqlalchemy import Engine, Table, or_, select, update
+from sqlalchemy import Engine, Table, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.common.events.publishers import OutgoingMessage, Publisher, make_publisher
@@ -24,6 +26,8 @@ from services.common.events.topology import Topology
 log = logging.getLogger(__name__)
 
 MAX_ROW_BACKOFF_SECONDS = 300
+SENT_RETENTION = timedelta(days=3)  # sent rows are kept a while for inspection, then purged
+PURGE_EVERY_SECONDS = 600
 
 
 class OutboxRelay:
@@ -93,10 +97,23 @@ class OutboxRelay:
                 log.error("outbox row %s not published (try %s): %s", outbox_id, tries, reason)
         return len(result.confirmed)
 
+    def purge_sent(self, older_than: timedelta = SENT_RETENTION) -> int:
+        """Delete rows sent before ``older_than`` ago; how many."""
+        cutoff = datetime.now(UTC) - older_than
+        with self.engine.begin() as connection:
+            return connection.execute(
+                delete(self.outbox).where(self.outbox.c.sent_at < cutoff)
+            ).rowcount
+
     def run(self, stop: threading.Event) -> None:
         """Relay until ``stop`` is set, surviving broker and database outages."""
         failures = 0
+        next_purge = time.monotonic()
         while not stop.is_set():
+            if time.monotonic() >= next_purge:
+                next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+                with contextlib.suppress(SQLAlchemyError):
+                    self.purge_sent()
             self.wake.clear()
             try:
                 published = self.publish_batch()
