@@ -1,7 +1,8 @@
 """The unit of work: one transaction holding a state change and the events it raises.
 
-``with uow:`` opens a session; ``uow.emit(...)`` writes an event to the outbox in that same
-transaction; ``uow.commit()`` makes both durable at once. Leaving the block without a commit
+``with uow:`` opens a session; ``uow.emit(...)`` checks an event against its contract and
+queues it; ``uow.commit()`` writes the queued events to the outbox (one insert) and commits
+them with the state change, at once. Leaving the block without a commit
 rolls everything back, events included.
 """
 
@@ -37,6 +38,7 @@ class UnitOfWork:
         self._session_factory = session_factory
         self.outbox = outbox
         self.session: Session | None = None
+        self._pending: list[dict[str, Any]] = []  # outbox rows not yet written
         self._emitted = False
         self._joined = False
 
@@ -50,7 +52,7 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
-        self._emitted = False
+        self._pending, self._emitted = [], False
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -64,15 +66,23 @@ class UnitOfWork:
         self, event_type: str, *, subject: str, data: dict[str, Any], sequence: int
     ) -> CloudEvent:
         assert self.session is not None, "emit() outside 'with uow:'"
+        event, row = self.outbox.build(event_type, subject=subject, data=data, sequence=sequence)
+        self._pending.append(row)
         self._emitted = True
-        return self.outbox.add(
-            self.session, event_type, subject=subject, data=data, sequence=sequence
-        )
+        return event
+
+    def write_events(self) -> None:
+        """Write the events emitted so far into the outbox (one insert for all of them);
+        ``commit`` does it, and a consumer does it after each handler of its batch."""
+        assert self.session is not None
+        pending, self._pending = self._pending, []
+        self.outbox.write(self.session, pending)
 
     def commit(self) -> None:
         assert self.session is not None
         if self._joined:
             raise RuntimeError("a joined unit of work is committed by the transaction's owner")
+        self.write_events()
         for step in _extra_commit_steps.get():
             step(self.session)
         self.session.commit()
@@ -83,4 +93,4 @@ class UnitOfWork:
     def rollback(self) -> None:
         assert self.session is not None
         self.session.rollback()
-        self._emitted = False
+        self._pending, self._emitted = [], False

@@ -1,4 +1,4 @@
-from services.common.events.topology import Topology
+from services.common.events.topology import SUBSCRIPTIONS, Topology
 
 
 def test_service_queue_is_a_quorum_queue_dead_lettering_to_its_dead_queue():
@@ -9,7 +9,7 @@ def test_service_queue_is_a_quorum_queue_dead_lettering_to_its_dead_queue():
     assert queue.queue_arguments["x-queue-type"] == "quorum"
     assert queue.queue_arguments["x-delivery-limit"] == 7
     assert queue.queue_arguments["x-dead-letter-routing-key"] == "ns.inventory.dead"
-    assert [b.routing_key for b in queue.bindings] == ["donations.donation.received"]
+    assert sorted(b.routing_key for b in queue.bindings) == sorted(SUBSCRIPTIONS["inventory"])
     assert all(
         b.exchange.name == "ns.events" and b.exchange.type == "topic" for b in queue.bindings
     )

@@ -184,6 +184,7 @@ class EventConsumer:
             try:
                 outcomes = self._apply_together(session, decoded)
                 session.commit()
+                self.outbox.written.set()  # events the handlers emitted: wake a local relay
                 return outcomes
             except Exception as exc:  # noqa: BLE001 - isolate the culprit, one by one
                 log.debug(
@@ -192,6 +193,7 @@ class EventConsumer:
                 session.rollback()
             outcomes = [self._apply_alone(session, event, outcome) for event, outcome in decoded]
             session.commit()
+            self.outbox.written.set()
             return outcomes
         finally:
             session.close()
@@ -240,8 +242,10 @@ class EventConsumer:
         return ACK
 
     def _handle(self, session, event: CloudEvent) -> None:
+        uow = UnitOfWork.joining(session, self.outbox)
         with correlated(event.correlationid, event.id):
-            self.handlers[event.type](UnitOfWork.joining(session, self.outbox), event)
+            self.handlers[event.type](uow, event)
+        uow.write_events()
 
     def _inbox_row(self, event: CloudEvent) -> dict:
         return {

@@ -75,15 +75,10 @@ class Outbox:
         self.source = source
         self.written = threading.Event()  # wakes an in-process relay after a commit
 
-    def add(
-        self,
-        session: Session,
-        event_type: str,
-        *,
-        subject: str,
-        data: dict[str, Any],
-        sequence: int,
-    ) -> CloudEvent:
+    def build(
+        self, event_type: str, *, subject: str, data: dict[str, Any], sequence: int
+    ) -> tuple[CloudEvent, dict[str, Any]]:
+        """The event (its data checked against its contract) and its outbox row."""
         event = new_event(
             event_type,
             source=self.source,
@@ -93,12 +88,15 @@ class Outbox:
             correlationid=current_correlation_id(),
             causationid=current_causation_id(),
         )
-        session.execute(
-            insert(self.table).values(
-                event_id=event.id,
-                event_type=event.type,
-                body=event.to_json(),
-                created_at=datetime.now(UTC),
-            )
-        )
-        return event
+        row = {
+            "event_id": event.id,
+            "event_type": event.type,
+            "body": event.to_json(),
+            "created_at": datetime.now(UTC),
+        }
+        return event, row
+
+    def write(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        """Insert rows in the caller's transaction, in order, in one round trip per batch."""
+        if rows:
+            session.execute(insert(self.table), rows)
