@@ -19,7 +19,7 @@ from services.common.events.store import MessagingTables
 from services.common.requests_context import configure_logging
 from services.common.runtime import ServiceRuntime, build_runtime
 from services.common.webapp import create_service_app
-from services.common.worker import Worker, run_worker_forever
+from services.common.worker import PeriodicTask, Worker, run_worker_forever
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class ServiceDefinition:
     blueprints: tuple[Any, ...]
     handlers: dict[str, Handler] = field(default_factory=dict)
     errors: dict[type[Exception], tuple[int, str]] = field(default_factory=dict)
+    periodic: tuple[PeriodicTask, ...] = ()
 
     def runtime(self, settings: ServiceSettings | None = None) -> ServiceRuntime:
         return build_runtime(settings or service_settings(self.name), self.metadata, self.tables)
@@ -48,14 +49,14 @@ class ServiceDefinition:
         )
 
     def worker(self, runtime: ServiceRuntime) -> Worker:
-        return Worker(runtime, self.handlers)
+        return Worker(runtime, self.handlers, self.periodic)
 
     def main(self, argv: list[str] | None = None) -> int:
-        """``python -m services.<name>.app worker``: the relay and consumers of the service."""
+        """``python -m services.<name>.app worker``: the relay, consumer and periodic tasks."""
         argv = sys.argv[1:] if argv is None else argv
         if argv != ["worker"]:
             print(f"usage: python -m services.{self.name}.app worker", file=sys.stderr)
             return 2
         configure_logging()
-        run_worker_forever(self.runtime(), self.handlers)
+        run_worker_forever(self.runtime(), self.handlers, self.periodic)
         return 0

@@ -1,10 +1,13 @@
-"""A service's worker: its outbox relay and its event consumer, each on its own thread."""
+"""A service's worker: its outbox relay, its event consumer and its periodic tasks, each on
+its own thread."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from services.common.events.consumer import Handler
 from services.common.runtime import ServiceRuntime
@@ -12,11 +15,27 @@ from services.common.runtime import ServiceRuntime
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class PeriodicTask:
+    """``run(runtime)`` every ``interval()`` seconds (read when the worker starts). A task
+    opens its own short transactions; a failure is logged and the next round runs anyway."""
+
+    name: str
+    run: Callable[[ServiceRuntime], object]
+    interval: Callable[[], float]
+
+
 class Worker:
-    def __init__(self, runtime: ServiceRuntime, handlers: dict[str, Handler]) -> None:
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        handlers: dict[str, Handler],
+        periodic: tuple[PeriodicTask, ...] = (),
+    ) -> None:
         self.runtime = runtime
         self.relay = runtime.relay()
         self.consumer = runtime.consumer(handlers) if handlers else None
+        self.periodic = periodic
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -24,6 +43,8 @@ class Worker:
         targets = {"relay": self.relay.run}
         if self.consumer is not None:
             targets["consumer"] = self.consumer.run
+        for task in self.periodic:
+            targets[task.name] = _every(task, self.runtime)
         for role, target in targets.items():
             thread = threading.Thread(
                 target=target,
@@ -45,9 +66,24 @@ class Worker:
         return self.consumer is None or self.consumer.ready.wait(timeout)
 
 
-def run_worker_forever(runtime: ServiceRuntime, handlers: dict[str, Handler]) -> None:
+def _every(task: PeriodicTask, runtime: ServiceRuntime) -> Callable[[threading.Event], None]:
+    interval = task.interval()
+
+    def loop(stop: threading.Event) -> None:
+        while not stop.wait(interval):
+            try:
+                task.run(runtime)
+            except Exception:  # noqa: BLE001 - a failed round must not end the thread
+                log.exception("%s task %s failed", runtime.name, task.name)
+
+    return loop
+
+
+def run_worker_forever(
+    runtime: ServiceRuntime, handlers: dict[str, Handler], periodic: tuple[PeriodicTask, ...] = ()
+) -> None:
     """Entry point of a worker process: runs until SIGTERM or SIGINT."""
-    worker = Worker(runtime, handlers).start()
+    worker = Worker(runtime, handlers, periodic).start()
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())

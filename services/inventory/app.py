@@ -12,9 +12,13 @@ from flask import Flask
 
 from services.common.service import ServiceDefinition
 from services.inventory.api import sites
+from services.inventory.card_api import card_views, orders
 from services.inventory.device_api import devices
-from services.inventory.intake import EVENT_HANDLERS
+from services.inventory.handlers import EVENT_HANDLERS
 from services.inventory.models import MESSAGING, metadata
+from services.inventory.reservation_api import reservation_views
+from services.inventory.stock_api import stock, transfer_views
+from services.inventory.sweeps import PERIODIC
 from services.inventory.workshop_api import certificates, workshop
 
 SERVICE = ServiceDefinition(
@@ -22,8 +26,19 @@ SERVICE = ServiceDefinition(
     title="Inventory API",
     metadata=metadata,
     tables=MESSAGING,
-    blueprints=(sites, devices, workshop, certificates),
+    blueprints=(
+        sites,
+        devices,
+        workshop,
+        certificates,
+        stock,
+        transfer_views,
+        card_views,
+        orders,
+        reservation_views,
+    ),
     handlers=EVENT_HANDLERS,
+    periodic=PERIODIC,
 )
 
 

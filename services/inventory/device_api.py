@@ -13,7 +13,7 @@ from services.common.problems import Problem, problem_response
 from services.common.webapp import current_runtime
 from services.inventory import queries, refurbishment
 from services.inventory.actors import current_actor
-from services.inventory.domain.errors import WorkflowError
+from services.inventory.domain.errors import InventoryError
 from services.inventory.errors import problem_of
 from services.inventory.etags import check_if_match, etag_of, require_if_match
 from services.inventory.models import Device, DeviceTransition, WipeRecord
@@ -47,8 +47,8 @@ X_ACTOR = {
 }
 
 
-@devices.app_errorhandler(WorkflowError)
-def _refused(error: WorkflowError) -> Response:
+@devices.app_errorhandler(InventoryError)
+def _refused(error: InventoryError) -> Response:
     problem = problem_of(error)
     return problem_response(problem.status, problem.code, problem.detail, **problem.extra)
 

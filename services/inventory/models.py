@@ -1,15 +1,18 @@
-"""Inventory's tables: sites, devices and their workshop records (plus outbox and inbox)."""
+"""Inventory's tables: sites, devices and their workshop records, cards in custody, stock and
+its ledger, reservations, transfers (plus outbox and inbox)."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -70,6 +73,7 @@ class Device(Base):
     state_changed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=_now, index=True
     )
+    product_key: Mapped[str | None] = mapped_column(String(160), index=True)  # once graded
 
     diagnosis: Mapped[DiagnosisRecord | None] = relationship(lazy="raise")
     wipe: Mapped[WipeRecord | None] = relationship(lazy="raise")
@@ -173,3 +177,179 @@ class ScrapRecord(Base):
     recycler_certificate_ref: Mapped[str] = mapped_column(String(80))
     note: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class CardLine(Base):
+    """A received prepaid-cards line: the product, and how many cards arrived.
+
+    A card enters the stock only when its sealed code arrives (a card without a code cannot
+    be sold); ``quantity - codes_received`` cards are awaiting their codes.
+    """
+
+    __tablename__ = "card_lines"
+
+    line_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    donation_id: Mapped[str] = mapped_column(String(36), index=True)
+    partner_id: Mapped[str] = mapped_column(String(36))
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    product_key: Mapped[str] = mapped_column(String(160))
+    operator: Mapped[str] = mapped_column(String(80))
+    product_name: Mapped[str | None] = mapped_column(String(120))
+    face_value_cents: Mapped[int] = mapped_column(Integer)
+    voice_minutes: Mapped[int | None] = mapped_column(Integer)
+    data_mb: Mapped[int | None] = mapped_column(Integer)
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    quantity: Mapped[int] = mapped_column(Integer)
+    codes_received: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Card(Base):
+    """One prepaid card in custody. Its code is encrypted with inventory's at-rest key (the
+    card id authenticated with it); ``pin_hash`` is the keyed hash shared with donations."""
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        Index("ix_cards_allocation", "site_id", "product_key", "state", "expiry_date"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    product_key: Mapped[str] = mapped_column(String(160))
+    line_id: Mapped[str] = mapped_column(ForeignKey("card_lines.line_id"), index=True)
+    donation_id: Mapped[str] = mapped_column(String(36))
+    partner_id: Mapped[str] = mapped_column(String(36))
+    batch_id: Mapped[str] = mapped_column(String(36))
+    source_code_id: Mapped[int] = mapped_column(Integer, unique=True)  # donations' code id
+    serial: Mapped[str] = mapped_column(String(64))
+    expiry_date: Mapped[date | None] = mapped_column(Date)
+    pin_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_key_id: Mapped[str] = mapped_column(String(16))
+    code_ciphertext: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    state: Mapped[str] = mapped_column(String(20), default="in_stock")
+    reservation_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class CardReveal(Base):
+    """The audit of a code's one reveal: which card, for which order, who, where, when."""
+
+    __tablename__ = "card_reveals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"), unique=True)
+    order_id: Mapped[str] = mapped_column(String(36), index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    site_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class StockLevel(Base):
+    """A site's figures for one product (see domain/stock.py); ``version`` numbers its
+    changes and is the ``sequence`` of ``inventory.availability.changed``."""
+
+    __tablename__ = "stock_levels"
+    __table_args__ = (UniqueConstraint("site_id", "product_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    product_key: Mapped[str] = mapped_column(String(160))
+    family: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(40))
+    cosmetic_grade: Mapped[str | None] = mapped_column(String(1))
+    operator: Mapped[str | None] = mapped_column(String(80))
+    face_value_cents: Mapped[int | None] = mapped_column(Integer)
+    unit: Mapped[str | None] = mapped_column(String(40))
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    available: Mapped[int] = mapped_column(Integer, default=0)
+    reserved: Mapped[int] = mapped_column(Integer, default=0)
+    sold: Mapped[int] = mapped_column(Integer, default=0)
+    in_transit: Mapped[int] = mapped_column(Integer, default=0)
+    written_off: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class StockMovement(Base):
+    """The append-only ledger: one row per movement, the change of each figure."""
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (Index("ix_stock_movements_level", "site_id", "product_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(String(36))
+    product_key: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(20))
+    received: Mapped[int] = mapped_column(Integer)
+    available: Mapped[int] = mapped_column(Integer)
+    reserved: Mapped[int] = mapped_column(Integer)
+    sold: Mapped[int] = mapped_column(Integer)
+    in_transit: Mapped[int] = mapped_column(Integer)
+    written_off: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str | None] = mapped_column(String(36), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Reservation(Base):
+    __tablename__ = "reservations"
+    __table_args__ = (Index("ix_reservations_due", "state", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    order_id: Mapped[str] = mapped_column(String(36), unique=True)
+    site_id: Mapped[str] = mapped_column(String(36))
+    state: Mapped[str] = mapped_column(String(20))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+
+    items: Mapped[list[ReservedItem]] = relationship(lazy="raise", order_by="ReservedItem.id")
+
+
+class ReservedItem(Base):
+    """A device, a card, or an amount of an allowance held for (then sold to) an order."""
+
+    __tablename__ = "reserved_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reservation_id: Mapped[str] = mapped_column(ForeignKey("reservations.id"), index=True)
+    line_id: Mapped[str] = mapped_column(String(36))
+    item_type: Mapped[str] = mapped_column(String(20))
+    item_id: Mapped[str] = mapped_column(String(36))
+    product_key: Mapped[str] = mapped_column(String(160))
+    quantity: Mapped[int] = mapped_column(Integer)
+    partner_id: Mapped[str | None] = mapped_column(String(36))
+    donation_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Transfer(Base):
+    """Stock sent from one site to another: in transit until the destination receives it."""
+
+    __tablename__ = "transfers"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    from_site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    to_site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20), default="in_transit")
+    note: Mapped[str | None] = mapped_column(Text)
+    dispatched_by: Mapped[str] = mapped_column(String(120))
+    dispatched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    received_by: Mapped[str | None] = mapped_column(String(120))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    items: Mapped[list[TransferItem]] = relationship(lazy="raise", order_by="TransferItem.id")
+
+
+class TransferItem(Base):
+    __tablename__ = "transfer_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    transfer_id: Mapped[str] = mapped_column(ForeignKey("transfers.id"), index=True)
+    item_type: Mapped[str] = mapped_column(String(20))
+    item_id: Mapped[str] = mapped_column(String(36))
+    product_key: Mapped[str] = mapped_column(String(160))
+    quantity: Mapped[int] = mapped_column(Integer)

@@ -40,7 +40,7 @@ def identified_by(identifier: str):
 
 def device_list(filters: dict[str, Any]) -> Select:
     query = select(Device).order_by(Device.created_at, Device.id)
-    for column in ("donation_id", "site_id", "state"):
+    for column in ("donation_id", "site_id", "state", "product_key"):
         if filters.get(column) is not None:
             query = query.where(getattr(Device, column) == str(filters[column]))
     if filters.get("identifier"):

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.unit_of_work import UnitOfWork
+from services.inventory import device_stock
 from services.inventory.device_events import emit_transition
 from services.inventory.domain import workflow
-from services.inventory.domain.errors import WorkflowError
+from services.inventory.domain.errors import IllegalTransition, WorkflowError
 from services.inventory.domain.records import Record
 from services.inventory.domain.workflow import State
 from services.inventory.models import Device, DeviceTransition
@@ -72,7 +73,7 @@ def scanned_device(session: Session, identifier: str) -> Device:
 
 def move(uow: UnitOfWork, device: Device, command: MoveDevice) -> None:
     session, now = uow.session, datetime.now(UTC)
-    current = State(device.state)
+    current = _workflow_state(device, command.target)
     fact = workflow.transition(
         current, command.target, command.record, history_of(session, device), now
     )
@@ -84,6 +85,14 @@ def move(uow: UnitOfWork, device: Device, command: MoveDevice) -> None:
         session.add(row)
     session.flush()
     emit_transition(uow, device, current.value, fact, row, now)
+    device_stock.follow(uow, device, current, command)
+
+
+def _workflow_state(device: Device, target: State) -> State:
+    """Reserved, sold or travelling devices are out of the workshop's hands."""
+    if device.state not in State.__members__.values():
+        raise IllegalTransition(device.state, target.value, [])
+    return State(device.state)
 
 
 def _history_row(

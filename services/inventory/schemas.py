@@ -25,6 +25,7 @@ from services.inventory.domain import records as r
 from services.inventory.domain.workflow import NEXT, State
 
 STATES = [state.value for state in State]
+SALE_STATES = ["reserved", "sold", "in_transit"]  # after the workshop (custody.py)
 
 
 def text(max_length: int, **options: Any) -> fields.String:
@@ -193,7 +194,8 @@ class BulkTransitionIn(TransitionIn):
 class DeviceFilter(PageArgs):
     donation_id = fields.UUID()
     site_id = fields.UUID()
-    state = fields.String(validate=validate.OneOf(STATES))
+    state = fields.String(validate=validate.OneOf(STATES + SALE_STATES))
+    product_key = text(160)
     identifier = text(64, metadata={"description": "asset tag, IMEI or serial number"})
 
 
@@ -235,6 +237,7 @@ class DeviceOut(Schema):
     state = fields.String()
     state_changed_at = fields.DateTime()
     version = fields.Integer()
+    product_key = fields.String(allow_none=True)
     donation_id = fields.String()
     partner_id = fields.String()
     line_id = fields.String()
@@ -314,7 +317,7 @@ class ScrapOut(Schema):
 
 
 class DeviceDetailOut(DeviceOut):
-    allowed_next_states = fields.Function(lambda device: list(NEXT[State(device.state)]))
+    allowed_next_states = fields.Function(lambda device: list(NEXT.get(device.state, ())))
     diagnosis = fields.Nested(DiagnosisOut, allow_none=True)
     wipe = fields.Nested(WipeOut, allow_none=True)
     repairs = fields.List(fields.Nested(RepairOut))

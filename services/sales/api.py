@@ -1,4 +1,4 @@
-"""Sales' HTTP API: the sites counters sell at (a projection of inventory's)."""
+"""Sales' HTTP API: the sites counters sell at (a projection of inventory's), their catalogue."""
 
 from __future__ import annotations
 
@@ -7,8 +7,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
+from services.common.problems import Problem
 from services.common.webapp import current_runtime
+from services.sales.catalogue import site_catalogue
+from services.sales.clock import utc_now
 from services.sales.models import SiteView
+from services.sales.schemas import CatalogueItemOut
 
 sites = Blueprint("sites", __name__, url_prefix="/sites", description="Sites known to sales")
 
@@ -26,3 +30,14 @@ class SiteViews(MethodView):
     def get(self):
         with current_runtime().unit_of_work() as uow:
             return uow.session.scalars(select(SiteView).order_by(SiteView.name)).all()
+
+
+@sites.route("/<uuid:site_id>/catalogue")
+class SiteCatalogue(MethodView):
+    @sites.response(200, CatalogueItemOut(many=True))
+    def get(self, site_id):
+        """What the site can sell now, with prices; inventory confirms at reservation."""
+        with current_runtime().unit_of_work() as uow:
+            if uow.session.get(SiteView, str(site_id)) is None:
+                raise Problem(404, "site-not-found", f"No site {site_id}.")
+            return site_catalogue(uow.session, str(site_id), utc_now())

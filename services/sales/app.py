@@ -2,6 +2,8 @@
 
 gunicorn 'services.sales.app:create_app()'
 python -m services.sales.app worker
+python -m services.sales.erasure       # erase personal data past retention now (the worker
+                                       # also does it periodically)
 """
 
 from __future__ import annotations
@@ -11,18 +13,30 @@ from typing import Any
 from flask import Flask
 
 from services.common.service import ServiceDefinition
+from services.sales.admin_api import limits, price_grids
 from services.sales.api import sites
+from services.sales.domain.errors import SalesError
+from services.sales.erasure import ERASURE_TASK
+from services.sales.errors import refusal
+from services.sales.handlers import EVENT_HANDLERS
+from services.sales.impact_api import impact
 from services.sales.models import MESSAGING, metadata
-from services.sales.projections import EVENT_HANDLERS
+from services.sales.orders_api import orders
+from services.sales.referrals_api import beneficiaries, organisations
 
 SERVICE = ServiceDefinition(
     name="sales",
     title="Sales API",
     metadata=metadata,
     tables=MESSAGING,
-    blueprints=(sites,),
+    blueprints=(sites, organisations, beneficiaries, limits, price_grids, orders, impact),
     handlers=EVENT_HANDLERS,
+    periodic=(ERASURE_TASK,),
 )
+
+
+# Through a blueprint, so that every app built from SERVICE answers refusals with details.
+sites.app_errorhandler(SalesError)(refusal)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -12,9 +12,21 @@ from services.sales.models import SiteView
 _UPSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
+def upsert_newer(session, model, values: dict, *, keys: tuple[str, ...]) -> None:
+    """Insert, or update only if ``values["version"]`` is newer: one statement, so a late
+    event (a lower sequence) or a duplicate leaves the row unchanged."""
+    insert = _UPSERTS[session.get_bind().dialect.name](model).values(**values)
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[getattr(model, key) for key in keys],
+            set_={name: insert.excluded[name] for name in values if name not in keys},
+            where=model.version < insert.excluded.version,
+        )
+    )
+
+
 def project_site(uow: UnitOfWork, event: CloudEvent) -> None:
-    """Keep the newest description of a site: one upsert that an older event (a lower
-    sequence, arriving late) leaves unchanged."""
+    """Keep the newest description of a site."""
     data = event.data
     values = {
         "site_id": data["site_id"],
@@ -23,14 +35,4 @@ def project_site(uow: UnitOfWork, event: CloudEvent) -> None:
         "kind": data["kind"],
         "version": event.sequence,
     }
-    insert = _UPSERTS[uow.session.get_bind().dialect.name](SiteView).values(**values)
-    uow.session.execute(
-        insert.on_conflict_do_update(
-            index_elements=[SiteView.site_id],
-            set_={name: insert.excluded[name] for name in values if name != "site_id"},
-            where=SiteView.version < insert.excluded.version,
-        )
-    )
-
-
-EVENT_HANDLERS = {"inventory.site.opened": project_site}
+    upsert_newer(uow.session, SiteView, values, keys=("site_id",))

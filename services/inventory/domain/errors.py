@@ -1,13 +1,17 @@
-"""Why the workshop refused a step. ``details()`` is what a client needs to recover."""
+"""Why inventory refused something. ``details()`` is what a client needs to recover."""
 
 from __future__ import annotations
 
 from typing import Any
 
 
-class WorkflowError(Exception):
+class InventoryError(Exception):
     def details(self) -> dict[str, Any]:
         return {}
+
+
+class WorkflowError(InventoryError):
+    """The refurbishment workflow refused a step."""
 
 
 class IllegalTransition(WorkflowError):

@@ -1,0 +1,99 @@
+"""Cards in custody (never their codes), voiding, and the one reveal of a sale's codes."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from services.common.pagination import page_of
+from services.common.webapp import current_runtime
+from services.inventory import cards, queries
+from services.inventory.actors import current_actor, current_site
+from services.inventory.device_api import X_ACTOR
+from services.inventory.models import Card
+from services.inventory.stock_schemas import CardFilter, CardOut, RevealOut, VoidIn
+
+card_views = Blueprint(
+    "cards", __name__, url_prefix="/cards", description="Prepaid cards in custody"
+)
+orders = Blueprint(
+    "orders", __name__, url_prefix="/orders", description="Card codes of completed sales"
+)
+X_SITE = {
+    "in": "header",
+    "name": "X-Site",
+    "required": True,
+    "description": "The id of the counter asking (until authentication replaces it).",
+    "schema": {"type": "string", "format": "uuid"},
+}
+
+
+@card_views.route("")
+class CardCollection(MethodView):
+    @card_views.arguments(CardFilter, location="query")
+    @card_views.response(200, page_of(CardOut))
+    def get(self, filters):
+        """Cards, earliest expiry first; never a code."""
+        query = select(Card)
+        for name in ("site_id", "state", "product_key", "donation_id"):
+            if filters.get(name) is not None:
+                query = query.where(getattr(Card, name) == str(filters[name]))
+        query = query.order_by(Card.expiry_date.asc().nulls_last(), Card.id)
+        with current_runtime().unit_of_work() as uow:
+            return queries.page(uow.session, query, filters)
+
+
+@card_views.route("/<uuid:card_id>")
+class CardItem(MethodView):
+    @card_views.response(200, CardOut)
+    def get(self, card_id):
+        with current_runtime().unit_of_work() as uow:
+            card = uow.session.get(Card, str(card_id))
+            if card is None:
+                raise cards.UnknownCard(str(card_id))
+            return card
+
+
+@card_views.route("/<uuid:card_id>/void")
+class VoidCard(MethodView):
+    @card_views.arguments(VoidIn)
+    @card_views.response(200, CardOut)
+    @card_views.doc(parameters=[X_ACTOR])
+    def post(self, given, card_id):
+        """Take a card in stock out for good (lost, damaged, refused by the operator)."""
+        with current_runtime().unit_of_work() as uow:
+            card = cards.void_card(uow, str(card_id), given["reason"], current_actor())
+            uow.commit()
+            return card
+
+
+@orders.route("/<uuid:order_id>/card-codes/reveal")
+class RevealCodes(MethodView):
+    @orders.response(200, RevealOut, headers={"Cache-Control": {"schema": {"type": "string"}}})
+    @orders.doc(parameters=[X_ACTOR, X_SITE])
+    def post(self, order_id):
+        """The codes of the cards sold to the order, once, to the counter that completed the
+        sale (``X-Site``); the reveal is recorded (who, where, when). A second reveal is 409."""
+        actor, site_id = current_actor(), current_site()
+        with current_runtime().unit_of_work() as uow:
+            revealed = cards.reveal_codes(uow, str(order_id), site_id, actor)
+            uow.commit()
+        body = {
+            "order_id": str(order_id),
+            "revealed_by": actor,
+            "site_id": site_id,
+            "cards": [_revealed(item) for item in revealed],
+        }
+        return body, {"Cache-Control": "no-store"}
+
+
+def _revealed(item: cards.RevealedCode) -> dict:
+    card = item.card
+    return {
+        "card_id": card.id,
+        "serial": card.serial,
+        "product_key": card.product_key,
+        "expiry_date": card.expiry_date,
+        "code": item.code,
+    }

@@ -1,0 +1,12 @@
+"""Every event inventory consumes, routed to its use case (one table, see topology.py)."""
+
+from __future__ import annotations
+
+from services.inventory import intake, reservations
+
+EVENT_HANDLERS = {
+    **intake.EVENT_HANDLERS,
+    "sales.order.placed": reservations.on_order_placed,
+    "sales.order.completed": reservations.on_order_completed,
+    "sales.order.cancelled": reservations.on_order_cancelled,
+}

@@ -1,0 +1,268 @@
+"""The sale saga's inventory side: reserve on ``sales.order.placed``, then commit, release or
+expire — each outcome one event, once.
+
+Handlers run inside the consumer's batch transaction and touch only the database. The stock
+figures of the order's products are locked first (in key order), then the items, with
+``SKIP LOCKED``; nothing is held across a broker call (events go to the outbox).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from services.common.events.envelope import CloudEvent
+from services.common.unit_of_work import UnitOfWork
+from services.inventory import custody, stock
+from services.inventory.allocation import Allocator, Pick
+from services.inventory.domain.reservations import (
+    Request,
+    ReservationState,
+    Shortfall,
+    may_close,
+    shortfall,
+)
+from services.inventory.models import Reservation, ReservedItem
+from services.inventory.settings import reservation_ttl
+
+log = logging.getLogger(__name__)
+R = ReservationState
+ACTOR = "sale saga"
+
+
+class UnknownReservation(LookupError):
+    pass
+
+
+# sales.order.placed ---------------------------------------------------------------------------
+def on_order_placed(uow: UnitOfWork, event: CloudEvent) -> None:
+    data = event.data
+    if _by_order(uow.session, data["order_id"]) is not None:
+        log.info("order %s already has a reservation; placed again, ignored", data["order_id"])
+        return
+    requests = [_request(line) for line in data["lines"]]
+    picks, shortfalls = _allocate(uow.session, data["site_id"], requests)
+    if shortfalls:
+        _reject(uow, data, shortfalls)
+    else:
+        _hold(uow, data, picks)
+
+
+def _request(line: dict) -> Request:
+    return Request(line["line_id"], line["product_key"], line["quantity"], line.get("device_id"))
+
+
+def _allocate(session: Session, site_id: str, requests: list[Request]):
+    levels = stock.lock_levels(session, site_id, (r.product_key for r in requests))
+    allocator = Allocator(session, site_id, levels, datetime.now(UTC).date())
+    picks: list[Pick] = []
+    shortfalls: list[Shortfall] = []
+    for request in requests:
+        served = allocator.serve(request)
+        picks += served.picks
+        if (short := shortfall(request, served.found)) is not None:
+            shortfalls.append(short)
+    return picks, shortfalls
+
+
+def _reject(uow: UnitOfWork, data: dict, shortfalls: list[Shortfall]) -> None:
+    reservation = Reservation(
+        order_id=data["order_id"],
+        site_id=data["site_id"],
+        state=R.REJECTED,
+        closed_at=datetime.now(UTC),
+    )
+    uow.session.add(reservation)
+    uow.emit(
+        "inventory.reservation.rejected",
+        subject=data["order_id"],
+        sequence=1,
+        data={
+            "order_id": data["order_id"],
+            "site_id": data["site_id"],
+            "lines": [short.as_contract() for short in shortfalls],
+        },
+    )
+
+
+def _hold(uow: UnitOfWork, data: dict, picks: list[Pick]) -> None:
+    session = uow.session
+    reservation = Reservation(
+        order_id=data["order_id"],
+        site_id=data["site_id"],
+        state=R.HELD,
+        expires_at=datetime.now(UTC) + reservation_ttl(),
+    )
+    session.add(reservation)
+    session.flush()
+    items = [_item_row(reservation.id, pick) for pick in picks]
+    session.add_all(items)
+    note = f"reserved for order {data['order_id']}"
+    custody.move_items(
+        session, _pairs(items), "reserve", actor=ACTOR, note=note, reservation_id=reservation.id
+    )
+    _move_stock(uow, reservation, items, "reserved")
+    uow.emit(
+        "inventory.reservation.accepted",
+        subject=reservation.order_id,
+        sequence=1,
+        data={
+            **_identity(reservation),
+            "expires_at": reservation.expires_at.isoformat(),
+            "items": [_item_data(item) for item in items],
+        },
+    )
+
+
+def _item_row(reservation_id: str, pick: Pick) -> ReservedItem:
+    return ReservedItem(
+        reservation_id=reservation_id,
+        line_id=pick.request.line_id,
+        item_type=pick.item_type,
+        item_id=pick.item_id,
+        product_key=pick.request.product_key,
+        quantity=pick.quantity,
+        partner_id=pick.partner_id,
+        donation_id=pick.donation_id,
+    )
+
+
+# sales.order.completed / cancelled ------------------------------------------------------------
+def on_order_completed(uow: UnitOfWork, event: CloudEvent) -> None:
+    """Commit the held items as sold. After an expiry the reservation stays expired: sales
+    already has the ``expired`` outcome, and the items may be someone else's by now."""
+    reservation = _for_update(uow.session, event.data["reservation_id"])
+    if reservation is None or reservation.order_id != event.data["order_id"]:
+        raise UnknownReservation(f"no reservation {event.data['reservation_id']} for this order")
+    if not may_close(reservation.state):
+        log.warning(
+            "order %s completed, reservation already %s", reservation.order_id, reservation.state
+        )
+        return
+    _close(uow, reservation, R.COMMITTED, "sell", "sold")
+    uow.emit(
+        "inventory.reservation.committed",
+        subject=reservation.order_id,
+        sequence=2,
+        data={
+            **_identity(reservation),
+            "committed_at": reservation.closed_at.isoformat(),
+            "items": [_item_data(item) for item in reservation.items],
+        },
+    )
+
+
+def on_order_cancelled(uow: UnitOfWork, event: CloudEvent) -> None:
+    """Release the held items. A cancellation that overtakes its order leaves a closed
+    reservation behind, so the late ``placed`` reserves nothing."""
+    data = event.data
+    reservation = _by_order(uow.session, data["order_id"], lock=True)
+    if reservation is None:
+        uow.session.add(_tombstone(data))
+        return
+    if not may_close(reservation.state):
+        return
+    _close(uow, reservation, R.RELEASED, "release", "released", note=data["reason"])
+    uow.emit(
+        "inventory.reservation.released",
+        subject=reservation.order_id,
+        sequence=2,
+        data={**_identity(reservation), "reason": data["reason"]},
+    )
+
+
+def _tombstone(data: dict) -> Reservation:
+    return Reservation(
+        order_id=data["order_id"],
+        site_id=data["site_id"],
+        state=R.RELEASED,
+        closed_at=datetime.now(UTC),
+        outcome_note=f"cancelled before it was placed: {data['reason']}",
+    )
+
+
+# expiry ---------------------------------------------------------------------------------------
+def expire_due(uow: UnitOfWork, now: datetime, limit: int = 100) -> int:
+    """Expire held reservations past their time; several sweepers share the work."""
+    due = uow.session.scalars(
+        select(Reservation)
+        .where(Reservation.state == R.HELD, Reservation.expires_at <= now)
+        .order_by(Reservation.expires_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .options(selectinload(Reservation.items))
+    ).all()
+    for reservation in due:
+        _close(uow, reservation, R.EXPIRED, "release", "expired")
+        uow.emit(
+            "inventory.reservation.expired",
+            subject=reservation.order_id,
+            sequence=2,
+            data={**_identity(reservation), "expired_at": reservation.closed_at.isoformat()},
+        )
+    return len(due)
+
+
+# shared ---------------------------------------------------------------------------------------
+def _close(uow, reservation, state, action, movement, note=None) -> None:
+    session = uow.session
+    items = reservation.items
+    note_text = f"{movement}: order {reservation.order_id}"
+    released = {"reservation_id": None} if action == "release" else {}
+    custody.move_items(session, _pairs(items), action, actor=ACTOR, note=note_text, **released)
+    _move_stock(uow, reservation, items, movement)
+    reservation.state, reservation.closed_at = state, datetime.now(UTC)
+    reservation.outcome_note = note
+
+
+def _move_stock(uow, reservation: Reservation, items: list[ReservedItem], kind: str) -> None:
+    quantities = Counter()
+    for item in items:
+        quantities[item.product_key] += item.quantity
+    levels = stock.lock_levels(uow.session, reservation.site_id, quantities)
+    for key, quantity in sorted(quantities.items()):
+        stock.move(uow, levels[key], kind, quantity, reference=reservation.id, actor=ACTOR)
+
+
+def _pairs(items: list[ReservedItem]) -> list[tuple[str, str]]:
+    return [(item.item_type, item.item_id) for item in items if item.item_type != "allowance"]
+
+
+def _identity(reservation: Reservation) -> dict:
+    return {
+        "order_id": reservation.order_id,
+        "reservation_id": reservation.id,
+        "site_id": reservation.site_id,
+    }
+
+
+def _item_data(item: ReservedItem) -> dict:
+    return {
+        "line_id": item.line_id,
+        "item_type": item.item_type,
+        "item_id": item.item_id,
+        "product_key": item.product_key,
+        "quantity": item.quantity,
+        "partner_id": item.partner_id,
+        "donation_id": item.donation_id,
+    }
+
+
+def _by_order(session: Session, order_id: str, lock: bool = False) -> Reservation | None:
+    query = select(Reservation).where(Reservation.order_id == order_id)
+    if lock:
+        query = query.with_for_update().options(selectinload(Reservation.items))
+    return session.scalar(query)
+
+
+def _for_update(session: Session, reservation_id: str) -> Reservation | None:
+    return session.scalar(
+        select(Reservation)
+        .where(Reservation.id == reservation_id)
+        .with_for_update()
+        .options(selectinload(Reservation.items))
+    )

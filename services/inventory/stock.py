@@ -1,0 +1,141 @@
+"""Stock movements: lock a site's figures for a product, apply a balanced movement, append it
+to the ledger and, when the available count changed, tell the sales catalogue.
+
+Figures are locked in a fixed order (site, product key) by callers that take several, so
+two transactions never wait for each other in a cycle. The figures are a cache of the ledger:
+:func:`recomputed` sums the ledger, and tests check that both agree.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from services.common.unit_of_work import UnitOfWork
+from services.inventory.domain import stock as rules
+from services.inventory.domain.products import Product
+from services.inventory.models import StockLevel, StockMovement
+
+_UPSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+FIGURES = ("received", *rules.BUCKETS)
+
+
+def product_of(level: StockLevel) -> Product:
+    return Product(
+        key=level.product_key,
+        family=level.family,
+        label=level.label,
+        category=level.category,
+        cosmetic_grade=level.cosmetic_grade,
+        operator=level.operator,
+        face_value_cents=level.face_value_cents,
+        unit=level.unit,
+    )
+
+
+def level_for_update(session: Session, site_id: str, product: Product) -> StockLevel:
+    """The figures of ``product`` at ``site_id``, created at zero if new, locked."""
+    values = {"id": str(uuid.uuid4()), "site_id": site_id, **_description(product), "version": 0}
+    values.update(dict.fromkeys(FIGURES, 0))
+    upsert = _UPSERTS[session.get_bind().dialect.name](StockLevel).values(**values)
+    session.execute(upsert.on_conflict_do_nothing(index_elements=["site_id", "product_key"]))
+    return existing_for_update(session, site_id, product.key)
+
+
+def existing_for_update(session: Session, site_id: str, product_key: str) -> StockLevel | None:
+    return session.scalar(
+        select(StockLevel)
+        .where(StockLevel.site_id == site_id, StockLevel.product_key == product_key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def lock_levels(session: Session, site_id: str, keys: Iterable[str]) -> dict[str, StockLevel]:
+    """The existing figures of several products at one site, locked in key order."""
+    locked = {key: existing_for_update(session, site_id, key) for key in sorted(set(keys))}
+    return {key: level for key, level in locked.items() if level is not None}
+
+
+def move(
+    uow: UnitOfWork,
+    level: StockLevel,
+    kind: str,
+    quantity: int,
+    *,
+    reference: str | None = None,
+    reason: str | None = None,
+    actor: str = "inventory",
+) -> StockLevel:
+    deltas = rules.movement(kind, quantity)
+    figures = rules.apply(level.product_key, {f: getattr(level, f) for f in FIGURES}, deltas)
+    for name, value in figures.items():
+        setattr(level, name, value)
+    level.version += 1
+    level.updated_at = datetime.now(UTC)
+    uow.session.add(_ledger_row(level, kind, deltas, reference, reason, actor))
+    if deltas.available:
+        _emit_availability(uow, level)
+    return level
+
+
+def _ledger_row(level, kind, deltas, reference, reason, actor) -> StockMovement:
+    return StockMovement(
+        site_id=level.site_id,
+        product_key=level.product_key,
+        kind=kind,
+        reference=reference,
+        reason=reason,
+        actor=actor,
+        **dict(deltas.items()),
+    )
+
+
+def _emit_availability(uow: UnitOfWork, level: StockLevel) -> None:
+    uow.emit(
+        "inventory.availability.changed",
+        subject=f"{level.site_id}:{level.product_key}",
+        sequence=level.version,
+        data={
+            "site_id": level.site_id,
+            "product": product_of(level).as_contract(),
+            "available": level.available,
+        },
+    )
+
+
+def _description(product: Product) -> dict:
+    return {
+        "product_key": product.key,
+        "family": product.family,
+        "label": product.label,
+        "category": product.category,
+        "cosmetic_grade": product.cosmetic_grade,
+        "operator": product.operator,
+        "face_value_cents": product.face_value_cents,
+        "unit": product.unit,
+    }
+
+
+def recomputed(session: Session) -> dict[tuple[str, str], dict[str, int]]:
+    """Every site's figures summed from the ledger alone."""
+    sums = [func.coalesce(func.sum(getattr(StockMovement, f)), 0) for f in FIGURES]
+    rows = session.execute(
+        select(StockMovement.site_id, StockMovement.product_key, *sums).group_by(
+            StockMovement.site_id, StockMovement.product_key
+        )
+    )
+    return {(site, key): dict(zip(FIGURES, values, strict=True)) for site, key, *values in rows}
+
+
+def stored(session: Session) -> dict[tuple[str, str], dict[str, int]]:
+    return {
+        (level.site_id, level.product_key): {f: getattr(level, f) for f in FIGURES}
+        for level in session.scalars(select(StockLevel).where(StockLevel.version > 0))
+    }

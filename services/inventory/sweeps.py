@@ -1,0 +1,43 @@
+"""The worker's periodic tasks: expire overdue reservations, withdraw expired cards.
+
+Each round commits in short transactions of bounded size and repeats while there is work,
+so a long backlog never holds locks for long; several workers share it (SKIP LOCKED).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from services.common.runtime import ServiceRuntime
+from services.common.unit_of_work import UnitOfWork
+from services.common.worker import PeriodicTask
+from services.inventory import cards, reservations
+from services.inventory.settings import sweep_seconds
+
+
+def expire_reservations(runtime: ServiceRuntime) -> int:
+    now = datetime.now(UTC)
+    return _until_done(runtime, lambda uow: reservations.expire_due(uow, now))
+
+
+def withdraw_expired_cards(runtime: ServiceRuntime) -> int:
+    today = datetime.now(UTC).date()
+    return _until_done(runtime, lambda uow: cards.withdraw_expired(uow, today))
+
+
+def _until_done(runtime: ServiceRuntime, step: Callable[[UnitOfWork], int]) -> int:
+    total = 0
+    while True:
+        with runtime.unit_of_work() as uow:
+            done = step(uow)
+            uow.commit()
+        total += done
+        if done == 0:
+            return total
+
+
+PERIODIC = (
+    PeriodicTask("reservation-expiry", expire_reservations, sweep_seconds),
+    PeriodicTask("card-expiry", withdraw_expired_cards, sweep_seconds),
+)

@@ -1,0 +1,112 @@
+"""Beneficiaries: enrolment on an approved referral, renewal, closure, eligibility.
+
+A person is known to other services only by ``code``: ``B-`` and 16 base32 characters from
+80 random bits, so codes are neither guessable nor derived from the person.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import date
+
+from sqlalchemy import select
+
+from services.common.problems import Problem
+from services.sales.domain import enrolment as rules
+from services.sales.domain.enrolment import Enrolment, EnrolmentPolicy
+from services.sales.domain.errors import ReferralNotApproved
+from services.sales.models import Beneficiary, Organisation, SiteView, SocialWorker
+
+
+def new_code() -> str:
+    return "B-" + base64.b32encode(secrets.token_bytes(10)).decode("ascii")
+
+
+def enrolment_of(beneficiary: Beneficiary) -> Enrolment:
+    return Enrolment(
+        beneficiary.starts_on, beneficiary.ends_on, beneficiary.renewals, beneficiary.closed_on
+    )
+
+
+def state_of(beneficiary: Beneficiary, today: date) -> str:
+    return rules.state_on(enrolment_of(beneficiary), today)
+
+
+def get_beneficiary(session, code: str, *, for_update: bool = False) -> Beneficiary:
+    query = select(Beneficiary).where(Beneficiary.code == code)
+    beneficiary = session.scalar(query.with_for_update() if for_update else query)
+    if beneficiary is None:
+        raise Problem(404, "beneficiary-not-found", f"No beneficiary {code}.")
+    return beneficiary
+
+
+def _approved_organisation(session, organisation_id: str) -> Organisation:
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise Problem(422, "organisation-not-found", f"No organisation {organisation_id}.")
+    if not organisation.approved:
+        raise ReferralNotApproved(f"{organisation.name!r} is not approved: its referrals wait.")
+    return organisation
+
+
+def _check_referral(session, referral: dict) -> None:
+    organisation = _approved_organisation(session, str(referral["organisation_id"]))
+    worker_id = referral.get("social_worker_id")
+    if worker_id is not None:
+        worker = session.get(SocialWorker, str(worker_id))
+        if worker is None or worker.organisation_id != organisation.id:
+            raise Problem(422, "social-worker-not-found", f"No contact {worker_id} there.")
+
+
+def require_counter_site(session, site_id: str) -> SiteView:
+    site = session.get(SiteView, site_id)
+    if site is None or site.kind != "counter":
+        raise Problem(422, "unknown-counter-site", f"No counter site {site_id} is known.")
+    return site
+
+
+def enrol(session, person: dict, policy: EnrolmentPolicy, actor: str) -> Beneficiary:
+    """``person``: name or initials, contact, home site and the referral."""
+    _check_referral(session, person)
+    require_counter_site(session, str(person["home_site_id"]))
+    enrolment = rules.enrol(person["starts_on"], policy)
+    beneficiary = Beneficiary(
+        code=new_code(),
+        display_name=person["display_name"],
+        contact=person.get("contact"),
+        referral_reason=person.get("referral_reason"),
+        home_site_id=str(person["home_site_id"]),
+        organisation_id=str(person["organisation_id"]),
+        social_worker_id=_optional_str(person.get("social_worker_id")),
+        referred_on=person["referred_on"],
+        starts_on=enrolment.starts_on,
+        ends_on=enrolment.ends_on,
+        created_by=actor,
+    )
+    session.add(beneficiary)
+    return beneficiary
+
+
+def _optional_str(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def renew(beneficiary: Beneficiary, today: date, policy: EnrolmentPolicy) -> None:
+    renewed = rules.renew(enrolment_of(beneficiary), today, policy)
+    beneficiary.ends_on, beneficiary.renewals = renewed.ends_on, renewed.renewals
+    beneficiary.version += 1
+
+
+def close(beneficiary: Beneficiary, today: date) -> None:
+    if beneficiary.closed_on is None:
+        beneficiary.closed_on = today
+        beneficiary.version += 1
+
+
+def require_can_order(session, beneficiary: Beneficiary, today: date) -> None:
+    """Eligibility, checked at every order: enrolment in force, referral still approved."""
+    rules.require_eligible(enrolment_of(beneficiary), today)
+    organisation = session.get(Organisation, beneficiary.organisation_id)
+    if not organisation.approved:
+        raise ReferralNotApproved(f"{organisation.name!r} is no longer approved.")

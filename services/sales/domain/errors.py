@@ -1,0 +1,76 @@
+"""Why sales refused a request. ``details()`` is what a counter needs to understand it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+
+class SalesError(Exception):
+    def details(self) -> dict[str, Any]:
+        return {}
+
+
+class NotEligible(SalesError):
+    """The person's enrolment does not allow an order today."""
+
+    def __init__(self, state: str, reason: str) -> None:
+        super().__init__(reason)
+        self.state = state
+
+    def details(self) -> dict[str, Any]:
+        return {"enrolment_state": self.state}
+
+
+class ReferralNotApproved(SalesError):
+    """The referring organisation is not (or no longer) approved by an admin."""
+
+
+class RenewalRefused(SalesError):
+    def __init__(self, reason: str, renewals: int) -> None:
+        super().__init__(reason)
+        self.renewals = renewals
+
+    def details(self) -> dict[str, Any]:
+        return {"renewals": self.renewals}
+
+
+class LimitsExceeded(SalesError):
+    """One or more limits would be passed; each breach says which rule and by how much."""
+
+    def __init__(self, breaches: list) -> None:
+        names = ", ".join(breach.rule for breach in breaches)
+        super().__init__(f"The order would exceed: {names}.")
+        self.breaches = breaches
+
+    def details(self) -> dict[str, Any]:
+        return {"breaches": [asdict(breach) for breach in self.breaches]}
+
+
+class NoPrice(SalesError):
+    def __init__(self, product_keys: list[str]) -> None:
+        super().__init__(f"No solidarity price in force for: {', '.join(product_keys)}.")
+        self.product_keys = product_keys
+
+    def details(self) -> dict[str, Any]:
+        return {"product_keys": self.product_keys}
+
+
+class IllegalOrderStep(SalesError):
+    def __init__(self, state: str, step: str, hint: str = "") -> None:
+        super().__init__(f"An order in state {state!r} cannot be {step}. {hint}".strip())
+        self.state, self.step = state, step
+
+    def details(self) -> dict[str, Any]:
+        return {"order_state": self.state, "requested": self.step}
+
+
+class ReservationLapsed(SalesError):
+    """Completion refused: the reservation has expired (or is about to), stock is released."""
+
+    def __init__(self, expires_at) -> None:
+        super().__init__(f"The reservation expired at {expires_at.isoformat()}; place a new order.")
+        self.expires_at = expires_at
+
+    def details(self) -> dict[str, Any]:
+        return {"expires_at": self.expires_at.isoformat()}

@@ -1,0 +1,94 @@
+"""Erasure of a beneficiary's personal data: on request, or automatically once the
+enrolment has ended and the retention period has passed.
+
+The person's row keeps its pseudonymous code and enrolment dates; the personal fields are
+nulled, and stored API answers that could repeat them (idempotency replays) are deleted.
+Orders, limit history and impact figures use the code only, so they stay correct.
+
+The sales worker runs it every ``SALES_ERASURE_INTERVAL_SECONDS`` (default hourly); it can
+also be run by hand or by a scheduler:
+
+    python -m services.sales.erasure
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from services.common.config import env_float, service_settings
+from services.common.worker import PeriodicTask
+from services.sales.beneficiaries import close
+from services.sales.models import IDEMPOTENCY, Beneficiary
+from services.sales.settings import sales_settings
+
+PERSONAL_FIELDS = ("display_name", "contact", "referral_reason")
+
+
+def erase(session, beneficiary: Beneficiary, now: datetime) -> None:
+    close(beneficiary, now.date())
+    for name in PERSONAL_FIELDS:
+        setattr(beneficiary, name, None)
+    if beneficiary.erased_at is None:
+        beneficiary.erased_at = now
+        beneficiary.version += 1
+    stored = IDEMPOTENCY.c
+    session.execute(
+        delete(IDEMPOTENCY).where(
+            stored.endpoint == "POST /beneficiaries", stored.body.contains(beneficiary.code)
+        )
+    )
+
+
+def due_for_erasure(today: date, retention_days: int):
+    """People whose enrolment ended (closed or lapsed) more than ``retention_days`` ago."""
+    ended_on = func.coalesce(Beneficiary.closed_on, Beneficiary.ends_on)
+    return select(Beneficiary).where(
+        Beneficiary.erased_at.is_(None), ended_on < today - timedelta(days=retention_days)
+    )
+
+
+def erase_due(session_factory, retention_days: int, now: datetime | None = None) -> int:
+    """Erase everyone due, in batches of 500 committed one by one; how many were erased."""
+    now = now or datetime.now(UTC)
+    erased = 0
+    while True:
+        with session_factory() as session:
+            query = due_for_erasure(now.date(), retention_days).limit(500)
+            query = query.with_for_update(skip_locked=True)  # replicas share the work
+            batch = session.scalars(query).all()
+            for beneficiary in batch:
+                erase(session, beneficiary, now)
+            session.commit()
+        erased += len(batch)
+        if len(batch) < 500:
+            return erased
+
+
+def erase_due_now(runtime) -> int:
+    return erase_due(runtime.session_factory, sales_settings().retention_days)
+
+
+ERASURE_TASK = PeriodicTask(
+    "personal-data-erasure",
+    erase_due_now,
+    lambda: env_float("SALES_ERASURE_INTERVAL_SECONDS", 3600.0),
+)
+
+
+def main() -> int:
+    from services.sales.app import SERVICE
+
+    runtime = SERVICE.runtime(service_settings("sales"))
+    try:
+        count = erase_due_now(runtime)
+    finally:
+        runtime.dispose()
+    print(f"sales: personal data erased for {count} beneficiary(ies)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,17 @@
+"""Every event type sales subscribes to (topology.SUBSCRIPTIONS), routed to its handler."""
+
+from __future__ import annotations
+
+from services.common.events.consumer import Handler
+from services.sales import saga
+from services.sales.catalogue import project_availability
+from services.sales.projections import project_site
+
+EVENT_HANDLERS: dict[str, Handler] = {
+    "inventory.site.opened": project_site,
+    "inventory.availability.changed": project_availability,
+    "inventory.reservation.accepted": saga.on_accepted,
+    "inventory.reservation.rejected": saga.on_rejected,
+    "inventory.reservation.released": saga.on_released,
+    "inventory.reservation.expired": saga.on_expired,
+}

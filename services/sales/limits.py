@@ -1,0 +1,52 @@
+"""Limits as stored data: the configured rules and a person's history, for the domain check."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from services.sales.clock import as_utc
+from services.sales.domain.limits import LimitRule, Purchase, breaches, window_start
+from services.sales.domain.orders import holds_stock
+from services.sales.models import LimitRuleRow, Order, OrderLine
+
+
+def rule_of(row: LimitRuleRow) -> LimitRule:
+    return LimitRule(
+        code=row.code,
+        measure=row.measure,
+        maximum=row.maximum,
+        window=row.window,
+        window_days=row.window_days,
+        product_prefixes=tuple(row.product_prefixes or ()),
+    )
+
+
+def configured_rules(session) -> list[LimitRule]:
+    return [rule_of(row) for row in session.scalars(select(LimitRuleRow).order_by("code"))]
+
+
+def history_of(session, beneficiary_id: str, since: datetime) -> list[Purchase]:
+    """What the person holds or bought since ``since``: lines of live or completed orders."""
+    rows = session.execute(
+        select(Order.state, Order.placed_at, OrderLine)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(Order.beneficiary_id == beneficiary_id, Order.placed_at >= since)
+    ).all()
+    return [
+        Purchase(
+            line.product_key,
+            line.quantity,
+            line.quantity * line.unit_solidarity_cents,
+            as_utc(at),
+        )
+        for state, at, line in rows
+        if holds_stock(state)
+    ]
+
+
+def limit_breaches(session, beneficiary_id: str, basket, now: datetime, enrolled_on: date):
+    rules = configured_rules(session)
+    since = min((window_start(rule, now, enrolled_on) for rule in rules), default=now)
+    return breaches(rules, history_of(session, beneficiary_id, since), basket, now, enrolled_on)

@@ -1,0 +1,156 @@
+"""The counter's use cases on an order: place, complete, cancel.
+
+Placing locks the person's row (``FOR UPDATE``) for the whole transaction: eligibility and
+limits are checked against the person's history and the order is written before the lock is
+released, so two counters serving the same person at once are served one after the other.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from services.common.unit_of_work import UnitOfWork
+from services.sales.beneficiaries import get_beneficiary, require_can_order, require_counter_site
+from services.sales.clock import as_utc
+from services.sales.domain.errors import (
+    IllegalOrderStep,
+    LimitsExceeded,
+    NoPrice,
+    ReservationLapsed,
+)
+from services.sales.domain.limits import Purchase
+from services.sales.domain.orders import next_state
+from services.sales.domain.pricing import PricedLine, family_of, unpriced
+from services.sales.limits import limit_breaches
+from services.sales.models import Order, OrderLine
+from services.sales.prices import prices_in_force
+from services.sales.receipts import assign_receipt_number
+
+
+def place(uow: UnitOfWork, request: dict, site_id: str, actor: str, now: datetime) -> Order:
+    """``request``: ``beneficiary_code`` and ``lines`` (product_key, quantity, device_id)."""
+    session = uow.session
+    require_counter_site(session, site_id)
+    beneficiary = get_beneficiary(session, request["beneficiary_code"], for_update=True)
+    require_can_order(session, beneficiary, now.date())
+    priced = _priced(session, request["lines"], now)
+    _require_within_limits(session, beneficiary, priced, now)
+    order = Order(
+        site_id=site_id,
+        beneficiary_id=beneficiary.id,
+        beneficiary_code=beneficiary.code,
+        placed_at=now,
+        placed_by=actor,
+        total_cents=sum(line.amount_cents for line in priced),
+        market_total_cents=sum(line.quantity * line.price.market_cents for line in priced),
+        lines=[
+            _line(position, line, given.get("device_id"))
+            for position, (line, given) in enumerate(zip(priced, request["lines"], strict=True), 1)
+        ],
+    )
+    session.add(order)
+    session.flush()
+    _emit_placed(uow, order)
+    return order
+
+
+def _require_within_limits(session, beneficiary, priced: list[PricedLine], now: datetime) -> None:
+    basket = [Purchase(line.product_key, line.quantity, line.amount_cents, now) for line in priced]
+    if found := limit_breaches(session, beneficiary.id, basket, now, beneficiary.starts_on):
+        raise LimitsExceeded(found)
+
+
+def _priced(session, lines: list[dict], now: datetime) -> list[PricedLine]:
+    keys = [line["product_key"] for line in lines]
+    prices = prices_in_force(session, now, keys)
+    if missing := unpriced(keys, prices):
+        raise NoPrice(missing)
+    return [
+        PricedLine(line["product_key"], line["quantity"], prices[line["product_key"]])
+        for line in lines
+    ]
+
+
+def _line(position: int, line: PricedLine, device_id) -> OrderLine:
+    return OrderLine(
+        position=position,
+        product_key=line.product_key,
+        family=family_of(line.product_key),
+        quantity=line.quantity,
+        device_id=None if device_id is None else str(device_id),
+        unit_market_cents=line.price.market_cents,
+        unit_solidarity_cents=line.price.solidarity_cents,
+        grid_version=line.price.grid_version,
+    )
+
+
+def _emit_placed(uow: UnitOfWork, order: Order) -> None:
+    lines = [
+        {
+            "line_id": line.id,
+            "product_key": line.product_key,
+            "quantity": line.quantity,
+            "device_id": line.device_id,
+        }
+        for line in order.lines
+    ]
+    data = {
+        "order_id": order.id,
+        "site_id": order.site_id,
+        "beneficiary_code": order.beneficiary_code,
+        "placed_at": order.placed_at.isoformat(),
+        "lines": lines,
+    }
+    uow.emit("sales.order.placed", subject=order.id, sequence=order.version, data=data)
+
+
+_STEP_NAMES = {"complete": "completed", "cancel": "cancelled"}
+
+
+def move(order: Order, happening: str, hint: str = "") -> None:
+    """Apply a counter command to the order's state, or refuse it."""
+    state = next_state(order.state, happening)
+    if state is None:
+        raise IllegalOrderStep(order.state, _STEP_NAMES[happening], hint)
+    order.state = state
+    order.version += 1
+
+
+def complete(
+    uow: UnitOfWork, order: Order, payment_method: str, actor: str, now: datetime, margin: int
+) -> None:
+    """Sell what inventory reserved. Refused once the reservation lapsed, and ``margin``
+    seconds before, so that inventory's expiry never overtakes a completion in flight."""
+    if order.state == "expired" or (
+        order.state == "reserved" and now >= as_utc(order.expires_at) - timedelta(seconds=margin)
+    ):
+        raise ReservationLapsed(as_utc(order.expires_at or order.ended_at))
+    move(order, "complete", "Only a reserved order can be completed.")
+    order.payment_method, order.completed_at = payment_method, now
+    order.completed_month, order.ended_by = now.strftime("%Y-%m"), actor
+    assign_receipt_number(uow.session, order)
+    data = {
+        "order_id": order.id,
+        "site_id": order.site_id,
+        "reservation_id": order.reservation_id,
+        "beneficiary_code": order.beneficiary_code,
+        "payment_method": payment_method,
+        "completed_at": now.isoformat(),
+    }
+    uow.emit("sales.order.completed", subject=order.id, sequence=order.version, data=data)
+
+
+def cancel(uow: UnitOfWork, order: Order, reason: str, actor: str, now: datetime) -> None:
+    move(order, "cancel", "Only a pending or reserved order can be cancelled.")
+    order.ended_at, order.ended_by, order.end_reason = now, actor, reason
+    emit_cancelled(uow, order)
+
+
+def emit_cancelled(uow: UnitOfWork, order: Order) -> None:
+    data = {
+        "order_id": order.id,
+        "site_id": order.site_id,
+        "reservation_id": order.reservation_id,
+        "reason": order.end_reason or "cancelled",
+    }
+    uow.emit("sales.order.cancelled", subject=order.id, sequence=order.version, data=data)

@@ -1,0 +1,149 @@
+"""Counter orders: place, follow (with a bounded wait), complete, cancel, receipt.
+
+Prepaid-card codes of a completed order are revealed by inventory, not here: the counter
+asks inventory through the gateway (``/api/inventory/…``) with the order id.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from services.common.idempotency import idempotent
+from services.common.pagination import page_of
+from services.common.problems import Problem
+from services.common.webapp import current_runtime
+from services.sales import ordering
+from services.sales.actors import SITE_HEADER, counter_site_id, current_actor
+from services.sales.clock import utc_now
+from services.sales.models import IDEMPOTENCY, Order, SiteView
+from services.sales.paging import page
+from services.sales.receipts import receipt_label, receipt_pdf
+from services.sales.schemas import (
+    CancellationIn,
+    CompletionIn,
+    OrderFilter,
+    OrderIn,
+    OrderOut,
+    OrderWaitArgs,
+)
+from services.sales.settings import current_settings
+
+orders = Blueprint("orders", __name__, url_prefix="/orders", description="Counter orders")
+X_SITE = {
+    "in": "header",
+    "name": SITE_HEADER,
+    "required": True,
+    "description": "The counter's site (until authentication carries it).",
+    "schema": {"type": "string", "format": "uuid"},
+}
+
+
+def _get_order(session, order_id, *, for_update: bool = False) -> Order:
+    order = session.get(
+        Order, str(order_id), with_for_update=for_update, options=[selectinload(Order.lines)]
+    )
+    if order is None:
+        raise Problem(404, "order-not-found", f"No order {order_id}.")
+    return order
+
+
+@orders.route("")
+class OrderCollection(MethodView):
+    @orders.arguments(OrderFilter, location="query")
+    @orders.response(200, page_of(OrderOut))
+    def get(self, args):
+        query = select(Order).options(selectinload(Order.lines))
+        for name in ("site_id", "state", "beneficiary_code"):
+            if args.get(name):
+                query = query.where(getattr(Order, name) == str(args[name]))
+        with current_runtime().unit_of_work() as uow:
+            return page(uow.session, query, (Order.placed_at.desc(), Order.id), args)
+
+    @idempotent(IDEMPOTENCY)
+    @orders.arguments(OrderIn)
+    @orders.response(201, OrderOut)
+    @orders.doc(parameters=[X_SITE])
+    def post(self, request):
+        """Place an order at the counter's site: ``pending`` until inventory answers.
+
+        Eligibility and limits are checked here, atomically; a refusal says which rule and
+        by how much. Follow the outcome with ``GET /orders/{id}?wait=5``.
+        """
+        site_id, actor = counter_site_id(), current_actor()
+        with current_runtime().unit_of_work() as uow:
+            order = ordering.place(uow, request, site_id, actor, utc_now())
+            uow.commit()
+            return order
+
+
+@orders.route("/<uuid:order_id>")
+class OrderItem(MethodView):
+    @orders.arguments(OrderWaitArgs, location="query")
+    @orders.response(200, OrderOut)
+    def get(self, args, order_id):
+        """The order; with ``wait``, answered as soon as it leaves ``pending`` (or on time out).
+
+        The wait is capped (``SALES_ORDER_WAIT_MAX_SECONDS``) and reads one row every
+        ``SALES_ORDER_WAIT_POLL_SECONDS``.
+        """
+        settings = current_settings()
+        deadline = time.monotonic() + min(args["wait"], settings.max_wait_seconds)
+        while True:
+            with current_runtime().unit_of_work() as uow:
+                order = _get_order(uow.session, order_id)
+                if order.state != "pending" or time.monotonic() >= deadline:
+                    return order
+            time.sleep(min(settings.wait_poll_seconds, max(0.0, deadline - time.monotonic())))
+
+
+@orders.route("/<uuid:order_id>/completion")
+class OrderCompletion(MethodView):
+    @orders.arguments(CompletionIn)
+    @orders.response(200, OrderOut)
+    def post(self, payment, order_id):
+        """Complete a reserved order with its payment: the sale receipt is numbered."""
+        settings, actor = current_settings(), current_actor()
+        with current_runtime().unit_of_work() as uow:
+            order = _get_order(uow.session, order_id, for_update=True)
+            margin = settings.completion_margin_seconds
+            ordering.complete(uow, order, payment["payment_method"], actor, utc_now(), margin)
+            uow.commit()
+            return order
+
+
+@orders.route("/<uuid:order_id>/cancellation")
+class OrderCancellation(MethodView):
+    @orders.arguments(CancellationIn)
+    @orders.response(200, OrderOut)
+    def post(self, cancellation, order_id):
+        """Cancel a pending or reserved order: inventory releases what it holds."""
+        actor = current_actor()
+        with current_runtime().unit_of_work() as uow:
+            order = _get_order(uow.session, order_id, for_update=True)
+            ordering.cancel(uow, order, cancellation["reason"], actor, utc_now())
+            uow.commit()
+            return order
+
+
+@orders.route("/<uuid:order_id>/receipt.pdf")
+class OrderReceipt(MethodView):
+    @orders.response(200, content_type="application/pdf", description="The sale receipt")
+    def get(self, order_id):
+        with current_runtime().unit_of_work() as uow:
+            order = _get_order(uow.session, order_id)
+            if order.receipt_number is None:
+                raise Problem(409, "not-completed", "A receipt exists once the sale is completed.")
+            pdf = receipt_pdf(order, uow.session.get(SiteView, order.site_id))
+        return Response(
+            pdf,
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="recu-{receipt_label(order)}.pdf"'
+            },
+        )

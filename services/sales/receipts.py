@@ -1,0 +1,100 @@
+"""Sale receipts: numbered per site and calendar year without gaps, downloadable as PDF.
+
+The number comes from a (site, year) counter row locked in the completion's transaction:
+concurrent completions at one site queue on it, and a rolled-back completion gives its
+number back with everything else.
+"""
+
+from __future__ import annotations
+
+from fpdf import FPDF
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from services.sales.models import Order, SaleReceiptCounter, SiteView
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+HEADINGS = ("Produit", "Qte", "Prix marche", "Prix solidaire", "Total")
+PAYMENT_LABELS = {"cash": "Especes / Cash", "card": "Carte / Card", "cheque": "Cheque"}
+
+
+def assign_receipt_number(session, order: Order) -> None:
+    year = order.completed_at.year
+    insert = _INSERTS[session.get_bind().dialect.name]
+    session.execute(
+        insert(SaleReceiptCounter)
+        .values(site_id=order.site_id, year=year, last_number=0)
+        .on_conflict_do_nothing()
+    )
+    counter = session.execute(
+        select(SaleReceiptCounter)
+        .where(SaleReceiptCounter.site_id == order.site_id, SaleReceiptCounter.year == year)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    counter.last_number += 1
+    order.receipt_year, order.receipt_number = year, counter.last_number
+
+
+def receipt_label(order: Order) -> str | None:
+    if order.receipt_number is None:
+        return None
+    return f"{order.receipt_year}-{order.receipt_number:06d}"
+
+
+def _latin1(text: object) -> str:
+    """The PDF core fonts speak Latin-1: anything else is shown as '?' instead of failing."""
+    return str(text).encode("latin-1", "replace").decode("latin-1")
+
+
+def _euros(cents: int) -> str:
+    return f"{cents // 100:,}.{cents % 100:02d} EUR".replace(",", " ")
+
+
+def receipt_pdf(order: Order, site: SiteView | None) -> bytes:
+    """The person appears by pseudonymous code only: the receipt holds no personal data."""
+    pdf = FPDF()
+    pdf.set_title(f"Recu de vente {receipt_label(order)}")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, "Recu de vente / Sale receipt", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    for label, value in (
+        ("Numero / Number", receipt_label(order)),
+        ("Point d'accueil / Counter", f"{site.name}, {site.city}" if site else order.site_id),
+        ("Beneficiaire / Beneficiary", order.beneficiary_code),
+        ("Commande / Order", order.id),
+        ("Date", order.completed_at.date().isoformat()),
+        ("Paiement / Payment", PAYMENT_LABELS[order.payment_method]),
+    ):
+        pdf.cell(0, 7, _latin1(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    _lines_table(pdf, order)
+    return bytes(pdf.output())
+
+
+def _lines_table(pdf: FPDF, order: Order) -> None:
+    widths = (80, 15, 30, 30, 35)
+    pdf.set_font("Helvetica", "B", 10)
+    for width, title in zip(widths, HEADINGS, strict=True):
+        pdf.cell(width, 7, title, border=1)
+    pdf.ln()
+    pdf.set_font("Helvetica", size=10)
+    for line in order.lines:
+        cells = (
+            line.product_key,
+            str(line.quantity),
+            _euros(line.unit_market_cents),
+            _euros(line.unit_solidarity_cents),
+            _euros(line.quantity * line.unit_solidarity_cents),
+        )
+        for width, text in zip(widths, cells, strict=True):
+            pdf.cell(width, 7, _latin1(text)[:45], border=1)
+        pdf.ln()
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(155, 7, "Total", border=1)
+    pdf.cell(35, 7, _euros(order.total_cents), border=1, new_x="LMARGIN", new_y="NEXT")
+    savings = order.market_total_cents - order.total_cents
+    pdf.cell(155, 7, "Economie / You saved", border=1)
+    pdf.cell(35, 7, _euros(savings), border=1, new_x="LMARGIN", new_y="NEXT")

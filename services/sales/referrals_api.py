@@ -1,0 +1,203 @@
+"""Referring organisations (admin approval) and the beneficiaries they refer."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from services.common.idempotency import idempotent
+from services.common.pagination import page_of
+from services.common.problems import Problem
+from services.common.webapp import current_runtime
+from services.sales import beneficiaries as people
+from services.sales.actors import current_actor
+from services.sales.clock import utc_now
+from services.sales.erasure import erase
+from services.sales.models import IDEMPOTENCY, Beneficiary, Organisation, SocialWorker
+from services.sales.paging import page
+from services.sales.schemas import (
+    ApprovalIn,
+    BeneficiaryFilter,
+    BeneficiaryOut,
+    EnrolmentIn,
+    OrganisationFilter,
+    OrganisationIn,
+    OrganisationOut,
+    OrganisationPatch,
+)
+from services.sales.settings import current_settings
+
+organisations = Blueprint(
+    "organisations", __name__, url_prefix="/organisations", description="Referring organisations"
+)
+beneficiaries = Blueprint(
+    "beneficiaries", __name__, url_prefix="/beneficiaries", description="Referred people"
+)
+
+
+def _get_organisation(session, organisation_id, *, for_update: bool = False) -> Organisation:
+    organisation = session.get(
+        Organisation,
+        str(organisation_id),
+        with_for_update=for_update,
+        options=[selectinload(Organisation.contacts)],
+    )
+    if organisation is None:
+        raise Problem(404, "organisation-not-found", f"No organisation {organisation_id}.")
+    return organisation
+
+
+def _refuse_taken_name(session, name: str | None, current: str | None = None) -> None:
+    if name in (None, current):
+        return
+    if session.scalar(select(Organisation.id).where(Organisation.name == name)):
+        raise Problem(409, "organisation-name-taken", f"{name!r} exists already.")
+
+
+def _workers(given: list[dict]) -> list[SocialWorker]:
+    return [SocialWorker(position=index, **worker) for index, worker in enumerate(given, 1)]
+
+
+@organisations.route("")
+class OrganisationCollection(MethodView):
+    @organisations.arguments(OrganisationFilter, location="query")
+    @organisations.response(200, page_of(OrganisationOut))
+    def get(self, args):
+        query = select(Organisation).options(selectinload(Organisation.contacts))
+        for name in ("approved", "kind"):
+            if args.get(name) is not None:
+                query = query.where(getattr(Organisation, name) == args[name])
+        with current_runtime().unit_of_work() as uow:
+            return page(uow.session, query, (Organisation.name,), args)
+
+    @idempotent(IDEMPOTENCY)
+    @organisations.arguments(OrganisationIn)
+    @organisations.response(201, OrganisationOut)
+    def post(self, new):
+        """Register an organisation; its referrals count once an admin approves it."""
+        with current_runtime().unit_of_work() as uow:
+            _refuse_taken_name(uow.session, new["name"])
+            contacts = _workers(new.pop("contacts", []))
+            organisation = Organisation(**new, contacts=contacts)
+            uow.session.add(organisation)
+            uow.commit()
+            return organisation
+
+
+@organisations.route("/<uuid:organisation_id>")
+class OrganisationItem(MethodView):
+    @organisations.response(200, OrganisationOut)
+    def get(self, organisation_id):
+        with current_runtime().unit_of_work() as uow:
+            return _get_organisation(uow.session, organisation_id)
+
+    @organisations.arguments(OrganisationPatch)
+    @organisations.response(200, OrganisationOut)
+    def patch(self, changes, organisation_id):
+        """Rename, re-kind, or replace contacts (contacts still named by a referral stay)."""
+        with current_runtime().unit_of_work() as uow:
+            organisation = _get_organisation(uow.session, organisation_id, for_update=True)
+            _refuse_taken_name(uow.session, changes.get("name"), organisation.name)
+            for name in ("name", "kind", "city"):
+                if name in changes:
+                    setattr(organisation, name, changes[name])
+            if "contacts" in changes:
+                _replace_workers(uow.session, organisation, changes["contacts"])
+            uow.commit()
+            return organisation
+
+
+def _replace_workers(session, organisation: Organisation, given: list[dict]) -> None:
+    referred = set(
+        session.scalars(
+            select(Beneficiary.social_worker_id).where(
+                Beneficiary.organisation_id == organisation.id
+            )
+        )
+    )
+    if any(worker.id in referred for worker in organisation.contacts):
+        raise Problem(409, "contacts-in-use", "Contacts named by referrals cannot be replaced.")
+    organisation.contacts = _workers(given)
+
+
+@organisations.route("/<uuid:organisation_id>/approval")
+class OrganisationApproval(MethodView):
+    @organisations.arguments(ApprovalIn)
+    @organisations.response(200, OrganisationOut)
+    def put(self, decision, organisation_id):
+        """An admin approves (or suspends) the organisation; the decision is recorded."""
+        with current_runtime().unit_of_work() as uow:
+            organisation = _get_organisation(uow.session, organisation_id, for_update=True)
+            organisation.approved = decision["approved"]
+            organisation.approved_at, organisation.approved_by = utc_now(), current_actor()
+            uow.commit()
+            return organisation
+
+
+@beneficiaries.route("")
+class BeneficiaryCollection(MethodView):
+    @beneficiaries.arguments(BeneficiaryFilter, location="query")
+    @beneficiaries.response(200, page_of(BeneficiaryOut))
+    def get(self, args):
+        query = select(Beneficiary)
+        for name in ("home_site_id", "organisation_id"):
+            if args.get(name):
+                query = query.where(getattr(Beneficiary, name) == str(args[name]))
+        with current_runtime().unit_of_work() as uow:
+            return page(uow.session, query, (Beneficiary.created_at, Beneficiary.id), args)
+
+    @idempotent(IDEMPOTENCY)
+    @beneficiaries.arguments(EnrolmentIn)
+    @beneficiaries.response(201, BeneficiaryOut)
+    def post(self, person):
+        """Enrol a referred person: the answer carries their pseudonymous code."""
+        person.setdefault("starts_on", utc_now().date())
+        with current_runtime().unit_of_work() as uow:
+            enrolled = people.enrol(
+                uow.session, person, current_settings().enrolment, current_actor()
+            )
+            uow.commit()
+            return enrolled
+
+
+@beneficiaries.route("/<string:code>")
+class BeneficiaryItem(MethodView):
+    @beneficiaries.response(200, BeneficiaryOut)
+    def get(self, code):
+        with current_runtime().unit_of_work() as uow:
+            return people.get_beneficiary(uow.session, code)
+
+
+def _change(code: str, change) -> Beneficiary:
+    with current_runtime().unit_of_work() as uow:
+        beneficiary = people.get_beneficiary(uow.session, code, for_update=True)
+        change(uow.session, beneficiary)
+        uow.commit()
+        return beneficiary
+
+
+@beneficiaries.route("/<string:code>/renewal")
+class BeneficiaryRenewal(MethodView):
+    @beneficiaries.response(200, BeneficiaryOut)
+    def post(self, code):
+        """Renew the enrolment (once, by default): it runs on from its current end."""
+        policy = current_settings().enrolment
+        return _change(code, lambda _s, b: people.renew(b, utc_now().date(), policy))
+
+
+@beneficiaries.route("/<string:code>/closure")
+class BeneficiaryClosure(MethodView):
+    @beneficiaries.response(200, BeneficiaryOut)
+    def post(self, code):
+        """End the enrolment today; the retention period before erasure starts now."""
+        return _change(code, lambda _s, b: people.close(b, utc_now().date()))
+
+
+@beneficiaries.route("/<string:code>/erasure")
+class BeneficiaryErasure(MethodView):
+    @beneficiaries.response(200, BeneficiaryOut)
+    def post(self, code):
+        """Erase the person's personal data now (on request); the code and history stay."""
+        return _change(code, lambda session, b: erase(session, b, utc_now()))

@@ -1,0 +1,88 @@
+"""Inventory's answers to sales' orders, applied inside the consumer's batch transaction.
+
+Each handler reads the order (locked), asks the state table whether the fact applies, and
+records it. Duplicates and late facts change nothing, and the decisions for facts that
+arrive after the order has ended are taken here, in one place:
+
+* ``accepted`` for an order the counter already cancelled: the reservation is recorded and
+  the cancellation is sent again with its id, so inventory releases the stock at once;
+* ``expired`` after the order was completed: the order stays completed (the person paid and
+  has the goods); the lapse is recorded in ``reservation_lapsed_at`` for reconciliation.
+  Completion is refused locally a margin before ``expires_at`` to make this rare;
+* ``released`` of a live order (inventory withdrew the stock): the order is cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from services.common.events.envelope import CloudEvent
+from services.common.unit_of_work import UnitOfWork
+from services.sales.clock import as_utc
+from services.sales.domain.orders import next_state
+from services.sales.models import Order
+from services.sales.ordering import emit_cancelled
+
+log = logging.getLogger(__name__)
+
+
+def _order(uow: UnitOfWork, event: CloudEvent) -> Order | None:
+    order = uow.session.get(Order, str(event.data["order_id"]), with_for_update=True)
+    if order is None:
+        log.warning("%s %s names an unknown order: ignored", event.type, event.id)
+    return order
+
+
+def _moment(value: str) -> datetime:
+    return as_utc(datetime.fromisoformat(value))
+
+
+def _advance(order: Order, happening: str) -> bool:
+    state = next_state(order.state, happening)
+    if state is None:
+        return False
+    order.state, order.version = state, order.version + 1
+    return True
+
+
+def on_accepted(uow: UnitOfWork, event: CloudEvent) -> None:
+    order = _order(uow, event)
+    if order is None or order.reservation_id is not None:
+        return
+    order.reservation_id = str(event.data["reservation_id"])
+    if _advance(order, "accepted"):
+        order.expires_at = _moment(event.data["expires_at"])
+        order.reserved_items = event.data["items"]
+    elif order.state == "cancelled":
+        order.version += 1
+        emit_cancelled(uow, order)
+
+
+def on_rejected(uow: UnitOfWork, event: CloudEvent) -> None:
+    order = _order(uow, event)
+    if order is not None and _advance(order, "rejected"):
+        order.refused_lines = event.data["lines"]
+        order.ended_at = event.time
+
+
+def on_released(uow: UnitOfWork, event: CloudEvent) -> None:
+    order = _order(uow, event)
+    if order is None:
+        return
+    order.reservation_id = order.reservation_id or str(event.data["reservation_id"])
+    if _advance(order, "released"):
+        order.ended_at, order.ended_by = event.time, "inventory"
+        order.end_reason = f"released by inventory: {event.data['reason']}"[:200]
+
+
+def on_expired(uow: UnitOfWork, event: CloudEvent) -> None:
+    order = _order(uow, event)
+    if order is None:
+        return
+    expired_at = _moment(event.data["expired_at"])
+    if _advance(order, "expired"):
+        order.ended_at, order.ended_by = expired_at, "inventory"
+    elif order.state == "completed" and order.reservation_lapsed_at is None:
+        order.reservation_lapsed_at = expired_at
+        log.warning("order %s: reservation expired after completion", order.id)

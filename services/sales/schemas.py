@@ -1,0 +1,349 @@
+"""What sales' API accepts and returns. Writable fields are listed; nothing else passes."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from services.common.events.contracts.sale_saga import PAYMENT_METHODS, PRODUCT_KEY
+from services.common.pagination import PageArgs
+from services.sales.beneficiaries import state_of
+from services.sales.clock import as_utc, utc_now
+from services.sales.domain.limits import MEASURES, WINDOWS
+from services.sales.domain.orders import STATES
+from services.sales.receipts import receipt_label
+
+ORGANISATION_KINDS = ("ccas", "chrs", "association", "other")
+MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM.")
+CODE = validate.Regexp(r"^B-[A-Z2-7]{16}$", error="A beneficiary code is B- and 16 characters.")
+_CENTS = validate.Range(min=0, max=10_000_000)
+
+
+class UtcDateTime(fields.DateTime):
+    """Answers carry the offset even where SQLite returned a naive UTC datetime."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return super()._serialize(value and as_utc(value), attr, obj, **kwargs)
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# organisations --------------------------------------------------------------------------------
+
+
+class SocialWorkerIn(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=160))
+    role = fields.String(validate=validate.Length(max=120))
+    email = fields.Email(validate=validate.Length(max=254))
+    phone = fields.String(validate=validate.Regexp(r"^\+?[0-9 .()-]{6,40}$"))
+
+
+class SocialWorkerOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    role = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class OrganisationIn(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=160))
+    kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
+    city = fields.String(validate=validate.Length(min=1, max=80))
+    contacts = fields.List(fields.Nested(SocialWorkerIn), validate=validate.Length(max=200))
+
+
+class OrganisationPatch(Strict):
+    name = fields.String(validate=validate.Length(min=1, max=160))
+    kind = fields.String(validate=validate.OneOf(ORGANISATION_KINDS))
+    city = fields.String(validate=validate.Length(min=1, max=80))
+    contacts = fields.List(fields.Nested(SocialWorkerIn), validate=validate.Length(max=200))
+
+
+class ApprovalIn(Strict):
+    approved = fields.Boolean(
+        required=True, metadata={"description": "false suspends: its people cannot order"}
+    )
+
+
+class OrganisationOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    city = fields.String(allow_none=True)
+    approved = fields.Boolean()
+    approved_at = UtcDateTime(allow_none=True)
+    approved_by = fields.String(allow_none=True)
+    contacts = fields.List(fields.Nested(SocialWorkerOut))
+    created_at = UtcDateTime()
+
+
+class OrganisationFilter(PageArgs):
+    approved = fields.Boolean()
+    kind = fields.String(validate=validate.OneOf(ORGANISATION_KINDS))
+
+
+# beneficiaries --------------------------------------------------------------------------------
+
+
+class EnrolmentIn(Strict):
+    """A person and their referral. Personal data: a name or initials and a contact, no more."""
+
+    display_name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=120),
+        metadata={"description": "a name or initials, for the counter"},
+    )
+    contact = fields.String(validate=validate.Length(min=1, max=254))
+    home_site_id = fields.UUID(required=True)
+    organisation_id = fields.UUID(required=True)
+    social_worker_id = fields.UUID()
+    referred_on = fields.Date(required=True)
+    referral_reason = fields.String(validate=validate.Length(min=1, max=500))
+    starts_on = fields.Date(metadata={"description": "default: today"})
+
+
+class BeneficiaryOut(Schema):
+    code = fields.String()
+    display_name = fields.String(allow_none=True)
+    contact = fields.String(allow_none=True)
+    referral_reason = fields.String(allow_none=True)
+    home_site_id = fields.String()
+    organisation_id = fields.String()
+    social_worker_id = fields.String(allow_none=True)
+    referred_on = fields.Date()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    renewals = fields.Integer()
+    closed_on = fields.Date(allow_none=True)
+    erased_at = UtcDateTime(allow_none=True)
+    state = fields.Function(
+        lambda person: state_of(person, utc_now().date()),
+        metadata={"description": "upcoming, active, renewed, expired or closed (today)"},
+    )
+    created_at = UtcDateTime()
+
+
+class BeneficiaryFilter(PageArgs):
+    home_site_id = fields.UUID()
+    organisation_id = fields.UUID()
+
+
+# limits and prices ----------------------------------------------------------------------------
+
+
+class LimitRuleIn(Strict):
+    measure = fields.String(required=True, validate=validate.OneOf(MEASURES))
+    maximum = fields.Integer(required=True, strict=True, validate=_CENTS)
+    window = fields.String(required=True, validate=validate.OneOf(WINDOWS))
+    window_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3660))
+    product_prefixes = fields.List(
+        fields.String(validate=validate.Regexp(r"^(device|card|allowance)(:[a-z0-9_-]+)*$")),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"description": "product-key prefixes, e.g. device:smartphone; none: all"},
+    )
+
+    @validates_schema
+    def _days_for_rolling_windows(self, rule, **_kwargs) -> None:
+        if (rule["window"] == "rolling_days") != (rule.get("window_days") is not None):
+            raise ValidationError("window_days is given for, and only for, rolling_days.")
+
+
+class LimitRuleOut(Schema):
+    code = fields.String()
+    measure = fields.String()
+    maximum = fields.Integer()
+    window = fields.String()
+    window_days = fields.Integer(allow_none=True)
+    product_prefixes = fields.List(fields.String())
+    updated_at = UtcDateTime()
+    updated_by = fields.String()
+
+
+class PriceEntryIn(Strict):
+    product_key = fields.String(required=True, validate=PRODUCT_KEY)
+    label = fields.String(validate=validate.Length(min=1, max=160))
+    market_cents = fields.Integer(required=True, strict=True, validate=_CENTS)
+    solidarity_cents = fields.Integer(required=True, strict=True, validate=_CENTS)
+
+    @validates_schema
+    def _solidarity_below_market(self, entry, **_kwargs) -> None:
+        if entry["solidarity_cents"] > entry["market_cents"]:
+            raise ValidationError("solidarity_cents may not exceed market_cents.")
+
+
+class PriceGridIn(Strict):
+    valid_from = fields.AwareDateTime(metadata={"description": "default: now"})
+    valid_until = fields.AwareDateTime()
+    note = fields.String(validate=validate.Length(max=200))
+    entries = fields.List(
+        fields.Nested(PriceEntryIn), required=True, validate=validate.Length(min=1, max=5000)
+    )
+
+    @validates_schema
+    def _consistent(self, grid, **_kwargs) -> None:
+        keys = [entry["product_key"] for entry in grid["entries"]]
+        if len(keys) != len(set(keys)):
+            raise ValidationError("Each product_key appears once.", "entries")
+        start, end = grid.get("valid_from"), grid.get("valid_until")
+        if start and end and end <= start:
+            raise ValidationError("valid_until must come after valid_from.", "valid_until")
+
+
+class PriceEntryOut(Schema):
+    product_key = fields.String()
+    label = fields.String(allow_none=True)
+    market_cents = fields.Integer()
+    solidarity_cents = fields.Integer()
+
+
+class PriceGridOut(Schema):
+    version = fields.Integer()
+    valid_from = UtcDateTime()
+    valid_until = UtcDateTime(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    created_by = fields.String()
+    entries = fields.List(fields.Nested(PriceEntryOut))
+
+
+class PriceOut(Schema):
+    market_cents = fields.Integer()
+    solidarity_cents = fields.Integer()
+    saving_cents = fields.Integer()
+    grid_version = fields.Integer()
+
+
+class CatalogueItemOut(Schema):
+    product_key = fields.Function(lambda entry: entry["item"].product_key)
+    family = fields.Function(lambda entry: entry["item"].family)
+    label = fields.Function(lambda entry: entry["item"].label)
+    available = fields.Function(lambda entry: entry["item"].available)
+    price = fields.Nested(PriceOut, allow_none=True, metadata={"description": "null: not priced"})
+
+
+# orders ---------------------------------------------------------------------------------------
+
+
+class OrderLineIn(Strict):
+    product_key = fields.String(required=True, validate=PRODUCT_KEY)
+    quantity = fields.Integer(
+        load_default=1,
+        strict=True,
+        validate=validate.Range(min=1, max=100_000),
+        metadata={"description": "units; minutes or MB for an allowance"},
+    )
+    device_id = fields.UUID(metadata={"description": "one specific device (quantity 1)"})
+
+    @validates_schema
+    def _device_lines(self, line, **_kwargs) -> None:
+        if line.get("device_id") is None:
+            return
+        if not line["product_key"].startswith("device:") or line["quantity"] != 1:
+            raise ValidationError("A device_id goes with a device product and quantity 1.")
+
+
+class OrderIn(Strict):
+    beneficiary_code = fields.String(required=True, validate=CODE)
+    lines = fields.List(
+        fields.Nested(OrderLineIn), required=True, validate=validate.Length(min=1, max=50)
+    )
+
+
+class CompletionIn(Strict):
+    payment_method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+
+
+class CancellationIn(Strict):
+    reason = fields.String(
+        load_default="cancelled at the counter", validate=validate.Length(min=1, max=200)
+    )
+
+
+class OrderWaitArgs(Strict):
+    wait = fields.Float(
+        load_default=0,
+        validate=validate.Range(min=0, max=60),
+        metadata={"description": "seconds to wait while the order is pending (capped)"},
+    )
+
+
+class OrderFilter(PageArgs):
+    site_id = fields.UUID()
+    state = fields.String(validate=validate.OneOf(STATES))
+    beneficiary_code = fields.String(validate=CODE)
+
+
+class OrderLineOut(Schema):
+    id = fields.String()
+    product_key = fields.String()
+    family = fields.String()
+    quantity = fields.Integer()
+    device_id = fields.String(allow_none=True)
+    unit_market_cents = fields.Integer()
+    unit_solidarity_cents = fields.Integer()
+    grid_version = fields.Integer()
+
+
+class OrderOut(Schema):
+    id = fields.String()
+    site_id = fields.String()
+    beneficiary_code = fields.String()
+    state = fields.String()
+    total_cents = fields.Integer()
+    market_total_cents = fields.Integer()
+    savings_cents = fields.Function(lambda order: order.market_total_cents - order.total_cents)
+    placed_at = UtcDateTime()
+    placed_by = fields.String()
+    reservation_id = fields.String(allow_none=True)
+    expires_at = UtcDateTime(allow_none=True)
+    reserved_items = fields.List(fields.Dict(), allow_none=True)
+    refused_lines = fields.List(fields.Dict(), allow_none=True)
+    payment_method = fields.String(allow_none=True)
+    completed_at = UtcDateTime(allow_none=True)
+    receipt_number = fields.Function(receipt_label)
+    ended_at = UtcDateTime(allow_none=True)
+    ended_by = fields.String(allow_none=True)
+    end_reason = fields.String(allow_none=True)
+    reservation_lapsed_at = UtcDateTime(allow_none=True)
+    lines = fields.List(fields.Nested(OrderLineOut))
+
+
+# impact ---------------------------------------------------------------------------------------
+
+
+class ItemsByFamily(Schema):
+    device = fields.Integer()
+    prepaid_card = fields.Integer()
+    allowance = fields.Integer()
+
+
+class ProgrammeImpactOut(Schema):
+    people_helped = fields.Integer(metadata={"description": "distinct people, across sites"})
+    target = fields.Integer()
+    progress_percent = fields.Float(allow_none=True)
+    orders = fields.Integer()
+    items_by_family = fields.Nested(ItemsByFamily)
+    revenue_cents = fields.Integer()
+    savings_cents = fields.Integer()
+
+
+class MonthlyImpactOut(Schema):
+    site_id = fields.String()
+    site_name = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    month = fields.String()
+    people = fields.Integer()
+    orders = fields.Integer()
+    items_by_family = fields.Nested(ItemsByFamily)
+    revenue_cents = fields.Integer()
+    savings_cents = fields.Integer()
+
+
+class ImpactFilter(Strict):
+    site_id = fields.UUID()
+    from_month = fields.String(validate=MONTH)
+    to_month = fields.String(validate=MONTH)

@@ -1,0 +1,437 @@
+"""Counter orders through sales' API, with inventory's answers fed through the consumer path."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import update
+
+from services.sales.app import SERVICE as SALES
+from services.sales.models import Order
+from tests.support.sales import (
+    PRICES,
+    accepted,
+    availability,
+    expired,
+    ready_desk,
+    rejected,
+    released,
+)
+
+
+@pytest.fixture
+def desk(sqlite_settings):
+    runtime = SALES.runtime(sqlite_settings("sales"))
+    yield ready_desk(runtime)
+    runtime.dispose()
+
+
+def test_placing_an_order_leaves_it_pending_and_asks_inventory(desk):
+    code = desk.person()
+    order = desk.placed(code, ("card:orange:1000", 2))
+    assert (order["state"], order["total_cents"], order["savings_cents"]) == ("pending", 500, 1500)
+    [placed] = desk.emitted("sales.order.placed")
+    assert placed["data"]["beneficiary_code"] == code
+    assert placed["data"]["lines"][0] == {
+        "line_id": order["lines"][0]["id"],
+        "product_key": "card:orange:1000",
+        "quantity": 2,
+        "device_id": None,
+    }
+    assert "Jeanne" not in str(placed)
+
+
+def test_accepted_then_completed_numbers_a_receipt_and_tells_inventory(desk):
+    code = desk.person()
+    order = desk.reserved(code, ("card:orange:1000", 1))
+    assert order["state"] == "reserved" and order["expires_at"]
+    response = desk.complete(order, "card")
+    assert response.status_code == 200
+    sold = response.get_json()
+    assert (sold["state"], sold["payment_method"]) == ("completed", "card")
+    assert sold["receipt_number"] == f"{date.today().year}-000001"
+    [completed] = desk.emitted("sales.order.completed")
+    assert completed["data"]["reservation_id"] == order["reservation_id"]
+    pdf = desk.client.get(f"/orders/{order['id']}/receipt.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_receipts_are_numbered_per_site_without_gaps(desk):
+    other_site = desk.open_site()
+    code = desk.person()
+    first = desk.completed(code, ("card:orange:1000", 1))
+    desk.cancel(desk.reserved(code, ("card:orange:1000", 1)))
+    order = desk.order(code, ("card:orange:1000", 1), site_id=other_site).get_json()
+    desk.apply(accepted(order))
+    at_other_site = desk.complete(order).get_json()
+    second = desk.completed(code, ("card:orange:1000", 1))
+    year = date.today().year
+    assert [first["receipt_number"], second["receipt_number"]] == [
+        f"{year}-000001",
+        f"{year}-000002",
+    ]
+    assert at_other_site["receipt_number"] == f"{year}-000001"
+
+
+def test_rejected_order_keeps_inventory_reasons(desk):
+    order = desk.placed(desk.person(), ("device:smartphone:b", 1))
+    desk.apply(rejected(order))
+    refused = desk.get(order)
+    assert refused["state"] == "rejected"
+    assert refused["refused_lines"][0]["reason"] == "out_of_stock"
+
+
+def test_cancelling_a_reserved_order_tells_inventory_which_reservation(desk):
+    order = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    response = desk.cancel(order)
+    assert response.get_json()["state"] == "cancelled"
+    [cancelled] = desk.emitted("sales.order.cancelled")
+    assert cancelled["data"]["reservation_id"] == order["reservation_id"]
+    desk.apply(released(order))
+    assert desk.get(order)["state"] == "cancelled"
+
+
+def test_an_acceptance_after_the_counter_cancelled_releases_the_stock_at_once(desk):
+    order = desk.placed(desk.person(), ("card:orange:1000", 1))
+    desk.cancel(order)
+    late = accepted(order)
+    desk.apply(late, late)
+    assert desk.get(order)["state"] == "cancelled"
+    first, second = desk.emitted("sales.order.cancelled")
+    assert first["data"]["reservation_id"] is None
+    assert second["data"]["reservation_id"] == late.data["reservation_id"]
+
+
+def test_expired_reservation_expires_the_order_and_completion_is_refused_clearly(desk):
+    order = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    desk.apply(expired(order))
+    assert desk.get(order)["state"] == "expired"
+    response = desk.complete(order)
+    assert response.status_code == 409
+    problem = response.get_json()
+    assert problem["code"] == "reservation-expired"
+    assert problem["expires_at"] == order["expires_at"].replace("Z", "+00:00")
+    assert desk.emitted("sales.order.completed") == []
+
+
+def test_completion_is_refused_just_before_the_reservation_expires(desk):
+    order = desk.reserved(desk.person(), ("card:orange:1000", 1), minutes=0)
+    response = desk.complete(order)
+    assert (response.status_code, response.get_json()["code"]) == (409, "reservation-expired")
+
+
+def test_an_expiry_after_completion_leaves_the_order_completed_and_noted(desk):
+    order = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    desk.complete(order)
+    desk.apply(expired(order))
+    after = desk.get(order)
+    assert after["state"] == "completed"
+    assert after["reservation_lapsed_at"] is not None
+
+
+def test_late_and_duplicate_answers_change_nothing(desk):
+    order = desk.placed(desk.person(), ("card:orange:1000", 1))
+    desk.apply(expired(order))  # overtook the acceptance
+    desk.apply(accepted(order), rejected(order))
+    assert desk.get(order)["state"] == "expired"
+    reserved = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    answer = accepted(reserved)
+    desk.apply(answer, answer, rejected(reserved))
+    assert desk.get(reserved)["state"] == "reserved"
+
+
+def test_an_inventory_release_of_a_live_order_cancels_it(desk):
+    order = desk.reserved(desk.person(), ("device:smartphone:b", 1))
+    desk.apply(released(order, reason="device withdrawn"))
+    after = desk.get(order)
+    assert after["state"] == "cancelled" and "device withdrawn" in after["end_reason"]
+    assert desk.emitted("sales.order.cancelled") == []
+
+
+def test_commands_outside_the_saga_are_refused(desk):
+    order = desk.placed(desk.person(), ("card:orange:1000", 1))
+    response = desk.complete(order)
+    assert (response.status_code, response.get_json()["code"]) == (409, "illegal-order-step")
+    desk.cancel(order)
+    again = desk.cancel(order)
+    assert again.get_json()["order_state"] == "cancelled"
+
+
+def test_wait_returns_as_soon_as_inventory_answers(desk):
+    order = desk.placed(desk.person(), ("card:orange:1000", 1))
+    answer = threading.Timer(0.3, desk.apply, args=(accepted(order),))
+    started = time.monotonic()
+    answer.start()
+    response = desk.client.get(f"/orders/{order['id']}?wait=5")
+    answer.join()
+    assert response.get_json()["state"] == "reserved"
+    assert 0.25 <= time.monotonic() - started < 2
+
+
+def test_wait_is_bounded_and_answers_pending_on_time_out(sqlite_settings):
+    from services.sales.settings import SalesSettings
+
+    runtime = SALES.runtime(sqlite_settings("sales"))
+    desk = ready_desk(runtime, {"SALES_SETTINGS": SalesSettings(max_wait_seconds=0.3)})
+    order = desk.placed(desk.person(), ("card:orange:1000", 1))
+    started = time.monotonic()
+    response = desk.client.get(f"/orders/{order['id']}?wait=30")
+    assert response.get_json()["state"] == "pending"
+    assert 0.25 <= time.monotonic() - started < 1.5
+    runtime.dispose()
+
+
+# eligibility at order time --------------------------------------------------------------------
+
+
+def test_orders_are_refused_before_and_after_the_enrolment(desk):
+    later = desk.person(starts_on=(date.today() + timedelta(days=3)).isoformat())
+    long_ago = date.today() - timedelta(days=400)
+    lapsed = desk.person(referred_on=long_ago.isoformat(), starts_on=long_ago.isoformat())
+    for code, state in ((later, "upcoming"), (lapsed, "expired")):
+        response = desk.order(code, ("card:orange:1000", 1))
+        assert response.status_code == 409
+        problem = response.get_json()
+        assert (problem["code"], problem["enrolment_state"]) == ("beneficiary-not-eligible", state)
+
+
+def test_a_renewed_enrolment_can_order_again_but_only_one_renewal(desk):
+    start = date.today() - timedelta(days=300)
+    code = desk.person(referred_on=start.isoformat(), starts_on=start.isoformat())
+    assert desk.order(code, ("card:orange:1000", 1)).status_code == 409
+    renewed = desk.client.post(f"/beneficiaries/{code}/renewal")
+    assert renewed.get_json()["state"] == "renewed"
+    assert desk.order(code, ("card:orange:1000", 1)).status_code == 201
+    refused = desk.client.post(f"/beneficiaries/{code}/renewal")
+    assert (refused.status_code, refused.get_json()["code"]) == (409, "renewal-refused")
+
+
+def test_a_suspended_organisation_stops_its_referrals_ordering(desk):
+    organisation = desk.organisation()
+    code = desk.person(organisation=organisation)
+    desk.client.put(f"/organisations/{organisation['id']}/approval", json={"approved": False})
+    response = desk.order(code, ("card:orange:1000", 1))
+    assert (response.status_code, response.get_json()["code"]) == (409, "referral-not-approved")
+
+
+def test_a_closed_enrolment_cannot_order(desk):
+    code = desk.person()
+    desk.client.post(f"/beneficiaries/{code}/closure")
+    assert desk.order(code, ("card:orange:1000", 1)).get_json()["enrolment_state"] == "closed"
+
+
+# limits ---------------------------------------------------------------------------------------
+
+
+def test_spending_cap_says_which_rule_and_by_how_much(desk):
+    code = desk.person()
+    desk.completed(code, ("card:orange:2000", 4))  # 2000 cents
+    response = desk.order(code, ("card:orange:2000", 3))  # 1500 more
+    assert response.status_code == 409
+    problem = response.get_json()
+    assert problem["code"] == "limit-exceeded"
+    [breach] = problem["breaches"]
+    assert breach["rule"] == "monthly-spending"
+    assert (breach["maximum"], breach["already_used"], breach["requested"]) == (3000, 2000, 1500)
+    assert breach["exceeded_by"] == 500
+
+
+def test_cancelled_rejected_and_expired_orders_give_their_allowance_back(desk):
+    code = desk.person()
+    desk.cancel(desk.placed(code, ("card:orange:2000", 6)))
+    desk.apply(rejected(desk.placed(code, ("card:orange:2000", 6))))
+    gone = desk.placed(code, ("card:orange:2000", 6))
+    desk.apply(expired(gone))
+    assert desk.order(code, ("card:orange:2000", 6)).status_code == 201
+
+
+def test_one_smartphone_per_twelve_months(desk):
+    code = desk.person()
+    phone = desk.completed(code, ("device:smartphone:b", 1))
+    refused = desk.order(code, ("device:smartphone:b", 1))
+    assert refused.get_json()["breaches"][0]["rule"] == "smartphone-per-12-months"
+    with desk.runtime.session_factory() as session:
+        long_ago = Order.placed_at - timedelta(days=366)
+        session.execute(update(Order).where(Order.id == phone["id"]).values(placed_at=long_ago))
+        session.commit()
+    assert desk.order(code, ("device:smartphone:b", 1)).status_code == 201
+
+
+def test_one_computer_per_enrolment(desk):
+    code = desk.person()
+    desk.completed(code, ("device:laptop:a", 1))
+    refused = desk.order(code, ("device:laptop:a", 1)).get_json()
+    assert refused["breaches"][0]["rule"] == "computer-per-enrolment"
+
+
+def test_limits_are_configurable(desk):
+    rule = {
+        "measure": "units",
+        "maximum": 1,
+        "window": "calendar_month",
+        "product_prefixes": ["card"],
+    }
+    assert desk.client.put("/limits/one-card-a-month", json=rule).status_code == 200
+    assert (
+        desk.client.put(
+            "/limits/monthly-spending",
+            json={"measure": "cents", "maximum": 100000, "window": "calendar_month"},
+        ).status_code
+        == 200
+    )
+    code = desk.person()
+    refused = desk.order(code, ("card:orange:1000", 2)).get_json()
+    assert [b["rule"] for b in refused["breaches"]] == ["one-card-a-month"]
+    assert desk.client.delete("/limits/one-card-a-month").status_code == 204
+    assert desk.order(code, ("card:orange:1000", 2)).status_code == 201
+    bad = desk.client.put("/limits/x", json={**rule, "window": "rolling_days"})
+    assert bad.status_code == 422
+
+
+# prices and catalogue -------------------------------------------------------------------------
+
+
+def test_a_sale_keeps_its_price_when_the_grid_changes(desk):
+    code = desk.person()
+    sold = desk.completed(code, ("card:orange:1000", 2))
+    dearer = [
+        {**entry, "solidarity_cents": entry["solidarity_cents"] + 100} for entry in PRICES[:4]
+    ]
+    new_grid = desk.publish_prices(dearer)
+    after = desk.get(sold)
+    assert after["lines"][0]["unit_solidarity_cents"] == 250
+    assert after["lines"][0]["grid_version"] == new_grid["version"] - 1
+    assert after["total_cents"] == 500
+    assert desk.client.get("/impact").get_json()["revenue_cents"] == 500
+    next_order = desk.placed(code, ("card:orange:1000", 1))
+    assert (next_order["total_cents"], next_order["lines"][0]["grid_version"]) == (
+        350,
+        new_grid["version"],
+    )
+
+
+def test_an_unpriced_product_cannot_be_ordered(desk):
+    response = desk.order(desk.person(), ("card:bouygues:500", 1))
+    assert (response.status_code, response.get_json()["product_keys"]) == (
+        422,
+        ["card:bouygues:500"],
+    )
+
+
+def test_a_grid_in_force_later_does_not_price_today(desk):
+    from datetime import UTC, datetime
+
+    later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    desk.publish_prices([{**PRICES[0], "solidarity_cents": 1}], valid_from=later)
+    assert desk.client.get("/price-grids/current").get_json()["version"] == 1
+    assert desk.placed(desk.person(), ("card:orange:1000", 1))["total_cents"] == 250
+
+
+def test_catalogue_shows_available_products_with_prices_and_ignores_stale_counts(desk):
+    site = desk.site_id
+    desk.apply(
+        availability(site, "device:smartphone:b", 3, 5, category="smartphone", cosmetic_grade="B"),
+        availability(site, "device:smartphone:b", 9, 4, category="smartphone", cosmetic_grade="B"),
+        availability(site, "card:sfr:500", 2, 1, operator="SFR", face_value_cents=500),
+        availability(site, "card:orange:1000", 0, 7, operator="Orange", face_value_cents=1000),
+    )
+    items = desk.client.get(f"/sites/{site}/catalogue").get_json()
+    assert [(i["product_key"], i["available"]) for i in items] == [
+        ("device:smartphone:b", 3),
+        ("card:sfr:500", 2),
+    ]
+    assert items[0]["price"] == {
+        "market_cents": 12000,
+        "solidarity_cents": 1500,
+        "saving_cents": 10500,
+        "grid_version": 1,
+    }
+    assert items[1]["price"] is None
+
+
+# the counter's requests -----------------------------------------------------------------------
+
+
+def test_an_order_needs_the_counter_site_and_a_known_counter(desk):
+    code = desk.person()
+    body = {"beneficiary_code": code, "lines": [{"product_key": "card:orange:1000"}]}
+    missing = desk.client.post("/orders", json=body)
+    assert (missing.status_code, missing.get_json()["code"]) == (400, "counter-site-required")
+    unknown = desk.order(code, ("card:orange:1000", 1), site_id=str(uuid.uuid4()))
+    assert (unknown.status_code, unknown.get_json()["code"]) == (422, "unknown-counter-site")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"beneficiary_code": "B-AAAAAAAAAAAAAAAA", "lines": []},
+        {"beneficiary_code": "jeanne", "lines": [{"product_key": "card:orange:1000"}]},
+        {"beneficiary_code": "B-AAAAAAAAAAAAAAAA", "lines": [{"product_key": "DROP TABLE"}]},
+        {
+            "beneficiary_code": "B-AAAAAAAAAAAAAAAA",
+            "lines": [{"product_key": "card:x:1", "quantity": "2"}],
+        },
+        {
+            "beneficiary_code": "B-AAAAAAAAAAAAAAAA",
+            "lines": [{"product_key": "card:x:1", "device_id": str(uuid.uuid4())}],
+        },
+        {
+            "beneficiary_code": "B-AAAAAAAAAAAAAAAA",
+            "lines": [{"product_key": "card:x:1"}],
+            "price": 0,
+        },
+        [],
+    ],
+)
+def test_bad_orders_are_client_errors(desk, body):
+    headers = {"X-Site-Id": desk.site_id}
+    response = desk.client.post("/orders", json=body, headers=headers)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+
+
+def test_unknown_people_and_orders_are_not_found(desk):
+    response = desk.order("B-AAAAAAAAAAAAAAAA", ("card:orange:1000", 1))
+    assert (response.status_code, response.get_json()["code"]) == (404, "beneficiary-not-found")
+    assert desk.client.get(f"/orders/{uuid.uuid4()}").status_code == 404
+    assert desk.client.get("/orders/not-a-uuid").status_code == 404
+    assert desk.client.get(f"/orders/{uuid.uuid4()}?wait=forever").status_code == 422
+
+
+def test_a_device_line_names_the_device_for_inventory(desk):
+    device_id = str(uuid.uuid4())
+    body = {
+        "beneficiary_code": desk.person(),
+        "lines": [{"product_key": "device:smartphone:b", "device_id": device_id}],
+    }
+    response = desk.client.post("/orders", json=body, headers={"X-Site-Id": desk.site_id})
+    assert response.get_json()["lines"][0]["device_id"] == device_id
+    assert desk.emitted("sales.order.placed")[0]["data"]["lines"][0]["device_id"] == device_id
+
+
+def test_placing_is_idempotent_with_a_key(desk):
+    code = desk.person()
+    body = {"beneficiary_code": code, "lines": [{"product_key": "card:orange:1000"}]}
+    headers = {"X-Site-Id": desk.site_id, "Idempotency-Key": "order-1"}
+    first = desk.client.post("/orders", json=body, headers=headers)
+    again = desk.client.post("/orders", json=body, headers=headers)
+    assert first.get_json()["id"] == again.get_json()["id"]
+    assert len(desk.emitted("sales.order.placed")) == 1
+
+
+def test_orders_are_listed_by_site_state_and_person(desk):
+    code = desk.person()
+    desk.placed(code, ("card:orange:1000", 1))
+    desk.completed(code, ("card:orange:1000", 1))
+    listed = desk.client.get(f"/orders?beneficiary_code={code}&state=completed").get_json()
+    assert listed["total"] == 1 and listed["items"][0]["state"] == "completed"
+
+
+def test_every_event_sales_subscribes_to_has_a_handler():
+    from services.common.events.topology import SUBSCRIPTIONS
+
+    assert set(SALES.handlers) == set(SUBSCRIPTIONS["sales"])

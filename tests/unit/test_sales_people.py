@@ -1,0 +1,210 @@
+"""Referrals, enrolment, erasure of personal data, programme impact, and the migrations."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, select, text
+
+from services.common.migrations import upgrade
+from services.sales.app import SERVICE as SALES
+from services.sales.erasure import PERSONAL_FIELDS, erase_due
+from services.sales.models import IDEMPOTENCY, Beneficiary, metadata
+from tests.support.sales import accepted, ready_desk
+
+NAME, CONTACT, REASON = "Jeanne D.", "06 12 34 56 78", "hébergée en CHRS, recherche d'emploi"
+
+
+@pytest.fixture
+def desk(sqlite_settings):
+    runtime = SALES.runtime(sqlite_settings("sales"))
+    yield ready_desk(runtime)
+    runtime.dispose()
+
+
+def test_the_migrations_build_the_models_and_seed_the_default_limits(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    upgrade("sales", url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        rules = connection.execute(text("SELECT code, maximum FROM limit_rules ORDER BY code"))
+        assert rules.all() == [
+            ("computer-per-enrolment", 1),
+            ("monthly-spending", 3000),
+            ("smartphone-per-12-months", 1),
+        ]
+    engine.dispose()
+
+
+# referrals and enrolment ----------------------------------------------------------------------
+
+
+def test_referrals_count_only_once_the_organisation_is_approved(desk):
+    organisation = desk.organisation(approved=False)
+    refused = desk.enrol(organisation)
+    assert (refused.status_code, refused.get_json()["code"]) == (409, "referral-not-approved")
+    approval = desk.client.put(
+        f"/organisations/{organisation['id']}/approval",
+        json={"approved": True},
+        headers={"X-Actor": "admin@programme"},
+    ).get_json()
+    assert (approval["approved"], approval["approved_by"]) == (True, "admin@programme")
+    assert desk.enrol(organisation).status_code == 201
+    listed = desk.client.get("/organisations?approved=true").get_json()
+    assert organisation["id"] in [item["id"] for item in listed["items"]]
+
+
+def test_enrolment_gives_a_random_pseudonymous_code_and_nine_months(desk):
+    first, second = (desk.enrol().get_json() for _ in range(2))
+    assert first["code"].startswith("B-") and len(first["code"]) == 18
+    assert first["code"] != second["code"]
+    assert first["state"] == "active"
+    today = date.today()
+    assert date.fromisoformat(first["ends_on"]) > today + timedelta(days=265)
+    assert desk.client.get(f"/beneficiaries/{first['code']}").get_json()["display_name"] == NAME
+
+
+def test_enrolment_durations_come_from_the_settings(sqlite_settings):
+    from services.sales.domain.enrolment import EnrolmentPolicy
+    from services.sales.settings import SalesSettings
+
+    runtime = SALES.runtime(sqlite_settings("sales"))
+    settings = SalesSettings(enrolment=EnrolmentPolicy(months=1))
+    desk = ready_desk(runtime, {"SALES_SETTINGS": settings})
+    person = desk.enrol(starts_on="2026-01-31").get_json()
+    assert person["ends_on"] == "2026-02-27"
+    runtime.dispose()
+
+
+def test_enrolment_refuses_unknown_sites_contacts_and_extra_fields(desk):
+    organisation = desk.organisation()
+    other = desk.organisation()
+    assert desk.enrol(organisation, home_site_id=desk.open_site(kind="workshop")).status_code == 422
+    foreign = desk.enrol(organisation, social_worker_id=other["contacts"][0]["id"])
+    assert foreign.get_json()["code"] == "social-worker-not-found"
+    assert desk.enrol(organisation, birth_date="1980-01-01").status_code == 422
+
+
+def test_contacts_named_by_referrals_are_kept(desk):
+    organisation = desk.organisation()
+    desk.enrol(organisation)
+    response = desk.client.patch(
+        f"/organisations/{organisation['id']}", json={"contacts": [{"name": "Autre"}]}
+    )
+    assert (response.status_code, response.get_json()["code"]) == (409, "contacts-in-use")
+
+
+# erasure --------------------------------------------------------------------------------------
+
+
+def personal_values(runtime, code):
+    with runtime.session_factory() as session:
+        row = session.scalar(select(Beneficiary).where(Beneficiary.code == code))
+        return {name: getattr(row, name) for name in PERSONAL_FIELDS}
+
+
+def database_text(runtime) -> str:
+    """Every value of every row of every table, as one string to search."""
+    with runtime.engine.connect() as connection:
+        return "\n".join(
+            repr(row)
+            for table in metadata.sorted_tables
+            for row in connection.execute(select(table)).all()
+        )
+
+
+def test_erasure_on_request_leaves_no_personal_field_and_impact_unchanged(desk):
+    code = desk.person()
+    desk.completed(code, ("card:orange:1000", 2))
+    impact_before = desk.client.get("/impact").get_json()
+    monthly_before = desk.client.get("/impact/monthly").get_json()
+    assert NAME in database_text(desk.runtime)
+
+    erased = desk.client.post(f"/beneficiaries/{code}/erasure").get_json()
+
+    assert personal_values(desk.runtime, code) == dict.fromkeys(PERSONAL_FIELDS)
+    everything = database_text(desk.runtime)
+    for value in (NAME, CONTACT, REASON):
+        assert value not in everything
+    assert (erased["state"], erased["display_name"]) == ("closed", None)
+    assert desk.client.get("/impact").get_json() == impact_before
+    assert desk.client.get("/impact/monthly").get_json() == monthly_before
+    assert desk.client.get(f"/orders?beneficiary_code={code}").get_json()["total"] == 1
+
+
+def test_erasure_removes_stored_answers_that_repeat_personal_data(desk):
+    organisation = desk.organisation()
+    body = {
+        "display_name": NAME,
+        "home_site_id": desk.site_id,
+        "organisation_id": organisation["id"],
+        "referred_on": date.today().isoformat(),
+    }
+    created = desk.client.post("/beneficiaries", json=body, headers={"Idempotency-Key": "k1"})
+    code = created.get_json()["code"]
+    desk.client.post(f"/beneficiaries/{code}/erasure")
+    with desk.runtime.engine.connect() as connection:
+        assert connection.execute(select(IDEMPOTENCY)).all() == []
+
+
+def test_automatic_erasure_after_the_enrolment_ends_and_the_retention_passes(desk):
+    long_ago = date.today() - timedelta(days=400)
+    lapsed = desk.person(referred_on=long_ago.isoformat(), starts_on=long_ago.isoformat())
+    current = desk.person()
+    closed = desk.person()
+    desk.client.post(f"/beneficiaries/{closed}/closure")
+
+    assert erase_due(desk.runtime.session_factory, retention_days=90) == 1
+    assert personal_values(desk.runtime, lapsed) == dict.fromkeys(PERSONAL_FIELDS)
+    assert personal_values(desk.runtime, current)["display_name"] == NAME
+    assert personal_values(desk.runtime, closed)["display_name"] == NAME
+
+    later = datetime.now(UTC) + timedelta(days=91)
+    assert erase_due(desk.runtime.session_factory, retention_days=90, now=later) == 1
+    assert personal_values(desk.runtime, closed)["display_name"] is None
+    assert erase_due(desk.runtime.session_factory, retention_days=90, now=later) == 0
+
+
+# impact ---------------------------------------------------------------------------------------
+
+
+def test_impact_counts_distinct_people_across_sites_against_the_target(desk):
+    other_site = desk.open_site()
+    alice, bob = desk.person(), desk.person()
+    desk.completed(alice, ("card:orange:1000", 2))
+    order = desk.order(alice, ("device:smartphone:b", 1), site_id=other_site).get_json()
+    desk.apply(accepted(order))
+    desk.complete(order)
+    desk.completed(bob, ("allowance:data_mb", 500))
+    desk.placed(bob, ("card:orange:1000", 1))  # pending: not yet a sale
+
+    figures = desk.client.get("/impact").get_json()
+    assert figures["people_helped"] == 2
+    assert (figures["target"], figures["orders"]) == (100_000, 3)
+    assert figures["progress_percent"] == 0.0
+    assert figures["items_by_family"] == {"device": 1, "prepaid_card": 2, "allowance": 500}
+    assert figures["revenue_cents"] == 500 + 1500 + 500
+    assert figures["savings_cents"] == 1500 + 10500 + 500
+
+    rows = desk.client.get("/impact/monthly").get_json()
+    by_site = {row["site_id"]: row for row in rows}
+    assert (by_site[desk.site_id]["people"], by_site[desk.site_id]["orders"]) == (2, 2)
+    assert by_site[other_site]["items_by_family"]["device"] == 1
+    assert by_site[other_site]["month"] == datetime.now(UTC).strftime("%Y-%m")
+
+
+def test_impact_exports_csv_for_funders(desk):
+    desk.completed(desk.person(), ("card:orange:1000", 2))
+    response = desk.client.get(f"/impact/monthly.csv?site_id={desk.site_id}")
+    assert response.mimetype == "text/csv"
+    [row] = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert row["site_id"] == desk.site_id
+    assert (row["people"], row["items_prepaid_card"], row["revenue_cents"]) == ("1", "2", "500")
+    assert row["savings_cents"] == "1500"
+    assert desk.client.get("/impact/monthly?from_month=2026-13").status_code == 422
