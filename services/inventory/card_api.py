@@ -6,10 +6,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from services.common.actors import counter_site_id, current_actor
 from services.common.pagination import page_of
 from services.common.webapp import current_runtime
 from services.inventory import cards, queries
-from services.inventory.actors import current_actor, current_site
 from services.inventory.device_api import X_ACTOR
 from services.inventory.models import Card
 from services.inventory.stock_schemas import CardFilter, CardOut, RevealOut, VoidIn
@@ -22,7 +22,7 @@ orders = Blueprint(
 )
 X_SITE = {
     "in": "header",
-    "name": "X-Site",
+    "name": "X-Site-Id",
     "required": True,
     "description": "The id of the counter asking (until authentication replaces it).",
     "schema": {"type": "string", "format": "uuid"},
@@ -74,8 +74,8 @@ class RevealCodes(MethodView):
     @orders.doc(parameters=[X_ACTOR, X_SITE])
     def post(self, order_id):
         """The codes of the cards sold to the order, once, to the counter that completed the
-        sale (``X-Site``); the reveal is recorded (who, where, when). A second reveal is 409."""
-        actor, site_id = current_actor(), current_site()
+        sale (``X-Site-Id``); the reveal is recorded (who, where, when). A second reveal is 409."""
+        actor, site_id = current_actor(), counter_site_id()
         with current_runtime().unit_of_work() as uow:
             revealed = cards.reveal_codes(uow, str(order_id), site_id, actor)
             uow.commit()

@@ -8,11 +8,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from services.common.actors import current_actor
 from services.common.pagination import page_of
 from services.common.problems import Problem, problem_response
 from services.common.webapp import current_runtime
 from services.inventory import queries, refurbishment
-from services.inventory.actors import current_actor
 from services.inventory.domain.errors import InventoryError
 from services.inventory.errors import problem_of
 from services.inventory.etags import check_if_match, etag_of, require_if_match

@@ -7,10 +7,10 @@ from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from services.common.actors import current_actor
 from services.common.pagination import page_of
 from services.common.webapp import current_runtime
 from services.inventory import adjustments, queries, transfers
-from services.inventory.actors import current_actor
 from services.inventory.device_api import X_ACTOR
 from services.inventory.domain.reservations import Request
 from services.inventory.models import CardLine, StockLevel, StockMovement, Transfer

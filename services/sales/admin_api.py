@@ -9,9 +9,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from services.common.actors import current_actor
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
-from services.sales.actors import current_actor
 from services.sales.clock import utc_now
 from services.sales.models import LimitRuleRow, PriceGrid
 from services.sales.prices import grid_in_force, publish_grid

@@ -14,12 +14,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from services.common.actors import SITE_HEADER, counter_site_id, current_actor
 from services.common.idempotency import idempotent
 from services.common.pagination import page_of
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.sales import ordering
-from services.sales.actors import SITE_HEADER, counter_site_id, current_actor
 from services.sales.clock import utc_now
 from services.sales.models import IDEMPOTENCY, Order, SiteView
 from services.sales.paging import page

@@ -7,12 +7,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from services.common.actors import current_actor
 from services.common.idempotency import idempotent
 from services.common.pagination import page_of
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.sales import beneficiaries as people
-from services.sales.actors import current_actor
 from services.sales.clock import utc_now
 from services.sales.erasure import erase
 from services.sales.models import IDEMPOTENCY, Beneficiary, Organisation, SocialWorker

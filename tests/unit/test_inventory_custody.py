@@ -51,7 +51,7 @@ def sold(inventory, card_code_keys):
 
 def reveal(client, order_id, site, actor="Amina (Paris)"):
     return client.post(
-        f"/orders/{order_id}/card-codes/reveal", headers={"X-Actor": actor, "X-Site": site}
+        f"/orders/{order_id}/card-codes/reveal", headers={"X-Actor": actor, "X-Site-Id": site}
     )
 
 
@@ -118,7 +118,7 @@ def test_another_counter_or_an_unsold_order_gets_no_code(inventory, sold):
     assert reveal(client, "00000000-0000-4000-8000-000000000000", other_site).status_code == 404
     missing_site = client.post(f"/orders/{order_id}/card-codes/reveal")
     assert missing_site.status_code == 400
-    assert missing_site.get_json()["code"] == "site-required"
+    assert missing_site.get_json()["code"] == "counter-site-required"
 
 
 def test_card_codes_never_appear_in_lists_events_or_logs(inventory, sold, caplog):

@@ -1,7 +1,7 @@
 """The sale saga's contracts (DESIGN §4) and the catalogue feed, shared by sales and inventory.
 
 Products are named by ``product_key``, an opaque string inventory makes up and sales copies:
-``device:<category>:<cosmetic grade>`` (e.g. ``device:smartphone:B``),
+``device:<category>:<cosmetic grade, lower case>`` (e.g. ``device:smartphone:b``),
 ``card:<operator slug>:<face value in cents>`` and ``allowance:<unit>``. The structured
 fields beside it let sales map a product to its price-grid entry.
 

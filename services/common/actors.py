@@ -1,8 +1,8 @@
-"""Who is acting, for the history of every transition.
+"""Who is acting and at which counter: two headers until the security issue replaces them.
 
-There is no authentication yet: the caller says who it is in ``X-Actor`` (and, for a
-counter, its site in ``X-Site``). The security issue replaces these functions with the
-identity carried by the gateway's signed token.
+``X-Actor`` names the person (default ``unknown``); ``X-Site-Id`` the counter the request
+comes from. Each is read in one function here, shared by every service, so authentication
+changes only this module.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from flask import request
 from services.common.problems import Problem
 
 ACTOR_HEADER = "X-Actor"
+SITE_HEADER = "X-Site-Id"
 MAX_ACTOR_LENGTH = 120
 
 
@@ -28,15 +29,12 @@ def current_actor() -> str:
     return actor
 
 
-SITE_HEADER = "X-Site"
-
-
-def current_site() -> str:
-    """The counter acting (``X-Site``, a site id) until the gateway's token carries it."""
+def counter_site_id() -> str:
+    """The site of the counter making the request; required where an order is placed."""
     raw = request.headers.get(SITE_HEADER, "").strip()
     try:
         return str(uuid.UUID(raw))
-    except ValueError:
+    except ValueError as exc:
         raise Problem(
-            400, "site-required", f"{SITE_HEADER} must name your site (its id)."
-        ) from None
+            400, "counter-site-required", f"{SITE_HEADER} must name the counter's site (UUID)."
+        ) from exc
