@@ -1,0 +1,109 @@
+"""The sale saga end to end: sales and inventory, each with its own PostgreSQL database and
+worker (relay, consumer, periodic sweeps), talking over RabbitMQ only.
+
+Every path ends in one terminal state on both sides: completed/committed,
+rejected/rejected, cancelled/released, expired/expired.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from services.inventory.app import SERVICE as INVENTORY
+from services.inventory.models import Device
+from services.sales.app import SERVICE as SALES
+from tests.support.inventory_stock import devices_on_sale
+from tests.support.sales import SalesDesk
+from tests.support.waiting import wait_until
+
+PHONE = "device:smartphone:b"
+LAPTOP = "device:laptop:a"
+
+
+@pytest.fixture
+def saga(settings_for, monkeypatch):
+    monkeypatch.setenv("RESERVATION_TTL_SECONDS", "8")
+    monkeypatch.setenv("INVENTORY_SWEEP_SECONDS", "0.5")
+    monkeypatch.setenv("SALES_COMPLETION_MARGIN_SECONDS", "0")
+    inventory = INVENTORY.runtime(settings_for("inventory"))
+    sales = SALES.runtime(settings_for("sales"))
+    workers = [INVENTORY.worker(inventory).start(), SALES.worker(sales).start()]
+    for worker in workers:
+        assert worker.wait_until_consuming()
+    stock = INVENTORY.create_app({"RUNTIME": inventory}).test_client()
+    site = stock.post("/sites", json={"name": "Point Lyon", "city": "Lyon", "kind": "counter"})
+    desk = SalesDesk(sales)
+    desk.site_id = site.get_json()["id"]
+    devices_on_sale(inventory, desk.site_id, 3)
+    desk.publish_prices()
+    wait_until(lambda: _available(desk, PHONE) == 3, timeout=20)
+    yield desk, stock, inventory
+    for worker in workers:
+        worker.stop()
+    inventory.dispose()
+    sales.dispose()
+
+
+def _available(desk: SalesDesk, product_key: str) -> int:
+    catalogue = desk.client.get(f"/sites/{desk.site_id}/catalogue").get_json()
+    items = catalogue["items"] if isinstance(catalogue, dict) else catalogue
+    return sum(item["available"] for item in items if item["product_key"] == product_key)
+
+
+def _order_state(desk: SalesDesk, order: dict) -> str:
+    return desk.client.get(f"/orders/{order['id']}?wait=5").get_json()["state"]
+
+
+def _reservation(stock, order: dict) -> dict | None:
+    page = stock.get(f"/reservations?order_id={order['id']}").get_json()
+    return page["items"][0] if page["items"] else None
+
+
+def _devices_in(inventory, state: str) -> int:
+    with inventory.session_factory() as session:
+        return session.scalar(select(func.count()).where(Device.state == state))
+
+
+def test_accepted_then_completed_sells_the_phone(saga):
+    desk, stock, inventory = saga
+    order = desk.placed(desk.person(), (PHONE, 1))
+    assert _order_state(desk, order) == "reserved"
+    completed = desk.complete(order)
+    assert completed.status_code == 200, completed.get_json()
+    assert completed.get_json()["state"] == "completed"
+    wait_until(lambda: (_reservation(stock, order) or {}).get("state") == "committed")
+    assert _devices_in(inventory, "sold") == 1
+    wait_until(lambda: _available(desk, PHONE) == 2)
+
+
+def test_more_than_the_stock_is_rejected_with_reasons_and_holds_nothing(saga):
+    desk, stock, inventory = saga
+    order = desk.placed(desk.person(), (LAPTOP, 1))  # priced, but none in stock
+    assert _order_state(desk, order) == "rejected"
+    body = desk.get(order)
+    assert "insufficient-stock" in str(body)
+    assert (_reservation(stock, order) or {}).get("state") in (None, "rejected")
+    assert _devices_in(inventory, "reserved") == 0
+    assert _devices_in(inventory, "available") == 3
+
+
+def test_cancelled_order_releases_the_phone(saga):
+    desk, stock, inventory = saga
+    order = desk.placed(desk.person(), (PHONE, 1))
+    assert _order_state(desk, order) == "reserved"
+    assert desk.cancel(order).status_code == 200
+    wait_until(lambda: (_reservation(stock, order) or {}).get("state") == "released")
+    assert desk.get(order)["state"] == "cancelled"
+    wait_until(lambda: _devices_in(inventory, "available") == 3)
+
+
+def test_unanswered_reservation_expires_on_both_sides(saga):
+    desk, stock, inventory = saga
+    order = desk.placed(desk.person(), (PHONE, 1))
+    assert _order_state(desk, order) == "reserved"
+    wait_until(lambda: desk.get(order)["state"] == "expired", timeout=30)
+    assert _reservation(stock, order)["state"] == "expired"
+    assert desk.complete(order).status_code == 409
+    wait_until(lambda: _devices_in(inventory, "available") == 3)
+    wait_until(lambda: _available(desk, PHONE) == 3)
