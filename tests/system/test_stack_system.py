@@ -25,6 +25,7 @@ from scripts.stack import running
 from services.common.config import SERVICES_WITH_DATABASE
 from services.common.events.topology import SUBSCRIPTIONS, Topology
 from tests.support.waiting import wait_until
+from tests.system.sale_journey import sell_donated_goods
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -250,6 +251,7 @@ def test_journey_through_the_gateway_with_one_worker_per_service(start_stack, st
         "sales": "up",
     }
     ids = check_journey(gateway, stack_environment, donations=1, phones=3)
+    assert sell_donated_goods(gateway)["people_added"] == 1
 
     # gunicorn's access log carries the request id, in the gateway and in the service.
     directory = Path(stack_environment["STACK_DIR"])
@@ -278,3 +280,4 @@ def test_journey_with_two_replicas_of_every_worker(start_stack, stack_environmen
     assert len(workers) == 2 * len(SERVICES_WITH_DATABASE)
     # Several donations, so that both replicas of each worker get events to apply.
     check_journey(gateway, stack_environment, donations=4, phones=5)
+    assert sell_donated_goods(gateway, city="Antony")["people_added"] == 1
