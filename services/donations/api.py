@@ -187,8 +187,22 @@ class DonationCollection(MethodView):
             donation = receiving.announce(
                 uow, str(announced["partner_id"]), str(announced["site_id"]), announced["lines"]
             )
+            _seal_announced_codes(uow, donation, announced["lines"])
             uow.commit()
             return donation
+
+
+def _seal_announced_codes(uow, donation: Donation, lines: list[dict]) -> None:
+    """Codes given inline go through the same checks and sealing as a code file."""
+    for line, given in zip(donation.lines, lines, strict=True):
+        if not given.get("codes"):
+            continue
+        rows = iter(
+            [["serial", "pin", "expiry_date"]]
+            + [[c["serial"], c["pin"], c.get("expiry_date", "")] for c in given["codes"]]
+        )
+        report = card_code_files.import_codes(uow.session, line, rows, card_code_keys(), _today())
+        _refuse_unless_ok(report)
 
 
 @donations.route("/<uuid:donation_id>")

@@ -22,7 +22,7 @@ COMMON_FIELDS = frozenset({"kind", "quantity", "declared_value_cents"})
 KIND_RULES: dict[str, KindRule] = {
     "prepaid_cards": KindRule(
         required=frozenset({"operator", "product_name", "face_value_cents", "expiry_date"}),
-        optional=frozenset({"voice_minutes", "data_mb"}),
+        optional=frozenset({"voice_minutes", "data_mb", "codes"}),
     ),
     "allowance": KindRule(required=frozenset({"unit", "validity_days"})),
     "hardware_lot": KindRule(

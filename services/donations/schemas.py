@@ -107,6 +107,14 @@ class ImpactOut(Schema):
 # donations ------------------------------------------------------------------------------------
 
 
+class CodeIn(Strict):
+    """A card's code given with the announcement (sealed at once, never returned)."""
+
+    serial = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    pin = fields.String(required=True, validate=validate.Length(min=1, max=64), load_only=True)
+    expiry_date = fields.String(validate=validate.Length(max=10))
+
+
 class LineIn(Strict):
     """One announced line; which fields apply depends on ``kind`` (see ``lines.py``)."""
 
@@ -134,6 +142,11 @@ class LineIn(Strict):
     expiry_date = fields.Date()
     unit = fields.String(validate=validate.OneOf(ALLOWANCE_UNITS))
     validity_days = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
+    codes = fields.List(
+        fields.Nested(CodeIn),
+        validate=validate.Length(max=10_000),
+        metadata={"description": "optional card codes; larger sets go as a file (…/codes)"},
+    )
 
     @validates_schema
     def _fits_its_kind(self, line, **_kwargs) -> None:

@@ -207,3 +207,30 @@ def test_a_100k_row_code_file_imports_within_bounded_memory(donations, capsys):
     with capsys.disabled():
         print(f"\n100,000-row card-code import: peak Python allocations {peak / 2**20:.1f} MiB")
     assert peak < 96 * 2**20  # one chunk plus the hashes and serials seen; not the file
+
+
+def test_codes_given_with_the_announcement_are_sealed_like_a_file(donations):
+    runtime, client = donations
+    partner = client.post("/partners", json={"name": "Inline", "kind": "telecom_operator"})
+    line = {
+        "kind": "prepaid_cards",
+        "quantity": 2,
+        "operator": "Op",
+        "product_name": "Recharge 5 EUR",
+        "face_value_cents": 500,
+        "expiry_date": "2099-01-31",
+        "codes": [{"serial": "A", "pin": PINS[0]}, {"serial": "B", "pin": PINS[1]}],
+    }
+    body = {"partner_id": partner.get_json()["id"], "site_id": str(uuid.uuid4()), "lines": [line]}
+    response = client.post("/donations", json=body)
+    assert response.status_code == 201, response.get_json()
+    assert PINS[0] not in response.get_data(as_text=True)
+    assert PINS[0] not in all_text_written(runtime)
+    with runtime.session_factory() as session:
+        assert len(session.scalars(select(CardCode)).all()) == 2
+
+    line["codes"] = [{"serial": "C", "pin": PINS[0]}]  # donated before
+    refused = client.post("/donations", json=body)
+    assert refused.status_code == 422
+    assert refused.get_json()["bad_rows"][0]["value"] == "C"
+    assert PINS[0] not in refused.get_data(as_text=True)

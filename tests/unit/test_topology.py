@@ -24,3 +24,12 @@ def test_retry_queues_wait_then_feed_the_service_queue_again():
     assert first.queue_arguments["x-dead-letter-exchange"] == ""
     assert first.queue_arguments["x-dead-letter-routing-key"] == "ns.sales"
     assert topology.max_attempts == 3
+
+
+def test_every_service_handles_every_type_it_subscribes_to():
+    from services.donations.app import SERVICE as DONATIONS
+    from services.inventory.app import SERVICE as INVENTORY
+    from services.sales.app import SERVICE as SALES
+
+    for service in (DONATIONS, INVENTORY, SALES):
+        assert set(service.handlers) == set(SUBSCRIPTIONS[service.name]), service.name
