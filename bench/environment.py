@@ -21,10 +21,11 @@ POSTGRES_URL = os.environ.get(
 
 
 @contextmanager
-def fresh_service(service: str, **messaging):
-    """Settings of ``service`` on a new migrated database and a private broker namespace."""
+def fresh_service(service: str, namespace: str | None = None, **messaging):
+    """Settings of ``service`` on a new migrated database and a broker namespace (a private
+    one unless given, to let several services of one benchmark talk)."""
     name = f"bench_{service}_{uuid.uuid4().hex[:8]}"
-    namespace = f"bench{uuid.uuid4().hex[:8]}"
+    namespace = namespace or f"bench{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))

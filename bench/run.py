@@ -11,6 +11,7 @@ from pathlib import Path
 from bench.backbone import consumer_throughput, relay_throughput
 from bench.figures import Figure
 from bench.gateway import gateway_hop
+from bench.intake import intake
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -38,8 +39,9 @@ def main() -> int:
     for bench in (relay_throughput, consumer_throughput):
         print(f"running {bench.__name__}…", file=sys.stderr, flush=True)
         figures.append(bench())
-    print("running gateway_hop…", file=sys.stderr, flush=True)
-    figures += gateway_hop()
+    for group in (intake, gateway_hop):
+        print(f"running {group.__name__}…", file=sys.stderr, flush=True)
+        figures += group()
     table = markdown(figures)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(table)

@@ -8,6 +8,8 @@ exactly once the events have flowed, whatever order they arrived in.
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -36,27 +38,29 @@ def record_device_stage(uow: UnitOfWork, event: CloudEvent) -> None:
         "stage": STAGE_OF_EVENT[event.type],
         "version": event.sequence,
     }
-    _upsert(
-        uow.session,
-        DeviceOutcome,
-        values,
-        [DeviceOutcome.device_id],
-        update={"stage", "version"},
-        where=lambda insert: DeviceOutcome.version < insert.excluded.version,
+    _upsert(uow.session, DeviceOutcome, values, ("device_id",), update=("stage", "version"))
+
+
+def _upsert(
+    session, model, values: dict, keys: tuple[str, ...], update: tuple[str, ...] = ()
+) -> None:
+    """Insert ``values``, or on a key conflict update ``update`` columns — only from a newer
+    ``version`` when the model has one; the statement is built once per shape."""
+    dialect = session.get_bind().dialect.name
+    session.execute(_upsert_statement(dialect, model, keys, update), values)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, model, keys: tuple[str, ...], update: tuple[str, ...]):
+    insert = _UPSERTS[dialect](model)
+    if not update:
+        return insert.on_conflict_do_nothing(index_elements=list(keys))
+    newer = model.version < insert.excluded.version if "version" in update else None
+    return insert.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: insert.excluded[name] for name in update},
+        where=newer,
     )
-
-
-def _upsert(session, model, values: dict, keys: list, update: dict | None = None, where=None):
-    insert = _UPSERTS[session.get_bind().dialect.name](model).values(**values)
-    if update:
-        statement = insert.on_conflict_do_update(
-            index_elements=keys,
-            set_={name: insert.excluded[name] for name in update},
-            where=where(insert) if where else None,
-        )
-    else:
-        statement = insert.on_conflict_do_nothing(index_elements=keys)
-    session.execute(statement)
 
 
 def record_sale(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -71,7 +75,7 @@ def record_sale(uow: UnitOfWork, event: CloudEvent) -> None:
             "donation_id": item.get("donation_id"),
             "site_id": data["site_id"],
         }
-        _upsert(uow.session, SoldItem, values, [SoldItem.order_id, SoldItem.item_id])
+        _upsert(uow.session, SoldItem, values, ("order_id", "item_id"))
 
 
 def record_completed_order(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -81,23 +85,13 @@ def record_completed_order(uow: UnitOfWork, event: CloudEvent) -> None:
         "beneficiary_code": data["beneficiary_code"],
         "site_id": data["site_id"],
     }
-    _upsert(uow.session, CompletedOrder, values, [CompletedOrder.order_id])
+    _upsert(uow.session, CompletedOrder, values, ("order_id",))
 
 
 def record_site_city(uow: UnitOfWork, event: CloudEvent) -> None:
-    values = {
-        "site_id": event.data["site_id"],
-        "city": event.data["city"],
-        "version": event.sequence,
-    }
-    _upsert(
-        uow.session,
-        SiteCity,
-        values,
-        [SiteCity.site_id],
-        update={"city", "version"},
-        where=lambda insert: SiteCity.version < insert.excluded.version,
-    )
+    data = event.data
+    values = {"site_id": data["site_id"], "city": data["city"], "version": event.sequence}
+    _upsert(uow.session, SiteCity, values, ("site_id",), update=("city", "version"))
 
 
 def partner_impact(session, partner_id: str) -> dict:

@@ -1,0 +1,92 @@
+"""Intake end to end: a received donation of 10,000 phones until every device exists in
+inventory, and until donations' partner impact has counted them all (the events back).
+
+Both services run their real workers (relay and consumer threads) on PostgreSQL and
+RabbitMQ; the donation is announced and received through donations' own API.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from sqlalchemy import func, select
+
+from bench.environment import fresh_service
+from bench.figures import Figure
+from services.donations.app import SERVICE as DONATIONS
+from services.inventory.app import SERVICE as INVENTORY
+from services.inventory.models import Device
+
+
+def intake(phones: int = 10_000) -> list[Figure]:
+    namespace = f"bench{uuid.uuid4().hex[:8]}"
+    with (
+        fresh_service("inventory", namespace) as inventory_settings,
+        fresh_service("donations", namespace) as donations_settings,
+    ):
+        inventory = INVENTORY.runtime(inventory_settings)
+        donations = DONATIONS.runtime(donations_settings)
+        workers = [INVENTORY.worker(inventory).start(), DONATIONS.worker(donations).start()]
+        for worker in workers:
+            worker.wait_until_consuming()
+        stock = INVENTORY.create_app({"RUNTIME": inventory}).test_client()
+        desk = DONATIONS.create_app({"RUNTIME": donations}).test_client()
+        site = stock.post("/sites", json={"name": "Atelier", "city": "Paris", "kind": "workshop"})
+        partner = desk.post("/partners", json={"name": "Op", "kind": "telecom_operator"})
+        donation = desk.post(
+            "/donations",
+            json={
+                "partner_id": partner.get_json()["id"],
+                "site_id": site.get_json()["id"],
+                "lines": [{"kind": "hardware_lot", "category": "smartphone", "quantity": phones}],
+            },
+        ).get_json()
+        line = donation["lines"][0]
+        started = time.perf_counter()
+        desk.post(
+            f"/donations/{donation['id']}/reception",
+            json={"lines": [{"line_id": line["id"], "received_quantity": phones}]},
+        )
+        in_inventory = _wait(lambda: _devices(inventory) >= phones) - started
+        impact_url = f"/partners/{partner.get_json()['id']}/impact"
+        counted = (
+            _wait(lambda: desk.get(impact_url).get_json()["devices_received"] >= phones) - started
+        )
+        for worker in workers:
+            worker.stop()
+        inventory.dispose()
+        donations.dispose()
+    return [
+        Figure(
+            f"Intake: {phones:,} phones received → all in inventory (s; "
+            f"{phones / in_inventory:,.0f} devices/s)",
+            in_inventory,
+            None,
+            "s",
+            "≤ 10 s",
+            in_inventory <= 10,
+        ),
+        Figure(
+            f"Intake: … → counted in the partner's impact (s; {phones / counted:,.0f} events/s)",
+            counted,
+            None,
+            "s",
+            "— (reported)",
+            None,
+        ),
+    ]
+
+
+def _devices(runtime) -> int:
+    with runtime.session_factory() as session:
+        return session.scalar(select(func.count()).select_from(Device))
+
+
+def _wait(condition, timeout: float = 300.0) -> float:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("intake did not complete")
+        time.sleep(0.05)
+    return time.perf_counter()
