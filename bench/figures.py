@@ -17,3 +17,7 @@ class Figure:
     @property
     def ratio(self) -> float | None:
         return self.ours / self.raw if self.raw else None
+
+    @property
+    def verdict(self) -> str:
+        return {True: "yes", False: "NO", None: "—"}[self.met]

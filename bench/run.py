@@ -24,11 +24,9 @@ def markdown(figures: list[Figure]) -> str:
         "|---|---:|---:|---:|---|---|\n"
     )
     rows = [
-        f"| {f.name} | {f.ours:,.0f} | {f.raw:,.0f} | {f.ratio:.2f} | {f.target} | "
-        f"{'yes' if f.met else 'NO'} |"
+        f"| {f.name} | {f.ours:,.0f} | {f.raw:,.0f} | {f.ratio:.2f} | {f.target} | {f.verdict} |"
         if f.raw
-        else f"| {f.name} | {f.ours:,.2f} {f.unit} | — | — | {f.target} | "
-        f"{'yes' if f.met else 'NO'} |"
+        else f"| {f.name} | {f.ours:,.2f} {f.unit} | — | — | {f.target} | {f.verdict} |"
         for f in figures
     ]
     return header + "\n".join(rows) + "\n"

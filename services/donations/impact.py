@@ -8,17 +8,13 @@ exactly once the events have flowed, whatever order they arrived in.
 
 from __future__ import annotations
 
-import functools
-
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.common.events.envelope import CloudEvent
 from services.common.unit_of_work import UnitOfWork
+from services.common.upserts import upsert
 from services.donations.models import CompletedOrder, DeviceOutcome, SiteCity, SoldItem
 
-_UPSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 STAGE_OF_EVENT = {
     "inventory.device.received": "in_workshop",
     "inventory.device.made_available": "refurbished",
@@ -38,29 +34,7 @@ def record_device_stage(uow: UnitOfWork, event: CloudEvent) -> None:
         "stage": STAGE_OF_EVENT[event.type],
         "version": event.sequence,
     }
-    _upsert(uow.session, DeviceOutcome, values, ("device_id",), update=("stage", "version"))
-
-
-def _upsert(
-    session, model, values: dict, keys: tuple[str, ...], update: tuple[str, ...] = ()
-) -> None:
-    """Insert ``values``, or on a key conflict update ``update`` columns — only from a newer
-    ``version`` when the model has one; the statement is built once per shape."""
-    dialect = session.get_bind().dialect.name
-    session.execute(_upsert_statement(dialect, model, keys, update), values)
-
-
-@functools.cache
-def _upsert_statement(dialect: str, model, keys: tuple[str, ...], update: tuple[str, ...]):
-    insert = _UPSERTS[dialect](model)
-    if not update:
-        return insert.on_conflict_do_nothing(index_elements=list(keys))
-    newer = model.version < insert.excluded.version if "version" in update else None
-    return insert.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={name: insert.excluded[name] for name in update},
-        where=newer,
-    )
+    upsert(uow.session, DeviceOutcome, values, keys=("device_id",), update=("stage", "version"))
 
 
 def record_sale(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -75,7 +49,7 @@ def record_sale(uow: UnitOfWork, event: CloudEvent) -> None:
             "donation_id": item.get("donation_id"),
             "site_id": data["site_id"],
         }
-        _upsert(uow.session, SoldItem, values, ("order_id", "item_id"))
+        upsert(uow.session, SoldItem, values, keys=("order_id", "item_id"), update=())
 
 
 def record_completed_order(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -85,13 +59,13 @@ def record_completed_order(uow: UnitOfWork, event: CloudEvent) -> None:
         "beneficiary_code": data["beneficiary_code"],
         "site_id": data["site_id"],
     }
-    _upsert(uow.session, CompletedOrder, values, ("order_id",))
+    upsert(uow.session, CompletedOrder, values, keys=("order_id",), update=())
 
 
 def record_site_city(uow: UnitOfWork, event: CloudEvent) -> None:
     data = event.data
     values = {"site_id": data["site_id"], "city": data["city"], "version": event.sequence}
-    _upsert(uow.session, SiteCity, values, ("site_id",), update=("city", "version"))
+    upsert(uow.session, SiteCity, values, keys=("site_id",), update=("city", "version"))
 
 
 def partner_impact(session, partner_id: str) -> dict:

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from services.common.events.envelope import CloudEvent
 from services.common.unit_of_work import UnitOfWork
+from services.common.upserts import upsert
 from services.sales.models import CatalogueItem
 from services.sales.prices import prices_in_force
-from services.sales.projections import upsert_newer
 
 _PRODUCT_FIELDS = (
     "family",
@@ -36,7 +36,14 @@ def project_availability(uow: UnitOfWork, event: CloudEvent) -> None:
         "available": event.data["available"],
         "version": event.sequence,
     }
-    upsert_newer(uow.session, CatalogueItem, values, keys=("site_id", "product_key"))
+    keys = ("site_id", "product_key")
+    upsert(
+        uow.session,
+        CatalogueItem,
+        values,
+        keys=keys,
+        update=tuple(n for n in values if n not in keys),
+    )
 
 
 def site_catalogue(session, site_id: str, now: datetime) -> list[dict]:

@@ -1,0 +1,44 @@
+"""Insert-or-update in one statement, as projections of events need it.
+
+``upsert`` inserts ``values`` or, when the key exists, updates the ``update`` columns (by
+default every column given but the keys; ``()`` updates nothing) — and, when they include
+``version``, only from a newer version, so a duplicate or a late event
+leaves the row as it is. The statement is built once per shape and reused: building it is
+far dearer than running it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
+def upsert(
+    session: Session,
+    model,
+    values: dict,
+    *,
+    keys: tuple[str, ...],
+    update: tuple[str, ...] | None = None,
+) -> None:
+    if update is None:
+        update = tuple(name for name in values if name not in keys)
+    dialect = session.get_bind().dialect.name
+    session.execute(_statement(dialect, model, keys, update), values)
+
+
+@functools.cache
+def _statement(dialect: str, model, keys: tuple[str, ...], update: tuple[str, ...]):
+    insert = _INSERTS[dialect](model)
+    if not update:
+        return insert.on_conflict_do_nothing(index_elements=list(keys))
+    return insert.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: insert.excluded[name] for name in update},
+        where=model.version < insert.excluded.version if "version" in update else None,
+    )
