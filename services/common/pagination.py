@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 MAX_PAGE_SIZE = 100
 
@@ -30,3 +33,11 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
             "page_size": fields.Integer(),
         },
     )
+
+
+def paginate(session: Session, query: Select, args: dict[str, Any]) -> dict[str, Any]:
+    """One page of ``query`` (already ordered) in the envelope of :func:`page_of`."""
+    size, number = args["page_size"], args["page"]
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = session.scalars(query.limit(size).offset((number - 1) * size)).all()
+    return {"items": items, "total": total, "page": number, "page_size": size}

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from services.common.card_codes import CardCodeKeys, CardCodeKeysMissing, keys_in
 from services.common.config import card_codes_key_dir
 from services.common.idempotency import idempotent
-from services.common.pagination import page_of
+from services.common.pagination import page_of, paginate
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.donations import bulk, card_code_files, receiving
@@ -63,16 +63,6 @@ def _get_donation(session, donation_id, *, for_update: bool = False) -> Donation
     return donation
 
 
-def _page(session, query, order_by, args) -> dict:
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    items = session.scalars(
-        query.order_by(*order_by)
-        .limit(args["page_size"])
-        .offset((args["page"] - 1) * args["page_size"])
-    ).all()
-    return {"items": items, "total": total, "page": args["page"], "page_size": args["page_size"]}
-
-
 def _partner_registered(uow, partner: Partner) -> None:
     uow.emit(
         "donations.partner.registered",
@@ -93,7 +83,7 @@ class PartnerCollection(MethodView):
         if args.get("kind"):
             query = query.where(Partner.kind == args["kind"])
         with current_runtime().unit_of_work() as uow:
-            return _page(uow.session, query, (Partner.name,), args)
+            return paginate(uow.session, query.order_by(Partner.name), args)
 
     @idempotent(IDEMPOTENCY)
     @partners.arguments(PartnerIn)
@@ -177,7 +167,9 @@ class DonationCollection(MethodView):
         if args.get("state"):
             query = query.where(Donation.state == args["state"])
         with current_runtime().unit_of_work() as uow:
-            return _page(uow.session, query, (Donation.announced_at.desc(), Donation.id), args)
+            return paginate(
+                uow.session, query.order_by(Donation.announced_at.desc(), Donation.id), args
+            )
 
     @idempotent(IDEMPOTENCY)
     @donations.arguments(DonationIn)

@@ -7,9 +7,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from services.common.actors import counter_site_id, current_actor
-from services.common.pagination import page_of
+from services.common.pagination import page_of, paginate
 from services.common.webapp import current_runtime
-from services.inventory import cards, queries
+from services.inventory import cards
 from services.inventory.device_api import X_ACTOR
 from services.inventory.models import Card
 from services.inventory.stock_schemas import CardFilter, CardOut, RevealOut, VoidIn
@@ -41,7 +41,7 @@ class CardCollection(MethodView):
                 query = query.where(getattr(Card, name) == str(filters[name]))
         query = query.order_by(Card.expiry_date.asc().nulls_last(), Card.id)
         with current_runtime().unit_of_work() as uow:
-            return queries.page(uow.session, query, filters)
+            return paginate(uow.session, query, filters)
 
 
 @card_views.route("/<uuid:card_id>")

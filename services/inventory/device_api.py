@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from services.common.actors import current_actor
-from services.common.pagination import page_of
+from services.common.pagination import page_of, paginate
 from services.common.problems import Problem, problem_response
 from services.common.webapp import current_runtime
 from services.inventory import queries, refurbishment
@@ -66,7 +66,7 @@ class DeviceCollection(MethodView):
     @devices.response(200, page_of(DeviceOut))
     def get(self, filters):
         with current_runtime().unit_of_work() as uow:
-            return queries.page(uow.session, queries.device_list(filters), filters)
+            return paginate(uow.session, queries.device_list(filters), filters)
 
 
 @devices.route("/<uuid:device_id>")

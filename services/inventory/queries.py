@@ -20,14 +20,6 @@ DETAIL = (
 )
 
 
-def page(session: Session, query: Select, args: dict[str, Any]) -> dict[str, Any]:
-    """One page of ``query`` (already ordered) in the envelope of ``page_of``."""
-    size, number = args["page_size"], args["page"]
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = session.scalars(query.limit(size).offset((number - 1) * size)).all()
-    return {"items": items, "total": total, "page": number, "page_size": size}
-
-
 def device_detail(session: Session, device_id: str) -> Device | None:
     return session.get(Device, device_id, options=DETAIL, populate_existing=True)
 

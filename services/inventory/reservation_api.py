@@ -7,10 +7,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from services.common.pagination import page_of
+from services.common.pagination import page_of, paginate
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
-from services.inventory import queries
 from services.inventory.models import Reservation
 from services.inventory.stock_schemas import ReservationFilter, ReservationOut
 
@@ -29,7 +28,7 @@ class ReservationCollection(MethodView):
             if filters.get(name) is not None:
                 query = query.where(getattr(Reservation, name) == str(filters[name]))
         with current_runtime().unit_of_work() as uow:
-            return queries.page(uow.session, query.order_by(Reservation.created_at), filters)
+            return paginate(uow.session, query.order_by(Reservation.created_at), filters)
 
 
 @reservation_views.route("/<uuid:reservation_id>")

@@ -8,9 +8,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from services.common.actors import current_actor
-from services.common.pagination import page_of
+from services.common.pagination import page_of, paginate
 from services.common.webapp import current_runtime
-from services.inventory import adjustments, queries, transfers
+from services.inventory import adjustments, transfers
 from services.inventory.device_api import X_ACTOR
 from services.inventory.domain.reservations import Request
 from services.inventory.models import CardLine, StockLevel, StockMovement, Transfer
@@ -52,7 +52,7 @@ class StockLevels(MethodView):
         query = _filtered(query, StockLevel, filters, ("site_id", "product_key", "family"))
         query = query.order_by(StockLevel.site_id, StockLevel.product_key)
         with current_runtime().unit_of_work() as uow:
-            return queries.page(uow.session, query, filters)
+            return paginate(uow.session, query, filters)
 
 
 @stock.route("/movements")
@@ -68,7 +68,7 @@ class Movements(MethodView):
             ("site_id", "product_key", "kind", "reference"),
         ).order_by(StockMovement.id)
         with current_runtime().unit_of_work() as uow:
-            return queries.page(uow.session, query, filters)
+            return paginate(uow.session, query, filters)
 
 
 @stock.route("/adjustments")
@@ -151,7 +151,7 @@ class Transfers(MethodView):
             query = query.where(or_(Transfer.from_site_id == site, Transfer.to_site_id == site))
         query = _filtered(query, Transfer, filters, ("state",))
         with current_runtime().unit_of_work() as uow:
-            return queries.page(uow.session, query.order_by(Transfer.dispatched_at), filters)
+            return paginate(uow.session, query.order_by(Transfer.dispatched_at), filters)
 
 
 def _request(index: int, line: dict) -> Request:

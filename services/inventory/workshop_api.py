@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.common.pagination import page_of
+from services.common.pagination import page_of, paginate
 from services.common.webapp import current_runtime
 from services.inventory import queries
 from services.inventory.certificates import sha256_of
@@ -35,7 +35,7 @@ class Queue(MethodView):
     def get(self, filters):
         """Devices in the workshop (or in ``state``), longest in their state first."""
         with current_runtime().unit_of_work() as uow:
-            return queries.page(uow.session, queries.workshop_queue(filters), filters)
+            return paginate(uow.session, queries.workshop_queue(filters), filters)
 
 
 @workshop.route("/counts")

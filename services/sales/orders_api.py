@@ -16,13 +16,12 @@ from sqlalchemy.orm import selectinload
 
 from services.common.actors import SITE_HEADER, counter_site_id, current_actor
 from services.common.idempotency import idempotent
-from services.common.pagination import page_of
+from services.common.pagination import page_of, paginate
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.sales import ordering
 from services.sales.clock import utc_now
 from services.sales.models import IDEMPOTENCY, Order, SiteView
-from services.sales.paging import page
 from services.sales.receipts import receipt_label, receipt_pdf
 from services.sales.schemas import (
     CancellationIn,
@@ -63,7 +62,7 @@ class OrderCollection(MethodView):
             if args.get(name):
                 query = query.where(getattr(Order, name) == str(args[name]))
         with current_runtime().unit_of_work() as uow:
-            return page(uow.session, query, (Order.placed_at.desc(), Order.id), args)
+            return paginate(uow.session, query.order_by(Order.placed_at.desc(), Order.id), args)
 
     @idempotent(IDEMPOTENCY)
     @orders.arguments(OrderIn)

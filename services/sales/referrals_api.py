@@ -9,14 +9,13 @@ from sqlalchemy.orm import selectinload
 
 from services.common.actors import current_actor
 from services.common.idempotency import idempotent
-from services.common.pagination import page_of
+from services.common.pagination import page_of, paginate
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.sales import beneficiaries as people
 from services.sales.clock import utc_now
 from services.sales.erasure import erase
 from services.sales.models import IDEMPOTENCY, Beneficiary, Organisation, SocialWorker
-from services.sales.paging import page
 from services.sales.schemas import (
     ApprovalIn,
     BeneficiaryFilter,
@@ -70,7 +69,7 @@ class OrganisationCollection(MethodView):
             if args.get(name) is not None:
                 query = query.where(getattr(Organisation, name) == args[name])
         with current_runtime().unit_of_work() as uow:
-            return page(uow.session, query, (Organisation.name,), args)
+            return paginate(uow.session, query.order_by(Organisation.name), args)
 
     @idempotent(IDEMPOTENCY)
     @organisations.arguments(OrganisationIn)
@@ -146,7 +145,9 @@ class BeneficiaryCollection(MethodView):
             if args.get(name):
                 query = query.where(getattr(Beneficiary, name) == str(args[name]))
         with current_runtime().unit_of_work() as uow:
-            return page(uow.session, query, (Beneficiary.created_at, Beneficiary.id), args)
+            return paginate(
+                uow.session, query.order_by(Beneficiary.created_at, Beneficiary.id), args
+            )
 
     @idempotent(IDEMPOTENCY)
     @beneficiaries.arguments(EnrolmentIn)
