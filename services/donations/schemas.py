@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.events.contracts import HARDWARE_CATEGORIES, LINE_KINDS, PARTNER_KINDS
 from services.common.pagination import PageArgs
+from services.common.schemas import Strict
 from services.donations.identifiers import BadIdentifier, normalise_imei, normalise_serial
 from services.donations.lines import ALLOWANCE_UNITS, line_errors
 from services.donations.receipts import receipt_label, total_value_cents
@@ -16,11 +17,6 @@ MAX_IDENTIFIERS = 100_000
 _COUNT = validate.Range(min=0, max=10_000_000)
 _AT_MOST_IDENTIFIERS = validate.Length(max=MAX_IDENTIFIERS)
 _LINES = validate.Length(min=1, max=500)
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class Normalised(fields.String):

@@ -10,7 +10,6 @@ from typing import Any
 
 from flask_smorest.fields import Upload
 from marshmallow import (
-    RAISE,
     Schema,
     ValidationError,
     fields,
@@ -21,6 +20,7 @@ from marshmallow import (
 
 from services.common.events.contracts import HARDWARE_CATEGORIES
 from services.common.pagination import PageArgs
+from services.common.schemas import Strict
 from services.inventory.domain import records as r
 from services.inventory.domain.workflow import NEXT, State
 
@@ -34,11 +34,6 @@ def text(max_length: int, **options: Any) -> fields.String:
 
 def note() -> fields.String:
     return fields.String(validate=validate.Length(max=1000))
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 # inputs -------------------------------------------------------------------------------------

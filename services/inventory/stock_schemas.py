@@ -12,11 +12,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.common.events.contracts.sale_saga import PRODUCT_KEY
 from services.common.pagination import PageArgs
+from services.common.schemas import Strict
 from services.inventory.domain.custody import CardState
 from services.inventory.domain.products import FAMILIES
 from services.inventory.domain.reservations import ReservationState
 from services.inventory.domain.stock import MOVEMENTS
-from services.inventory.schemas import Strict, text
+from services.inventory.schemas import text
 
 MAX_QUANTITY = 1_000_000
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.common.events.contracts.sale_saga import PAYMENT_METHODS, PRODUCT_KEY
 from services.common.pagination import PageArgs
+from services.common.schemas import Strict
 from services.sales.beneficiaries import state_of
 from services.sales.clock import as_utc, utc_now
 from services.sales.domain.limits import MEASURES, WINDOWS
@@ -23,11 +24,6 @@ class UtcDateTime(fields.DateTime):
 
     def _serialize(self, value, attr, obj, **kwargs):
         return super()._serialize(value and as_utc(value), attr, obj, **kwargs)
-
-
-class Strict(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 # organisations --------------------------------------------------------------------------------
