@@ -60,3 +60,61 @@ def _delete_namespace(namespace: str) -> None:
     channel.queue_delete(f"{namespace}.sink")
     channel.exchange_delete(topology.exchange_name)
     connection.close()
+
+
+@contextmanager
+def fresh_databases():
+    """The environment of a whole stack on new (unmigrated) databases and its own broker
+    namespace, key directory and ports; everything is removed afterwards."""
+    import tempfile
+
+    from services.common.config import SERVICES_WITH_DATABASE
+
+    tag = uuid.uuid4().hex[:8]
+    names = {service: f"bench_{service}_{tag}" for service in SERVICES_WITH_DATABASE}
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        for name in names.values():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    scratch = tempfile.mkdtemp(prefix="bench-stack-")
+    port = _free_block(4)
+    environment = {
+        **os.environ,
+        "BROKER_URL": BROKER_URL,
+        "EVENT_NAMESPACE": f"bench{tag}",
+        "STACK_DIR": f"{scratch}/stack",
+        "CARD_CODES_KEY_DIR": f"{scratch}/keys",
+        "GATEWAY_HOST": "127.0.0.1",
+        "GATEWAY_PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        **{
+            f"{service.upper()}_DATABASE_URL": urlsplit(POSTGRES_URL)
+            ._replace(path=f"/{name}")
+            .geturl()
+            for service, name in names.items()
+        },
+    }
+    try:
+        yield environment
+    finally:
+        _delete_namespace(f"bench{tag}")
+        with admin.connect() as connection:
+            for name in names.values():
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _free_block(size: int) -> int:
+    import random
+    import socket
+
+    for _ in range(50):
+        first = random.randint(20000, 60000)
+        try:
+            for port in range(first, first + size):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError("no block of free ports")

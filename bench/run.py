@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.backbone import consumer_throughput, relay_throughput
+from bench.counter_orders import counter_orders
 from bench.figures import Figure
 from bench.gateway import gateway_hop
 from bench.intake import intake
@@ -37,7 +38,7 @@ def main() -> int:
     for bench in (relay_throughput, consumer_throughput):
         print(f"running {bench.__name__}…", file=sys.stderr, flush=True)
         figures.append(bench())
-    for group in (intake, gateway_hop):
+    for group in (intake, counter_orders, gateway_hop):
         print(f"running {group.__name__}…", file=sys.stderr, flush=True)
         figures += group()
     table = markdown(figures)
