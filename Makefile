@@ -60,4 +60,5 @@ definitions: $(STAMP)
 ## bench: benchmarks against the RabbitMQ and PostgreSQL at BENCH_BROKER_URL / BENCH_POSTGRES_URL
 ## (default: the local ones); prints a markdown table and keeps it in bench/results/latest.md
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.run

@@ -13,6 +13,7 @@ from bench.counter_orders import counter_orders
 from bench.figures import Figure
 from bench.gateway import gateway_hop
 from bench.intake import intake
+from bench.plot import plot
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -44,6 +45,7 @@ def main() -> int:
     table = markdown(figures)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(table)
+    plot(figures, RESULTS / "latest.png")
     print(table)
     return 0
 
