@@ -18,6 +18,11 @@ from sqlalchemy.orm import Session
 _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
+def dialect_insert(session: Session, model):
+    """``INSERT`` with ``ON CONFLICT`` for the session's database (PostgreSQL or SQLite)."""
+    return _INSERTS[session.get_bind().dialect.name](model)
+
+
 def upsert(
     session: Session,
     model,

@@ -8,29 +8,16 @@ number back with everything else, so the sequence never has a hole.
 from __future__ import annotations
 
 from fpdf import FPDF
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from services.common.counters import next_number
+from services.common.pdf import latin1
 from services.donations.models import Donation, Partner, ReceiptCounter
-
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def assign_receipt_number(session, donation: Donation) -> None:
     year = donation.received_at.year
-    insert = _INSERTS[session.get_bind().dialect.name]
-    session.execute(
-        insert(ReceiptCounter).values(year=year, last_number=0).on_conflict_do_nothing()
-    )
-    counter = session.execute(
-        select(ReceiptCounter)
-        .where(ReceiptCounter.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    counter.last_number += 1
-    donation.receipt_year, donation.receipt_number = year, counter.last_number
+    number = next_number(session, ReceiptCounter, year=year)
+    donation.receipt_year, donation.receipt_number = year, number
 
 
 def receipt_label(donation: Donation) -> str | None:
@@ -41,11 +28,6 @@ def receipt_label(donation: Donation) -> str | None:
 
 def total_value_cents(donation: Donation) -> int:
     return sum(line.declared_value_cents or 0 for line in donation.lines if line.received_quantity)
-
-
-def _latin1(text: object) -> str:
-    """The PDF core fonts speak Latin-1: anything else is shown as '?' instead of failing."""
-    return str(text).encode("latin-1", "replace").decode("latin-1")
 
 
 def _euros(cents: int) -> str:
@@ -75,7 +57,7 @@ def receipt_pdf(donation: Donation, partner: Partner) -> bytes:
         ("Don / Donation", donation.id),
         ("Recu le / Received on", donation.received_at.date().isoformat()),
     ):
-        pdf.cell(0, 7, _latin1(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 7, latin1(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("Helvetica", "B", 11)
     pdf.cell(120, 7, "Ligne / Line", border=1)
@@ -83,7 +65,7 @@ def receipt_pdf(donation: Donation, partner: Partner) -> bytes:
     pdf.cell(45, 7, "Valeur / Value", border=1, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=10)
     for line in donation.lines:
-        pdf.cell(120, 7, _latin1(_describe(line))[:70], border=1)
+        pdf.cell(120, 7, latin1(_describe(line))[:70], border=1)
         pdf.cell(25, 7, str(line.received_quantity), border=1, align="R")
         value = _euros(line.declared_value_cents or 0)
         pdf.cell(45, 7, value, border=1, align="R", new_x="LMARGIN", new_y="NEXT")

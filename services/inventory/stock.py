@@ -13,16 +13,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.common.unit_of_work import UnitOfWork
+from services.common.upserts import dialect_insert
 from services.inventory.domain import stock as rules
 from services.inventory.domain.products import Product
 from services.inventory.models import StockLevel, StockMovement
 
-_UPSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 FIGURES = ("received", *rules.BUCKETS)
 
 
@@ -43,7 +41,7 @@ def level_for_update(session: Session, site_id: str, product: Product) -> StockL
     """The figures of ``product`` at ``site_id``, created at zero if new, locked."""
     values = {"id": str(uuid.uuid4()), "site_id": site_id, **_description(product), "version": 0}
     values.update(dict.fromkeys(FIGURES, 0))
-    upsert = _UPSERTS[session.get_bind().dialect.name](StockLevel).values(**values)
+    upsert = dialect_insert(session, StockLevel).values(**values)
     session.execute(upsert.on_conflict_do_nothing(index_elements=["site_id", "product_key"]))
     return existing_for_update(session, site_id, product.key)
 

@@ -8,44 +8,25 @@ number back with everything else.
 from __future__ import annotations
 
 from fpdf import FPDF
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from services.common.counters import next_number
+from services.common.pdf import latin1
 from services.sales.models import Order, SaleReceiptCounter, SiteView
 
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 HEADINGS = ("Produit", "Qte", "Prix marche", "Prix solidaire", "Total")
 PAYMENT_LABELS = {"cash": "Especes / Cash", "card": "Carte / Card", "cheque": "Cheque"}
 
 
 def assign_receipt_number(session, order: Order) -> None:
     year = order.completed_at.year
-    insert = _INSERTS[session.get_bind().dialect.name]
-    session.execute(
-        insert(SaleReceiptCounter)
-        .values(site_id=order.site_id, year=year, last_number=0)
-        .on_conflict_do_nothing()
-    )
-    counter = session.execute(
-        select(SaleReceiptCounter)
-        .where(SaleReceiptCounter.site_id == order.site_id, SaleReceiptCounter.year == year)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    counter.last_number += 1
-    order.receipt_year, order.receipt_number = year, counter.last_number
+    number = next_number(session, SaleReceiptCounter, site_id=order.site_id, year=year)
+    order.receipt_year, order.receipt_number = year, number
 
 
 def receipt_label(order: Order) -> str | None:
     if order.receipt_number is None:
         return None
     return f"{order.receipt_year}-{order.receipt_number:06d}"
-
-
-def _latin1(text: object) -> str:
-    """The PDF core fonts speak Latin-1: anything else is shown as '?' instead of failing."""
-    return str(text).encode("latin-1", "replace").decode("latin-1")
 
 
 def _euros(cents: int) -> str:
@@ -68,7 +49,7 @@ def receipt_pdf(order: Order, site: SiteView | None) -> bytes:
         ("Date", order.completed_at.date().isoformat()),
         ("Paiement / Payment", PAYMENT_LABELS[order.payment_method]),
     ):
-        pdf.cell(0, 7, _latin1(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 7, latin1(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     _lines_table(pdf, order)
     return bytes(pdf.output())
@@ -90,7 +71,7 @@ def _lines_table(pdf: FPDF, order: Order) -> None:
             _euros(line.quantity * line.unit_solidarity_cents),
         )
         for width, text in zip(widths, cells, strict=True):
-            pdf.cell(width, 7, _latin1(text)[:45], border=1)
+            pdf.cell(width, 7, latin1(text)[:45], border=1)
         pdf.ln()
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(155, 7, "Total", border=1)
