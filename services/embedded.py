@@ -7,9 +7,11 @@ worker (relay + consumer) on threads, demo data seeded on first start. Ctrl-C st
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import threading
+import uuid
 
 from werkzeug.serving import make_server
 
@@ -17,6 +19,8 @@ from services.common.card_codes import generate_keys
 from services.common.config import (
     SERVICES_WITH_DATABASE,
     card_codes_key_dir,
+    data_dir,
+    default_database_url,
     env_int,
     env_str,
     service_settings,
@@ -24,8 +28,17 @@ from services.common.config import (
 from services.common.migrations import upgrade
 from services.common.requests_context import configure_logging
 from services.common.service import ServiceDefinition
+from services.common.tokens import (
+    ROLES,
+    Principal,
+    TokenIssuer,
+    generate_token_keys,
+    load_signing_key,
+    token_key_dir,
+)
 from services.donations.app import SERVICE as DONATIONS
 from services.gateway.app import create_app as create_gateway
+from services.gateway.keys import KeyStore
 from services.inventory.app import SERVICE as INVENTORY
 from services.sales.app import SERVICE as SALES
 
@@ -37,6 +50,8 @@ DEFINITIONS: dict[str, ServiceDefinition] = {
     "sales": SALES,
 }
 
+DEMO_PARTNER = "Opérateur partenaire (démo)"
+DEMO_KEY_PREFIX = "demo "
 DEMO_SITES = [
     ("Atelier de reconditionnement", "Paris", "workshop"),
     ("Point d'accueil Paris", "Paris", "counter"),
@@ -60,6 +75,7 @@ class EmbeddedSystem:
 
     def start(self) -> EmbeddedSystem:
         generate_keys(card_codes_key_dir())  # development keys, kept beside the SQLite files
+        generate_token_keys(token_key_dir())
         upstreams = {}
         for offset, (name, definition) in enumerate(DEFINITIONS.items(), start=1):
             settings = service_settings(name)
@@ -72,7 +88,10 @@ class EmbeddedSystem:
                 self.apps[name], port=0 if self.gateway_port == 0 else self.gateway_port + offset
             )
             upstreams[name] = f"http://{self.host}:{port}"
-        gateway = create_gateway({"UPSTREAMS": upstreams})
+        gateway_database = env_str("GATEWAY_DATABASE_URL", default_database_url("gateway"))
+        upgrade("gateway", gateway_database)
+        gateway = create_gateway({"UPSTREAMS": upstreams, "DATABASE_URL": gateway_database})
+        self.keys: KeyStore = gateway.extensions["gateway.keys"]
         self.gateway_port = self._serve(gateway, port=self.gateway_port)
         for worker in self.workers:
             worker.wait_until_consuming()
@@ -92,15 +111,45 @@ class EmbeddedSystem:
         return server.server_port
 
     def _seed_demo_data(self) -> None:
+        """Demo sites and a partner, written through the services' own APIs as an admin."""
+        admin = Principal(role="admin", key_id="embedded-seed", name="demo data")
+        token = TokenIssuer(load_signing_key()).mint(admin, request_id=str(uuid.uuid4()))
+        self._as_admin = {"Authorization": f"Bearer {token}"}
         inventory = self.apps["inventory"].test_client()
-        if inventory.get("/sites").get_json():
+        if inventory.get("/sites", headers=self._as_admin).get_json():
             return
         for name, city, kind in DEMO_SITES:
-            inventory.post("/sites", json={"name": name, "city": city, "kind": kind})
+            body = {"name": name, "city": city, "kind": kind}
+            inventory.post("/sites", json=body, headers=self._as_admin)
         self.apps["donations"].test_client().post(
-            "/partners", json={"name": "Opérateur partenaire (démo)", "kind": "telecom_operator"}
+            "/partners",
+            json={"name": DEMO_PARTNER, "kind": "telecom_operator"},
+            headers=self._as_admin,
         )
         log.info("demo data seeded: %d sites, 1 partner", len(DEMO_SITES))
+
+    def create_demo_keys(self) -> dict[str, str]:
+        """One fresh key per role (earlier demo keys are revoked), saved to demo-keys.json.
+
+        Development only: the partner key acts for the demo partner, the counter key for
+        the Paris counter.
+        """
+        sites = self.apps["inventory"].test_client().get("/sites", headers=self._as_admin)
+        paris = next(s for s in _items(sites.get_json()) if s["name"] == DEMO_SITES[1][0])
+        partners = self.apps["donations"].test_client().get("/partners", headers=self._as_admin)
+        partner = next(p for p in _items(partners.get_json()) if p["name"] == DEMO_PARTNER)
+        for record in self.keys.list():
+            if record.name.startswith(DEMO_KEY_PREFIX):
+                self.keys.revoke(record.id)
+        scopes = {"partner": {"partner_id": partner["id"]}, "counter": {"site_id": paris["id"]}}
+        demo = {
+            role: self.keys.create(f"{DEMO_KEY_PREFIX}{role}", role, **scopes.get(role, {})).secret
+            for role in ROLES
+        }
+        path = data_dir() / "demo-keys.json"
+        path.write_text(json.dumps(demo, indent=2) + "\n")
+        path.chmod(0o600)
+        return demo
 
     def stop(self) -> None:
         for server in self.servers:
@@ -109,6 +158,12 @@ class EmbeddedSystem:
             worker.stop()
         for runtime in self.runtimes.values():
             runtime.dispose()
+        if hasattr(self, "keys"):
+            self.keys.close()
+
+
+def _items(page) -> list[dict]:
+    return page["items"] if isinstance(page, dict) else page
 
 
 def main() -> int:
@@ -121,7 +176,11 @@ def main() -> int:
     print(f"\nConnexions solidaires is running: {system.gateway_url}")
     print(f"  health:  {system.gateway_url}/health")
     print(f"  OpenAPI: {system.gateway_url}/openapi.json")
-    print("  API keys: none yet (authentication comes with the security issue)")
+    print(f"  docs:    {system.gateway_url}/docs")
+    demo_keys = system.create_demo_keys()
+    print(f"  demo API keys (development only), also in {data_dir() / 'demo-keys.json'}:")
+    for role, key in demo_keys.items():
+        print(f"    {role:9} Authorization: Bearer {key}")
     print("Ctrl-C stops it.\n", flush=True)
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

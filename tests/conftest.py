@@ -48,3 +48,24 @@ def card_code_keys(tmp_path_factory):
         os.environ.pop("CARD_CODES_KEY_DIR", None)
     else:
         os.environ["CARD_CODES_KEY_DIR"] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def token_keys(tmp_path_factory):
+    """The gateway's token key pair for the run; service test clients send admin tokens."""
+    from flask import Flask
+
+    from services.common.tokens import generate_token_keys
+    from tests.support.auth import ServiceTestClient
+
+    directory = tmp_path_factory.mktemp("token-keys")
+    generate_token_keys(directory)
+    previous = os.environ.get("TOKEN_KEY_DIR")
+    os.environ["TOKEN_KEY_DIR"] = str(directory)
+    Flask.test_client_class = ServiceTestClient
+    yield directory
+    Flask.test_client_class = None
+    if previous is None:
+        os.environ.pop("TOKEN_KEY_DIR", None)
+    else:
+        os.environ["TOKEN_KEY_DIR"] = previous

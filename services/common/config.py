@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_BROKER_URL = "memory://"
-SERVICES_WITH_DATABASE = ("donations", "inventory", "sales")
+SERVICES_WITH_DATABASE = ("donations", "inventory", "sales")  # the event-driven services
+DATABASES = (*SERVICES_WITH_DATABASE, "gateway")  # every database with its own migrations
 
 
 def env_str(name: str, default: str) -> str:

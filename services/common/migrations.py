@@ -14,7 +14,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from services.common.config import SERVICES_WITH_DATABASE, service_settings
+from services.common.config import DATABASES, default_database_url, env_str
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent
 
@@ -22,7 +22,8 @@ SERVICES_DIR = Path(__file__).resolve().parent.parent
 def alembic_config(service: str, database_url: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(SERVICES_DIR / service / "migrations"))
-    config.set_main_option("sqlalchemy.url", database_url or service_settings(service).database_url)
+    url = database_url or env_str(f"{service.upper()}_DATABASE_URL", default_database_url(service))
+    config.set_main_option("sqlalchemy.url", url)
     return config
 
 
@@ -31,11 +32,11 @@ def upgrade(service: str, database_url: str | None = None, revision: str = "head
 
 
 def main(argv: list[str] | None = None) -> int:
-    services = (argv if argv is not None else sys.argv[1:]) or list(SERVICES_WITH_DATABASE)
+    services = (argv if argv is not None else sys.argv[1:]) or list(DATABASES)
     for service in services:
-        if service not in SERVICES_WITH_DATABASE:
+        if service not in DATABASES:
             print(
-                f"unknown service {service!r}; choose from {SERVICES_WITH_DATABASE}",
+                f"unknown service {service!r}; choose from {DATABASES}",
                 file=sys.stderr,
             )
             return 2

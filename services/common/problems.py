@@ -21,13 +21,25 @@ PROBLEM_TYPE_BASE = "https://connexions-solidaires.example/problems/"
 
 
 class Problem(Exception):
-    """Raise to answer with a problem: ``raise Problem(409, "conflict", "Already received")``."""
+    """Raise to answer with a problem: ``raise Problem(409, "conflict", "Already received")``.
 
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    ``headers`` are added to the answer (e.g. ``Retry-After``); other keywords go in the body.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
+        self.headers = headers or {}
         self.extra = extra
 
 
@@ -67,7 +79,9 @@ def install_problem_handlers(
 
     @app.errorhandler(Problem)
     def _problem(exc: Problem) -> Response:
-        return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+        response = problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+        response.headers.update(exc.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

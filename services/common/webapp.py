@@ -8,9 +8,11 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify
 from flask_smorest import Api
 
+from services.common.authorization import check_declared, document_security, install_authorization
 from services.common.problems import install_problem_handlers
 from services.common.requests_context import install_request_ids
 from services.common.runtime import ServiceRuntime
+from services.common.tokens import TokenVerifier, load_verify_key
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -27,7 +29,8 @@ def create_service_app(
     errors: dict[type[Exception], tuple[int, str]] | None = None,
     config: dict[str, Any] | None = None,
 ) -> Flask:
-    app = Flask(runtime.name)
+    """A service's app; ``config`` may carry ``TOKEN_VERIFIER`` (default: the key file's)."""
+    app = Flask(runtime.name, static_folder=None)
     app.config.update(
         API_TITLE=title,
         API_VERSION="1.0",
@@ -37,13 +40,18 @@ def create_service_app(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         API_SPEC_OPTIONS={"info": {"description": f"{title} of Connexions solidaires."}},
     )
-    app.config.update(config or {})
+    config = dict(config or {})
+    verifier = config.pop("TOKEN_VERIFIER", None) or TokenVerifier(load_verify_key())
+    app.config.update(config)
     app.extensions["runtime"] = runtime
     api = Api(app)
+    document_security(api.spec)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blueprint())
     install_request_ids(app)
+    install_authorization(app, verifier)
+    check_declared(app)
     install_problem_handlers(app, errors)
     return app
 

@@ -4,7 +4,10 @@ Each service's paths move under ``/api/<service>``, its operations are tagged wi
 name, and its components (schemas, responses, parameters...) are renamed
 ``<service>.<Name>`` with every ``$ref`` rewritten, so two services may both define
 ``Error``. Health paths are left out; services that could not be read are listed in
-``x-unavailable-services``.
+``x-unavailable-services``. The gateway's own operations (``/api/keys``, ``/api/me``) are
+added as the ``gateway`` service. Every secured operation asks for the one thing clients
+send, an API key (the services' internal token is the gateway's business); each
+operation's ``x-roles`` says which roles may call it.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Flask, Response
@@ -23,10 +26,27 @@ COMPONENTS_REF = "#/components/"
 PATHS_REF = "#/paths/"
 OPERATIONS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 RETRY_SECONDS = 5.0  # cache time of a document missing a service
+GATEWAY = "gateway"
+API_KEY_SCHEME = "apiKey"
+API_KEY_SECURITY = [{API_KEY_SCHEME: []}]
+API_KEY_SCHEME_DOC = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "An API key from an admin: 'Authorization: Bearer cs_...'.",
+}
+
+DocumentSource = Callable[[], dict[str, Any]]
 
 
-def init_app(app: Flask, upstreams: Upstreams, *, timeout: float, ttl: float) -> None:
-    document = CombinedDocument(upstreams, timeout=timeout, ttl=ttl)
+def init_app(
+    app: Flask,
+    upstreams: Upstreams,
+    *,
+    timeout: float,
+    ttl: float,
+    own_document: DocumentSource | None = None,
+) -> None:
+    document = CombinedDocument(upstreams, timeout=timeout, ttl=ttl, own_document=own_document)
 
     @app.get("/openapi.json")
     def combined_openapi():
@@ -36,8 +56,16 @@ def init_app(app: Flask, upstreams: Upstreams, *, timeout: float, ttl: float) ->
 class CombinedDocument:
     """The merged document as JSON, rebuilt once older than ``ttl`` seconds."""
 
-    def __init__(self, upstreams: Upstreams, *, timeout: float, ttl: float) -> None:
+    def __init__(
+        self,
+        upstreams: Upstreams,
+        *,
+        timeout: float,
+        ttl: float,
+        own_document: DocumentSource | None = None,
+    ) -> None:
         self._upstreams = upstreams
+        self._own_document = own_document
         self._timeout = timeout
         self._ttl = ttl
         self._lock = threading.Lock()
@@ -63,7 +91,9 @@ class CombinedDocument:
                 unavailable[service] = f"No OpenAPI document (HTTP {reply.status})."
             else:
                 documents[service] = reply.body
-        return json.dumps(merge_documents(documents, unavailable)).encode(), not unavailable
+        own = self._own_document() if self._own_document else None
+        merged = merge_documents(documents, unavailable, own=own)
+        return json.dumps(merged).encode(), not unavailable
 
 
 def component_name(service: str, name: str) -> str:
@@ -71,7 +101,10 @@ def component_name(service: str, name: str) -> str:
 
 
 def merge_documents(
-    documents: Mapping[str, dict[str, Any]], unavailable: Mapping[str, str]
+    documents: Mapping[str, dict[str, Any]],
+    unavailable: Mapping[str, str],
+    *,
+    own: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     description = (
         "The services behind the gateway, in one document: each service's operations are "
@@ -85,8 +118,10 @@ def merge_documents(
         "info": {"title": "Connexions solidaires", "version": "1.0", "description": description},
         "tags": [],
         "paths": {},
-        "components": {},
+        "components": {"securitySchemes": {API_KEY_SCHEME: API_KEY_SCHEME_DOC}},
     }
+    if own is not None:
+        _add_service(merged, GATEWAY, _rewrite_refs(own, GATEWAY), path_prefix="")
     for service, document in documents.items():
         _add_service(merged, service, _rewrite_refs(document, service))
     if unavailable:
@@ -94,29 +129,28 @@ def merge_documents(
     return merged
 
 
-def _add_service(merged: dict[str, Any], service: str, document: dict[str, Any]) -> None:
+def _add_service(
+    merged: dict[str, Any], service: str, document: dict[str, Any], path_prefix: str | None = None
+) -> None:
+    prefix = f"/api/{service}" if path_prefix is None else path_prefix
     title = document.get("info", {}).get("title", service)
     merged["tags"].append({"name": service, "description": title})
     for kind, entries in document.get("components", {}).items():
-        if not kind.startswith("x-"):
+        if not kind.startswith("x-") and kind != "securitySchemes":
             renamed = {component_name(service, name): value for name, value in entries.items()}
             merged["components"].setdefault(kind, {}).update(renamed)
     default_security = document.get("security")
     for path, item in document.get("paths", {}).items():
         if path != "/health" and not path.startswith("/health/"):
-            merged["paths"][f"/api/{service}{path}"] = _tagged(item, service, default_security)
+            merged["paths"][f"{prefix}{path}"] = _tagged(item, service, default_security)
 
 
 def _tagged(item: dict[str, Any], service: str, default_security: list | None) -> dict[str, Any]:
     item = dict(item)
     for method in OPERATIONS & item.keys():
         operation = dict(item[method], tags=[service])
-        security = operation.get("security", default_security)
-        if security is not None:  # requirements name security schemes, renamed like the rest
-            operation["security"] = [
-                {component_name(service, name): scopes for name, scopes in requirement.items()}
-                for requirement in security
-            ]
+        if operation.get("security", default_security):
+            operation["security"] = API_KEY_SECURITY
         if "operationId" in operation:
             operation["operationId"] = component_name(service, operation["operationId"])
         item[method] = operation

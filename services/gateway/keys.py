@@ -1,0 +1,164 @@
+"""API keys: created, listed, rotated and revoked by an admin; checked on every request.
+
+A key is ``cs_`` + 43 URL-safe characters (256 random bits). It is shown once, when it is
+created or rotated; the database keeps its SHA-256 only. Looking a key up costs one
+indexed query, remembered for ``cache_seconds`` (default 5 s): a revoked or rotated key
+stops working on every gateway process within that time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import sessionmaker
+
+from services.common.db import make_engine, make_session_factory
+from services.common.tokens import Principal
+from services.gateway.models import ApiKey
+
+KEY_PREFIX = "cs_"
+HINT_LENGTH = 8
+CACHE_ENTRIES = 10_000
+
+
+class UnknownKey(Exception):
+    """No such key, or it has been revoked."""
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key's record with its secret: the only time the secret is seen."""
+
+    record: ApiKey
+    secret: str
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def principal_of(record: ApiKey) -> Principal:
+    return Principal(
+        role=record.role,
+        key_id=record.id,
+        name=record.name,
+        partner_id=record.partner_id,
+        site_id=record.site_id,
+    )
+
+
+class KeyStore:
+    def __init__(self, database_url: str, *, cache_seconds: float = 5.0) -> None:
+        self.engine: Engine = make_engine(database_url)
+        self._sessions: sessionmaker = make_session_factory(self.engine)
+        self._cache_seconds = cache_seconds
+        self._cache: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def create(
+        self,
+        name: str,
+        role: str,
+        *,
+        partner_id: str | None = None,
+        site_id: str | None = None,
+    ) -> IssuedKey:
+        # Raises ValueError unless role and scope agree (a partner key names one partner...).
+        Principal(role=role, key_id="new", name=name, partner_id=partner_id, site_id=site_id)
+        secret = new_secret()
+        record = ApiKey(
+            name=name,
+            role=role,
+            partner_id=partner_id,
+            site_id=site_id,
+            secret_hash=hash_secret(secret),
+            hint=secret[:HINT_LENGTH],
+        )
+        with self._sessions.begin() as session:
+            session.add(record)
+        return IssuedKey(record, secret)
+
+    def list(self, *, include_revoked: bool = False) -> list[ApiKey]:
+        query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
+        if not include_revoked:
+            query = query.where(ApiKey.revoked_at.is_(None))
+        with self._sessions() as session:
+            return list(session.scalars(query))
+
+    def get(self, key_id: str) -> ApiKey:
+        with self._sessions() as session:
+            record = session.get(ApiKey, key_id)
+        if record is None:
+            raise UnknownKey(key_id)
+        return record
+
+    def rotate(self, key_id: str) -> IssuedKey:
+        """A new secret for the same key (same id, role and scope); the old one stops working."""
+        secret = new_secret()
+        with self._sessions.begin() as session:
+            record = session.get(ApiKey, key_id, with_for_update=True)
+            if record is None or record.revoked_at is not None:
+                raise UnknownKey(key_id)
+            record.secret_hash = hash_secret(secret)
+            record.hint = secret[:HINT_LENGTH]
+            record.rotated_at = datetime.now(UTC)
+        self._forget_all()
+        return IssuedKey(record, secret)
+
+    def revoke(self, key_id: str) -> ApiKey:
+        """Revoked keys stay listed (``include_revoked``) for the record; revoking twice is
+        harmless."""
+        with self._sessions.begin() as session:
+            record = session.get(ApiKey, key_id, with_for_update=True)
+            if record is None:
+                raise UnknownKey(key_id)
+            if record.revoked_at is None:
+                record.revoked_at = datetime.now(UTC)
+        self._forget_all()
+        return record
+
+    def authenticate(self, secret: str) -> Principal:
+        """The principal of a key the client sent, or :class:`UnknownKey`."""
+        if not secret.startswith(KEY_PREFIX) or len(secret) > 100:
+            raise UnknownKey("malformed")
+        digest = hash_secret(secret)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(digest)
+        if cached is not None and cached[0] > now:
+            principal = cached[1]
+        else:
+            principal = self._lookup(digest)
+            with self._lock:
+                self._cache[digest] = (now + self._cache_seconds, principal)
+                self._cache.move_to_end(digest)
+                while len(self._cache) > CACHE_ENTRIES:
+                    self._cache.popitem(last=False)
+        if principal is None:
+            raise UnknownKey("unknown")
+        return principal
+
+    def _lookup(self, digest: str) -> Principal | None:
+        query = select(ApiKey).where(ApiKey.secret_hash == digest, ApiKey.revoked_at.is_(None))
+        with self._sessions() as session:
+            record = session.scalars(query).first()
+        return principal_of(record) if record is not None else None
+
+    def _forget_all(self) -> None:
+        """This process forgets at once; other gateway processes within ``cache_seconds``."""
+        with self._lock:
+            self._cache.clear()
+
+    def close(self) -> None:
+        self.engine.dispose()

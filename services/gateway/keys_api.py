@@ -1,0 +1,150 @@
+"""``/api/keys`` (admin only) and ``/api/me`` (any key): the gateway's own API."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from services.common.problems import Problem
+from services.common.schemas import Strict
+from services.common.tokens import ROLES
+from services.gateway.authentication import require
+from services.gateway.keys import IssuedKey, KeyStore, UnknownKey
+
+keys_blp = Blueprint("keys", __name__, url_prefix="/api/keys", description="API keys (admin).")
+me_blp = Blueprint("me", __name__, url_prefix="/api/me", description="The caller's own key.")
+
+ADMIN_ONLY = {"x-roles": ["admin"], "security": [{"apiKey": []}]}
+ANY_KEY = {"x-roles": list(ROLES), "security": [{"apiKey": []}]}
+
+
+class KeyIn(Strict):
+    name = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=120), validate.Regexp(r"^[^\x00-\x1f\x7f]+$")],
+    )
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    partner_id = fields.UUID(load_default=None, metadata={"description": "Partner keys only."})
+    site_id = fields.UUID(load_default=None, metadata={"description": "Counter keys only."})
+
+
+class KeyOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    role = fields.String()
+    partner_id = fields.String(allow_none=True)
+    site_id = fields.String(allow_none=True)
+    hint = fields.String(metadata={"description": "The key's first characters."})
+    created_at = fields.DateTime()
+    rotated_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+class IssuedKeyOut(KeyOut):
+    key = fields.String(metadata={"description": "The secret: shown this once, never again."})
+
+
+class KeyListArgs(Strict):
+    include_revoked = fields.Boolean(load_default=False)
+
+
+class KeyList(Schema):
+    items = fields.List(fields.Nested(KeyOut))
+
+
+class MeOut(Schema):
+    key_id = fields.String()
+    name = fields.String()
+    role = fields.String()
+    partner_id = fields.String(allow_none=True)
+    site_id = fields.String(allow_none=True)
+
+
+@keys_blp.before_request
+def _admins_only() -> None:
+    require("admin")  # before the body is read: strangers get 401/403, not validation errors
+
+
+@me_blp.before_request
+def _any_key() -> None:
+    require()
+
+
+def _store() -> KeyStore:
+    return current_app.extensions["gateway.keys"]
+
+
+def _issued(issued: IssuedKey) -> dict:
+    return {**KeyOut().dump(issued.record), "key": issued.secret}
+
+
+@keys_blp.route("")
+class KeyCollection(MethodView):
+    @keys_blp.doc(**ADMIN_ONLY)
+    @keys_blp.arguments(KeyListArgs, location="query")
+    @keys_blp.response(200, KeyList)
+    def get(self, args):
+        """Every key (without secrets); revoked ones too with ``include_revoked``."""
+        return {"items": _store().list(include_revoked=args["include_revoked"])}
+
+    @keys_blp.doc(**ADMIN_ONLY)
+    @keys_blp.arguments(KeyIn)
+    @keys_blp.response(201, IssuedKeyOut)
+    def post(self, body):
+        """Create a key; its secret is in this answer only."""
+        scope = {
+            name: str(body[name]) if body[name] else None for name in ("partner_id", "site_id")
+        }
+        try:
+            issued = _store().create(body["name"], body["role"], **scope)
+        except ValueError as exc:
+            raise Problem(422, "invalid-scope", str(exc)) from exc
+        return _issued(issued)
+
+
+@keys_blp.route("/<uuid:key_id>")
+class KeyItem(MethodView):
+    @keys_blp.doc(**ADMIN_ONLY)
+    @keys_blp.response(200, KeyOut)
+    def get(self, key_id):
+        return _known(lambda: _store().get(str(key_id)))
+
+    @keys_blp.doc(**ADMIN_ONLY)
+    @keys_blp.response(200, KeyOut)
+    def delete(self, key_id):
+        """Revoke the key at once (it stays listed with ``revoked_at``)."""
+        return _known(lambda: _store().revoke(str(key_id)))
+
+
+@keys_blp.route("/<uuid:key_id>/rotation")
+class KeyRotation(MethodView):
+    @keys_blp.doc(**ADMIN_ONLY)
+    @keys_blp.response(200, IssuedKeyOut)
+    def post(self, key_id):
+        """A new secret for the key (same id, role and scope); the old secret stops working."""
+        return _issued(_known(lambda: _store().rotate(str(key_id))))
+
+
+@me_blp.route("")
+class Me(MethodView):
+    @me_blp.doc(**ANY_KEY)
+    @me_blp.response(200, MeOut)
+    def get(self):
+        """Which key this is: its role and scope (front ends use it to pick their screens)."""
+        principal = require()
+        return {
+            "key_id": principal.key_id,
+            "name": principal.name,
+            "role": principal.role,
+            "partner_id": principal.partner_id,
+            "site_id": principal.site_id,
+        }
+
+
+def _known(action):
+    try:
+        return action()
+    except UnknownKey as exc:
+        raise Problem(404, "not-found", "No such API key (or it is revoked).") from exc

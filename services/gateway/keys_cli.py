@@ -1,0 +1,91 @@
+"""Manage API keys from a shell, on the gateway's database (``GATEWAY_DATABASE_URL``).
+
+    python -m services.gateway.keys_cli create --name "Ops" --role admin
+    python -m services.gateway.keys_cli create --name "Paris desk" --role counter --site-id <uuid>
+    python -m services.gateway.keys_cli list [--include-revoked]
+    python -m services.gateway.keys_cli rotate <key id>
+    python -m services.gateway.keys_cli revoke <key id>
+
+``create`` and ``rotate`` print the secret once; nothing can show it again. This is how the
+first admin key of a new installation is made (the API needs an admin key already).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+
+from services.common.config import default_database_url, env_str
+from services.common.tokens import ROLES
+from services.gateway.keys import IssuedKey, KeyStore, UnknownKey
+from services.gateway.models import ApiKey
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="keys_cli", description="Manage the gateway's API keys.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create", help="create a key and print its secret once")
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--partner-id", type=uuid.UUID, help="partner keys: their partner")
+    create.add_argument("--site-id", type=uuid.UUID, help="counter keys: their site")
+    listing = commands.add_parser("list", help="list keys (never their secrets)")
+    listing.add_argument("--include-revoked", action="store_true")
+    for name, text in (("rotate", "a new secret for a key"), ("revoke", "revoke a key")):
+        commands.add_parser(name, help=text).add_argument("key_id", type=uuid.UUID)
+    return parser
+
+
+def _described(record: ApiKey) -> dict:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "role": record.role,
+        "partner_id": record.partner_id,
+        "site_id": record.site_id,
+        "hint": record.hint,
+        "revoked": record.revoked_at is not None,
+    }
+
+
+def _issued(issued: IssuedKey) -> dict:
+    return {**_described(issued.record), "key": issued.secret}
+
+
+def run(argv: list[str], store: KeyStore) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "create":
+            scope = {
+                "partner_id": str(args.partner_id) if args.partner_id else None,
+                "site_id": str(args.site_id) if args.site_id else None,
+            }
+            result = _issued(store.create(args.name, args.role, **scope))
+        elif args.command == "list":
+            result = [_described(r) for r in store.list(include_revoked=args.include_revoked)]
+        elif args.command == "rotate":
+            result = _issued(store.rotate(str(args.key_id)))
+        else:
+            result = _described(store.revoke(str(args.key_id)))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except UnknownKey:
+        print(f"error: no such key {args.key_id} (or it is revoked)", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    store = KeyStore(env_str("GATEWAY_DATABASE_URL", default_database_url("gateway")))
+    try:
+        return run(sys.argv[1:] if argv is None else argv, store)
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

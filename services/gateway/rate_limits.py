@@ -1,0 +1,55 @@
+"""Per-key request limits, and a limit on failed authentications per client address.
+
+Counted with the ``limits`` library (sliding-window counters) in the storage named by
+``GATEWAY_RATE_LIMIT_STORAGE``: ``memory://`` counts per gateway process (N processes admit
+up to N times the limit); a shared storage such as ``redis://host:6379`` counts for all.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
+
+from services.common.problems import Problem
+
+
+class RateLimits:
+    def __init__(self, per_key: str, per_client_failures: str, storage_uri: str) -> None:
+        self._per_key = parse_many(per_key)
+        self._failures = parse_many(per_client_failures)
+        self._limiter = SlidingWindowCounterRateLimiter(storage_from_string(storage_uri))
+
+    def count_request(self, key_id: str) -> None:
+        """Count one request of a key; 429 once the key is over one of its limits."""
+        self._hit(self._per_key, "key", key_id, "This key has sent too many requests.")
+
+    def refuse_if_failing(self, client: str) -> None:
+        """429 for a client address that has failed to authenticate too often."""
+        for item in self._failures:
+            if not self._limiter.test(item, "auth-failure", client):
+                self._refuse(item, ("auth-failure", client), "Too many failed authentications.")
+
+    def count_failure(self, client: str) -> None:
+        for item in self._failures:
+            self._limiter.hit(item, "auth-failure", client)
+
+    def _hit(self, items: list[RateLimitItem], *identifiers_and_detail: str) -> None:
+        *identifiers, detail = identifiers_and_detail
+        for item in items:
+            if not self._limiter.hit(item, *identifiers):
+                self._refuse(item, tuple(identifiers), detail)
+
+    def _refuse(self, item: RateLimitItem, identifiers: tuple[str, ...], detail: str) -> None:
+        reset = self._limiter.get_window_stats(item, *identifiers).reset_time
+        retry_after = max(1, math.ceil(reset - time.time()))
+        raise Problem(
+            429,
+            "rate-limited",
+            f"{detail} Limit: {item}. Retry after {retry_after} s.",
+            headers={"Retry-After": str(retry_after)},
+            limit=str(item),
+        )
