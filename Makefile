@@ -39,7 +39,7 @@ deadletters: $(STAMP)
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
 
-.PHONY: stack stack-stop definitions
+.PHONY: stack stack-stop definitions keys
 
 ## stack: the real stack as local processes (migrations, then every API under gunicorn and
 ## every worker on its own) against BROKER_URL and <SERVICE>_DATABASE_URL; returns once all
@@ -50,6 +50,13 @@ stack: $(STAMP)
 ## stack-stop: SIGTERM every process of the stack, wait for them (SIGKILL only what hangs)
 stack-stop:
 	$(BIN)/python -m scripts.stack stop
+
+## keys: DEVELOPMENT keys in var/keys (kept if there): the token pair docker-compose.yml mounts,
+## the private one made readable by the containers' user in a directory private to you, and
+## the card-code keys
+keys: $(STAMP)
+	$(BIN)/python -c "from services.common import card_codes, config, tokens; tokens.generate_token_keys(tokens.token_key_dir()); card_codes.generate_keys(config.card_codes_key_dir())"
+	$(BIN)/python -c "from services.common import tokens; tokens.token_key_dir().chmod(0o700); tokens.signing_key_path().chmod(0o644)"
 
 ## definitions: render infra/rabbitmq/definitions.json from the code's topology
 definitions: $(STAMP)

@@ -26,6 +26,7 @@ from bench.figures import Figure
 from bench.gateway import rss_mb
 from scripts.stack import running
 from services.common.card_codes import generate_keys
+from services.gateway.keys import KeyStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = "card:orange:1000"
@@ -38,9 +39,18 @@ def counter_orders(counters: int = 50, stock: int = 200, orders_each: int = 8) -
         _stack("start", environment)
         try:
             gateway = f"http://127.0.0.1:{environment['GATEWAY_PORT']}/api"
-            site, people = _set_up(gateway, counters, stock)
-            results, elapsed, memory = _load(gateway, site, people, orders_each, directory)
-            sold = _sold(gateway, site)
+            keys = KeyStore(environment["GATEWAY_DATABASE_URL"])
+            admin = {"Authorization": f"Bearer {keys.create('bench admin', 'admin').secret}"}
+            site, people = _set_up(gateway, counters, stock, admin)
+            counter_keys = [
+                keys.create(f"bench counter {n}", "counter", site_id=site).secret
+                for n in range(counters)
+            ]
+            keys.close()
+            results, elapsed, memory = _load(
+                gateway, site, list(zip(people, counter_keys, strict=True)), orders_each, directory
+            )
+            sold = _sold(gateway, site, admin)
         finally:
             _stack("stop", environment)
     decided = [r for r in results if r[0] in ("reserved", "rejected")]
@@ -104,8 +114,9 @@ def _post(http, url: str, body: dict, **kwargs) -> dict:
     return response.json()
 
 
-def _set_up(gateway: str, counters: int, stock: int) -> tuple[str, list[str]]:
+def _set_up(gateway: str, counters: int, stock: int, admin: dict) -> tuple[str, list[str]]:
     http = requests.Session()
+    http.headers.update(admin)
     tag = uuid.uuid4().hex[:8]
     site = _post(
         http,
@@ -192,9 +203,10 @@ def _load(gateway, site, people, orders_each, directory):
     lock = threading.Lock()
     memory: dict[str, float] = {}
 
-    def counter(code: str) -> None:
+    def counter(code: str, key: str) -> None:
         http = requests.Session()
-        headers = {"X-Site-Id": site, "X-Actor": "bench"}
+        http.headers["Authorization"] = f"Bearer {key}"
+        headers = {}
         for _ in range(orders_each):
             started = time.perf_counter()
             placed = http.post(
@@ -229,7 +241,7 @@ def _load(gateway, site, people, orders_each, directory):
     done = threading.Event()
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    threads = [threading.Thread(target=counter, args=(code,)) for code in people]
+    threads = [threading.Thread(target=counter, args=person) for person in people]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -241,8 +253,9 @@ def _load(gateway, site, people, orders_each, directory):
     return results, elapsed, memory
 
 
-def _sold(gateway: str, site: str) -> int:
+def _sold(gateway: str, site: str, admin: dict) -> int:
     http = requests.Session()
+    http.headers.update(admin)
     time.sleep(3)  # let the last completions reach inventory
     return sum(
         http.get(

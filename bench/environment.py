@@ -68,10 +68,10 @@ def fresh_databases():
     namespace, key directory and ports; everything is removed afterwards."""
     import tempfile
 
-    from services.common.config import SERVICES_WITH_DATABASE
+    from services.common.config import DATABASES
 
     tag = uuid.uuid4().hex[:8]
-    names = {service: f"bench_{service}_{tag}" for service in SERVICES_WITH_DATABASE}
+    names = {service: f"bench_{service}_{tag}" for service in DATABASES}
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         for name in names.values():
@@ -84,6 +84,8 @@ def fresh_databases():
         "EVENT_NAMESPACE": f"bench{tag}",
         "STACK_DIR": f"{scratch}/stack",
         "CARD_CODES_KEY_DIR": f"{scratch}/keys",
+        "TOKEN_KEY_DIR": f"{scratch}/keys",
+        "GATEWAY_RATE_LIMIT": "1000000/second",
         "GATEWAY_HOST": "127.0.0.1",
         "GATEWAY_PORT": str(port),
         "LOG_LEVEL": "WARNING",

@@ -21,6 +21,9 @@ import requests
 
 from bench.environment import fresh_service
 from bench.figures import Figure
+from bench.identity import admin_client, admin_token
+from services.common.migrations import upgrade
+from services.gateway.keys import KeyStore
 from services.inventory.app import SERVICE as INVENTORY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,10 +71,19 @@ def rss_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
 
 
-def wrk(url: str, connections: int, seconds: int = 6) -> dict:
+def wrk(url: str, connections: int, authorization: str, seconds: int = 6) -> dict:
     threads = min(2, connections)
     output = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-H",
+            f"Authorization: {authorization}",
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -93,11 +105,18 @@ def gateway_hop() -> list[Figure]:
         raise SystemExit("the gateway benchmark needs wrk: apt-get install wrk")
     with fresh_service("inventory") as settings:
         runtime = INVENTORY.runtime(settings)
-        client = INVENTORY.create_app({"RUNTIME": runtime}).test_client()
+        client = admin_client(INVENTORY.create_app({"RUNTIME": runtime}))
         for n in range(7):
             client.post("/sites", json={"name": f"Site {n}", "city": "Lyon", "kind": "counter"})
         service_port, gateway_port = free_port(), free_port()
+        keys_database = settings.database_url  # the gateway's table beside inventory's, for here
+        upgrade("gateway", keys_database)
+        keys = KeyStore(keys_database)
+        api_key = keys.create("bench", "admin").secret
+        keys.close()
         env = {
+            "GATEWAY_DATABASE_URL": keys_database,
+            "GATEWAY_RATE_LIMIT": "1000000/second",
             "INVENTORY_DATABASE_URL": settings.database_url,
             "BROKER_URL": settings.messaging.broker_url,
             "INVENTORY_URL": f"http://127.0.0.1:{service_port}",
@@ -111,9 +130,10 @@ def gateway_hop() -> list[Figure]:
             direct_url = f"http://127.0.0.1:{service_port}/sites"
             hop_url = f"http://127.0.0.1:{gateway_port}/api/inventory/sites"
             # throughput at saturation (16 connections); latency of one client at a time
-            direct, hop = wrk(direct_url, 16), wrk(hop_url, 16)
+            token, key = f"Bearer {admin_token()}", f"Bearer {api_key}"
+            direct, hop = wrk(direct_url, 16, token), wrk(hop_url, 16, key)
             loaded = {pid: rss_mb(pid) for pid in pids}
-            direct_alone, hop_alone = wrk(direct_url, 1), wrk(hop_url, 1)
+            direct_alone, hop_alone = wrk(direct_url, 1, token), wrk(hop_url, 1, key)
         runtime.dispose()
     added_p50 = hop_alone["p50"] - direct_alone["p50"]
     peak = max(loaded.values())

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bench.environment import fresh_service
 from bench.figures import Figure
+from bench.identity import admin_client
 from services.donations.app import SERVICE as DONATIONS
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.models import Device
@@ -30,8 +31,8 @@ def intake(phones: int = 10_000) -> list[Figure]:
         workers = [INVENTORY.worker(inventory).start(), DONATIONS.worker(donations).start()]
         for worker in workers:
             worker.wait_until_consuming()
-        stock = INVENTORY.create_app({"RUNTIME": inventory}).test_client()
-        desk = DONATIONS.create_app({"RUNTIME": donations}).test_client()
+        stock = admin_client(INVENTORY.create_app({"RUNTIME": inventory}))
+        desk = admin_client(DONATIONS.create_app({"RUNTIME": donations}))
         site = stock.post("/sites", json={"name": "Atelier", "city": "Paris", "kind": "workshop"})
         partner = desk.post("/partners", json={"name": "Op", "kind": "telecom_operator"})
         donation = desk.post(

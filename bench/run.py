@@ -12,6 +12,7 @@ from bench.backbone import consumer_throughput, relay_throughput
 from bench.counter_orders import counter_orders
 from bench.figures import Figure
 from bench.gateway import gateway_hop
+from bench.identity import ensure_token_keys
 from bench.intake import intake
 from bench.plot import plot
 
@@ -35,6 +36,7 @@ def markdown(figures: list[Figure]) -> str:
 
 
 def main() -> int:
+    ensure_token_keys()
     figures = []
     for bench in (relay_throughput, consumer_throughput):
         print(f"running {bench.__name__}…", file=sys.stderr, flush=True)

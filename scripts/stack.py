@@ -13,6 +13,9 @@ outlive ``start``: their pid and log files are in ``STACK_DIR`` (``var/stack``).
 
 Ports are those of ``make run``: the gateway on ``GATEWAY_PORT`` (8080), donations,
 inventory and sales on the next three. ``STACK_WORKER_REPLICAS`` (1) workers run per service.
+The gateway's API keys live in ``GATEWAY_DATABASE_URL``; the first admin key is made with
+``python -m services.gateway.keys_cli create --name ... --role admin``. Development token
+keys are generated in ``TOKEN_KEY_DIR`` if none are there.
 """
 
 from __future__ import annotations
@@ -31,8 +34,9 @@ from pathlib import Path
 
 from kombu import Connection
 
-from services.common.config import SERVICES_WITH_DATABASE, messaging_settings
+from services.common.config import DATABASES, SERVICES_WITH_DATABASE, messaging_settings
 from services.common.events.topology import SUBSCRIPTIONS, Topology
+from services.common.tokens import generate_token_keys, token_key_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "infra" / "entrypoint.sh"
@@ -71,7 +75,7 @@ class StackConfig:
         missing = [] if messaging.broker_url.startswith("amqp") else ["BROKER_URL (amqp://…)"]
         missing += [
             f"{service.upper()}_DATABASE_URL (postgresql+psycopg://…)"
-            for service in SERVICES_WITH_DATABASE
+            for service in DATABASES
             if not setting(f"{service.upper()}_DATABASE_URL", "").startswith("postgresql")
         ]
         if missing:
@@ -100,7 +104,7 @@ class StackConfig:
         return f"http://{self.host}:{port}"
 
     def migrations(self) -> list[Part]:
-        return [Part(f"{s}-migrate", s, "migrate", {}) for s in SERVICES_WITH_DATABASE]
+        return [Part(f"{s}-migrate", s, "migrate", {}) for s in DATABASES]
 
     def long_running(self) -> list[Part]:
         """Workers, APIs, then the gateway (pointed at the APIs' ports)."""
@@ -208,6 +212,7 @@ def start(config: StackConfig, timeout: float = 90.0) -> None:
     for path in config.directory.glob("*.pid"):
         path.unlink()
     deadline = time.monotonic() + timeout
+    generate_token_keys(token_key_dir())  # development keys, unless some are there already
     _migrate(config, deadline)
     started: dict[str, subprocess.Popen] = {}
     try:

@@ -88,6 +88,7 @@ class EmbeddedSystem:
                 self.apps[name], port=0 if self.gateway_port == 0 else self.gateway_port + offset
             )
             upstreams[name] = f"http://{self.host}:{port}"
+        self.upstream_urls = upstreams
         gateway_database = env_str("GATEWAY_DATABASE_URL", default_database_url("gateway"))
         upgrade("gateway", gateway_database)
         gateway = create_gateway({"UPSTREAMS": upstreams, "DATABASE_URL": gateway_database})

@@ -1,11 +1,11 @@
 #!/bin/sh
-# One role and one database per service, the role owning its database (and so its schema:
-# migrations run as that role). The postgres image runs this once, on an empty data directory
-# (docker-entrypoint-initdb.d). Each password comes from <SERVICE>_DB_PASSWORD (.env, see
-# .env.example); DATABASE_SERVICES overrides the list of services.
+# One role and one database per service and one for the gateway (its API keys), the role
+# owning its database (and so its schema: migrations run as that role). The postgres image runs
+# this once, on an empty data directory (docker-entrypoint-initdb.d). Each password comes from
+# <SERVICE>_DB_PASSWORD (.env, see .env.example); DATABASE_SERVICES overrides the list.
 set -eu
 
-for service in ${DATABASE_SERVICES:-donations inventory sales}; do
+for service in ${DATABASE_SERVICES:-donations inventory sales gateway}; do
   variable="$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
   password="$(printenv "$variable" || true)"
   if [ -z "$password" ]; then

@@ -5,6 +5,10 @@ effect (through :func:`~services.common.unit_of_work.extra_commit_step`), and it
 stored right after. A retry with the same key and the same body gets the stored response
 again; the same key with another body is a 409. Two concurrent requests with one key cannot
 both take effect: the second commit hits the key's primary key and is rolled back whole.
+
+Keys belong to the caller: the row is keyed by a hash of the caller's API key id and the
+key it sent, so another caller using the same key and body runs its own request and never
+sees the first caller's answer.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from services.common.authorization import current_principal
 from services.common.problems import Problem
 from services.common.unit_of_work import extra_commit_step
 from services.common.webapp import current_runtime
@@ -66,11 +71,16 @@ def idempotent(table: Table):
                 raise Problem(
                     400, "invalid-idempotency-key", "Use 1 to 200 visible ASCII characters."
                 )
-            return _run_once(table, key, view, args, kwargs)
+            return _run_once(table, _callers_key(key), view, args, kwargs)
 
         return wrapper
 
     return decorate
+
+
+def _callers_key(key: str) -> str:
+    caller = current_principal().key_id
+    return hashlib.sha256(f"{caller}\n{key}".encode()).hexdigest()
 
 
 def _run_once(table: Table, key: str, view, args, kwargs) -> Response:

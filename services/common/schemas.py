@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema
+from datetime import UTC, datetime
+
+from marshmallow import RAISE, Schema, fields
 
 
 class Strict(Schema):
@@ -11,3 +13,12 @@ class Strict(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class UtcDateTime(fields.DateTime):
+    """Answers carry the UTC offset even where SQLite returned a naive (UTC) datetime."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)

@@ -1,4 +1,8 @@
-"""Donations' HTTP API: partners, donations, reception, receipts, impact."""
+"""Donations' HTTP API: partners, donations, reception, receipts, impact.
+
+Who may do what: each view's ``@allow``. A partner key sees and changes only its own partner
+and that partner's donations; anything else answers exactly like an unknown id (404).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ from datetime import UTC, datetime
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from services.common.authorization import READERS, allow, partner_scope
+from services.common.blueprint import Blueprint
 from services.common.card_codes import CardCodeKeys, CardCodeKeysMissing, keys_in
 from services.common.config import card_codes_key_dir
 from services.common.idempotency import idempotent
@@ -40,27 +45,40 @@ from services.donations.schemas import (
 )
 from services.donations.sealed_codes import forward_sealed_codes
 
+PARTNER_WRITABLE_BY_PARTNER = frozenset({"contacts"})
+
 partners = Blueprint("partners", __name__, url_prefix="/partners", description="Donor partners")
 donations = Blueprint("donations", __name__, url_prefix="/donations", description="Donations")
 
 
 def _get_partner(session, partner_id, *, for_update: bool = False) -> Partner:
-    partner = session.get(Partner, str(partner_id), with_for_update=for_update)
+    scope = partner_scope()
+    partner = None
+    if scope is None or str(partner_id) == scope:
+        partner = session.get(Partner, str(partner_id), with_for_update=for_update)
     if partner is None:
         raise Problem(404, "partner-not-found", f"No partner {partner_id}.")
     return partner
 
 
 def _get_donation(session, donation_id, *, for_update: bool = False) -> Donation:
-    donation = session.get(
-        Donation,
-        str(donation_id),
-        with_for_update=for_update,
-        options=[selectinload(Donation.lines).selectinload(DonationLine.identifiers)],
-    )
+    query = _visible_donations().where(Donation.id == str(donation_id))
+    if for_update:
+        query = query.with_for_update()
+    donation = session.scalars(query).one_or_none()
     if donation is None:
         raise Problem(404, "donation-not-found", f"No donation {donation_id}.")
     return donation
+
+
+def _visible_donations():
+    """Donations with their lines, narrowed to the caller's partner for a partner key."""
+    query = select(Donation).options(
+        selectinload(Donation.lines).selectinload(DonationLine.identifiers)
+    )
+    if (scope := partner_scope()) is not None:
+        query = query.where(Donation.partner_id == scope)
+    return query
 
 
 def _partner_registered(uow, partner: Partner) -> None:
@@ -74,10 +92,13 @@ def _partner_registered(uow, partner: Partner) -> None:
 
 @partners.route("")
 class PartnerCollection(MethodView):
+    @allow(*READERS, "partner")
     @partners.arguments(PartnerFilter, location="query")
     @partners.response(200, page_of(PartnerOut))
     def get(self, args):
         query = select(Partner).options(selectinload(Partner.contacts))
+        if (scope := partner_scope()) is not None:
+            query = query.where(Partner.id == scope)
         if args.get("active") is not None:
             query = query.where(Partner.active == args["active"])
         if args.get("kind"):
@@ -85,6 +106,7 @@ class PartnerCollection(MethodView):
         with current_runtime().unit_of_work() as uow:
             return paginate(uow.session, query.order_by(Partner.name), args)
 
+    @allow("admin")
     @idempotent(IDEMPOTENCY)
     @partners.arguments(PartnerIn)
     @partners.response(201, PartnerOut)
@@ -103,6 +125,7 @@ class PartnerCollection(MethodView):
 
 @partners.route("/<uuid:partner_id>")
 class PartnerItem(MethodView):
+    @allow(*READERS, "partner")
     @partners.response(200, PartnerOut)
     def get(self, partner_id):
         with current_runtime().unit_of_work() as uow:
@@ -110,12 +133,16 @@ class PartnerItem(MethodView):
             partner.contacts  # noqa: B018 - loaded before the session closes
             return partner
 
+    @allow("admin", "partner")
     @partners.arguments(PartnerPatch)
     @partners.response(200, PartnerOut)
     def patch(self, changes, partner_id):
-        """Rename, re-kind, replace contacts, or deactivate (history is kept)."""
+        """Rename, re-kind, replace contacts, or deactivate (history is kept).
+
+        A partner key may replace its own contacts, nothing else."""
         with current_runtime().unit_of_work() as uow:
             partner = _get_partner(uow.session, partner_id, for_update=True)
+            _refuse_fields_not_writable_by_partner(changes)
             if changes.get("name") not in (None, partner.name) and uow.session.scalar(
                 select(Partner.id).where(Partner.name == changes["name"])
             ):
@@ -125,6 +152,18 @@ class PartnerItem(MethodView):
             _partner_registered(uow, partner)
             uow.commit()
             return partner
+
+
+def _refuse_fields_not_writable_by_partner(changes: dict) -> None:
+    if partner_scope() is None:
+        return
+    if refused := sorted(set(changes) - PARTNER_WRITABLE_BY_PARTNER):
+        raise Problem(
+            403,
+            "field-not-writable",
+            f"A partner key may change only its contacts, not: {', '.join(refused)}.",
+            fields=refused,
+        )
 
 
 def _apply_partner_changes(partner: Partner, changes: dict) -> None:
@@ -146,6 +185,7 @@ def _contacts(given: list[dict]) -> list[PartnerContact]:
 
 @partners.route("/<uuid:partner_id>/impact")
 class PartnerImpactView(MethodView):
+    @allow(*READERS, "partner")
     @partners.response(200, ImpactOut)
     def get(self, partner_id):
         with current_runtime().unit_of_work() as uow:
@@ -155,12 +195,11 @@ class PartnerImpactView(MethodView):
 
 @donations.route("")
 class DonationCollection(MethodView):
+    @allow(*READERS, "workshop", "partner")
     @donations.arguments(DonationFilter, location="query")
     @donations.response(200, page_of(DonationOut))
     def get(self, args):
-        query = select(Donation).options(
-            selectinload(Donation.lines).selectinload(DonationLine.identifiers)
-        )
+        query = _visible_donations()
         for name in ("partner_id", "site_id"):
             if args.get(name):
                 query = query.where(getattr(Donation, name) == str(args[name]))
@@ -171,10 +210,16 @@ class DonationCollection(MethodView):
                 uow.session, query.order_by(Donation.announced_at.desc(), Donation.id), args
             )
 
+    @allow("admin", "partner")
     @idempotent(IDEMPOTENCY)
     @donations.arguments(DonationIn)
     @donations.response(201, DonationOut)
     def post(self, announced):
+        scope = partner_scope()
+        if scope is not None and str(announced["partner_id"]) != scope:
+            raise Problem(
+                403, "not-your-partner", "A partner key announces its own partner's donations only."
+            )
         with current_runtime().unit_of_work() as uow:
             donation = receiving.announce(
                 uow, str(announced["partner_id"]), str(announced["site_id"]), announced["lines"]
@@ -199,6 +244,7 @@ def _seal_announced_codes(uow, donation: Donation, lines: list[dict]) -> None:
 
 @donations.route("/<uuid:donation_id>")
 class DonationItem(MethodView):
+    @allow(*READERS, "workshop", "partner")
     @donations.response(200, DonationOut)
     def get(self, donation_id):
         with current_runtime().unit_of_work() as uow:
@@ -207,6 +253,7 @@ class DonationItem(MethodView):
 
 @donations.route("/<uuid:donation_id>/reception")
 class DonationReception(MethodView):
+    @allow("admin", "workshop")
     @donations.arguments(ReceptionIn)
     @donations.response(200, DonationOut)
     def post(self, reception, donation_id):
@@ -220,6 +267,7 @@ class DonationReception(MethodView):
 
 @donations.route("/<uuid:donation_id>/lines/<uuid:line_id>/identifiers")
 class LineIdentifiersUpload(MethodView):
+    @allow("admin", "partner")
     @donations.doc(
         requestBody={
             "required": True,
@@ -247,6 +295,7 @@ class LineIdentifiersUpload(MethodView):
 
 @donations.route("/<uuid:donation_id>/lines/<uuid:line_id>/codes")
 class LineCodesUpload(MethodView):
+    @allow("admin", "partner")
     @donations.doc(
         requestBody={
             "required": True,
@@ -319,6 +368,7 @@ def _body_chunks(size: int = 64 * 1024):
 
 @donations.route("/<uuid:donation_id>/receipt.pdf")
 class DonationReceipt(MethodView):
+    @allow(*READERS, "partner")
     @donations.response(200, content_type="application/pdf", description="The donation receipt")
     def get(self, donation_id):
         with current_runtime().unit_of_work() as uow:

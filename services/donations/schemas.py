@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.authorization import PERSONAL, RedactsPersonalData
 from services.common.events.contracts import HARDWARE_CATEGORIES, LINE_KINDS, PARTNER_KINDS
 from services.common.pagination import PageArgs
-from services.common.schemas import Strict
+from services.common.schemas import Strict, UtcDateTime
 from services.donations.identifiers import BadIdentifier, normalise_imei, normalise_serial
 from services.donations.lines import ALLOWANCE_UNITS, line_errors
 from services.donations.receipts import receipt_label, total_value_cents
@@ -63,14 +64,16 @@ class PartnerPatch(Strict):
     active = fields.Boolean(metadata={"description": "false deactivates; history is kept"})
 
 
-class PartnerOut(Schema):
+class PartnerOut(RedactsPersonalData):
+    """A partner is an organisation; its contacts are people (left out for auditor, workshop)."""
+
     id = fields.String()
     name = fields.String()
     kind = fields.String()
     active = fields.Boolean()
-    deactivated_at = fields.DateTime(allow_none=True)
-    contacts = fields.List(fields.Nested(ContactOut))
-    created_at = fields.DateTime()
+    deactivated_at = UtcDateTime(allow_none=True)
+    contacts = fields.List(fields.Nested(ContactOut), metadata=PERSONAL)
+    created_at = UtcDateTime()
 
 
 class PartnerFilter(PageArgs):
@@ -207,8 +210,8 @@ class DonationOut(Schema):
     partner_id = fields.String()
     site_id = fields.String()
     state = fields.String()
-    announced_at = fields.DateTime()
-    received_at = fields.DateTime(allow_none=True)
+    announced_at = UtcDateTime()
+    received_at = UtcDateTime(allow_none=True)
     receipt_number = fields.Function(receipt_label)
     total_declared_value_cents = fields.Function(total_value_cents)
     lines = fields.List(fields.Nested(LineOut))

@@ -1,9 +1,12 @@
 """Upload a CSV of serials / IMEIs for a donation line, showing progress.
 
-    python -m services.donations.upload_cli --gateway http://127.0.0.1:8080 \\
-        DONATION_ID LINE_ID identifiers.csv
+    CONNEXIONS_API_KEY=... python -m services.donations.upload_cli \\
+        --gateway http://127.0.0.1:8080 DONATION_ID LINE_ID identifiers.csv
 
-The file is streamed (never read whole); progress goes to stderr. On refusal every bad row
+The gateway admits the upload with an API key (an admin's, or the donating partner's), sent
+as ``Authorization: Bearer <key>``. Prefer the ``CONNEXIONS_API_KEY`` variable to
+``--api-key``, which other users of the machine can read in the process list. The file is
+streamed (never read whole); progress goes to stderr. On refusal every bad row
 is printed, and the exit status is 1.
 """
 
@@ -38,11 +41,14 @@ class ProgressReader:
         return chunk
 
 
-def upload(gateway: str, donation_id: str, line_id: str, path: str, out: TextIO) -> int:
+def upload(
+    gateway: str, donation_id: str, line_id: str, path: str, out: TextIO, *, api_key: str
+) -> int:
     url = f"{gateway.rstrip('/')}/api/donations/donations/{donation_id}/lines/{line_id}/identifiers"
+    headers = {"Content-Type": "text/csv", "Authorization": f"Bearer {api_key}"}
     with open(path, "rb") as file:
         body = ProgressReader(file, os.fstat(file.fileno()).st_size, out)
-        response = requests.put(url, data=body, headers={"Content-Type": "text/csv"}, timeout=600)
+        response = requests.put(url, data=body, headers=headers, timeout=600)
     answer = response.json()
     if response.ok:
         print(f"accepted {answer['accepted']:,} identifiers from {answer['rows_read']:,} rows")
@@ -56,11 +62,20 @@ def upload(gateway: str, donation_id: str, line_id: str, path: str, out: TextIO)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--gateway", default=os.environ.get("GATEWAY_URL", "http://127.0.0.1:8080"))
+    parser.add_argument(
+        "--api-key",
+        default=os.environ.get("CONNEXIONS_API_KEY"),
+        help="API key (default: $CONNEXIONS_API_KEY)",
+    )
     parser.add_argument("donation_id")
     parser.add_argument("line_id")
     parser.add_argument("file")
     args = parser.parse_args(argv)
-    return upload(args.gateway, args.donation_id, args.line_id, args.file, sys.stderr)
+    if not args.api_key:
+        parser.error("an API key is needed: set CONNEXIONS_API_KEY or pass --api-key")
+    return upload(
+        args.gateway, args.donation_id, args.line_id, args.file, sys.stderr, api_key=args.api_key
+    )
 
 
 if __name__ == "__main__":

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from services.common.blueprint import Blueprint
 from services.common.problems import Problem
-from services.common.schemas import Strict
+from services.common.schemas import Strict, UtcDateTime
 from services.common.tokens import ROLES
 from services.gateway.authentication import require
 from services.gateway.keys import IssuedKey, KeyStore, UnknownKey
@@ -37,9 +37,9 @@ class KeyOut(Schema):
     partner_id = fields.String(allow_none=True)
     site_id = fields.String(allow_none=True)
     hint = fields.String(metadata={"description": "The key's first characters."})
-    created_at = fields.DateTime()
-    rotated_at = fields.DateTime(allow_none=True)
-    revoked_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    rotated_at = UtcDateTime(allow_none=True)
+    revoked_at = UtcDateTime(allow_none=True)
 
 
 class IssuedKeyOut(KeyOut):
@@ -77,7 +77,9 @@ def _store() -> KeyStore:
 
 
 def _issued(issued: IssuedKey) -> dict:
-    return {**KeyOut().dump(issued.record), "key": issued.secret}
+    """The record's fields and, this once, its secret (dumped by IssuedKeyOut)."""
+    fields_of_record = {name: getattr(issued.record, name) for name in KeyOut().fields}
+    return {**fields_of_record, "key": issued.secret}
 
 
 @keys_blp.route("")

@@ -65,7 +65,7 @@ RequestGuard = Callable[[Forwarding], GuardResult]
 
 
 def add_request_guard(app: Flask, guard: RequestGuard) -> None:
-    app.extensions[GUARDS_EXTENSION].append(guard)
+    app.extensions.setdefault(GUARDS_EXTENSION, []).append(guard)
 
 
 def init_app(app: Flask, upstreams: Upstreams) -> None:

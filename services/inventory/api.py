@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from services.common.authorization import EVERYONE, allow
+from services.common.blueprint import Blueprint
 from services.common.events.contracts import SITE_KINDS
 from services.common.problems import Problem
+from services.common.schemas import Strict, UtcDateTime
 from services.common.webapp import current_runtime
 from services.inventory.models import Site
 
 sites = Blueprint("sites", __name__, url_prefix="/sites", description="Workshop and counters")
 
 
-class SiteIn(Schema):
-    class Meta:
-        unknown = RAISE
-
+class SiteIn(Strict):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     city = fields.String(required=True, validate=validate.Length(min=1, max=80))
     kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS))
@@ -29,16 +28,18 @@ class SiteOut(Schema):
     name = fields.String()
     city = fields.String()
     kind = fields.String()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 @sites.route("")
 class SiteCollection(MethodView):
+    @allow(*EVERYONE)
     @sites.response(200, SiteOut(many=True))
     def get(self):
         with current_runtime().unit_of_work() as uow:
             return uow.session.scalars(select(Site).order_by(Site.name)).all()
 
+    @allow("admin")
     @sites.arguments(SiteIn)
     @sites.response(201, SiteOut)
     def post(self, new_site):
@@ -63,6 +64,7 @@ class SiteCollection(MethodView):
 
 @sites.route("/<uuid:site_id>")
 class SiteItem(MethodView):
+    @allow(*EVERYONE)
     @sites.response(200, SiteOut)
     def get(self, site_id):
         with current_runtime().unit_of_work() as uow:

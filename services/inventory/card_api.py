@@ -1,17 +1,21 @@
-"""Cards in custody (never their codes), voiding, and the one reveal of a sale's codes."""
+"""Cards in custody (never their codes), voiding, and the one reveal of a sale's codes.
+
+Admin and auditor keys read every card, a counter key its own site's; only an admin voids;
+only the counter that sold the cards gets their codes."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from services.common.actors import counter_site_id, current_actor
+from services.common.authorization import allow
+from services.common.blueprint import Blueprint
 from services.common.pagination import page_of, paginate
 from services.common.webapp import current_runtime
 from services.inventory import cards
-from services.inventory.device_api import X_ACTOR
 from services.inventory.models import Card
+from services.inventory.scopes import at_callers_site
 from services.inventory.stock_schemas import CardFilter, CardOut, RevealOut, VoidIn
 
 card_views = Blueprint(
@@ -20,22 +24,17 @@ card_views = Blueprint(
 orders = Blueprint(
     "orders", __name__, url_prefix="/orders", description="Card codes of completed sales"
 )
-X_SITE = {
-    "in": "header",
-    "name": "X-Site-Id",
-    "required": True,
-    "description": "The id of the counter asking (until authentication replaces it).",
-    "schema": {"type": "string", "format": "uuid"},
-}
+READ = ("admin", "auditor", "counter")
 
 
 @card_views.route("")
 class CardCollection(MethodView):
+    @allow(*READ)
     @card_views.arguments(CardFilter, location="query")
     @card_views.response(200, page_of(CardOut))
     def get(self, filters):
         """Cards, earliest expiry first; never a code."""
-        query = select(Card)
+        query = select(Card).where(at_callers_site(Card.site_id))
         for name in ("site_id", "state", "product_key", "donation_id"):
             if filters.get(name) is not None:
                 query = query.where(getattr(Card, name) == str(filters[name]))
@@ -46,10 +45,13 @@ class CardCollection(MethodView):
 
 @card_views.route("/<uuid:card_id>")
 class CardItem(MethodView):
+    @allow(*READ)
     @card_views.response(200, CardOut)
     def get(self, card_id):
         with current_runtime().unit_of_work() as uow:
-            card = uow.session.get(Card, str(card_id))
+            card = uow.session.scalar(
+                select(Card).where(Card.id == str(card_id), at_callers_site(Card.site_id))
+            )
             if card is None:
                 raise cards.UnknownCard(str(card_id))
             return card
@@ -57,9 +59,9 @@ class CardItem(MethodView):
 
 @card_views.route("/<uuid:card_id>/void")
 class VoidCard(MethodView):
+    @allow("admin")
     @card_views.arguments(VoidIn)
     @card_views.response(200, CardOut)
-    @card_views.doc(parameters=[X_ACTOR])
     def post(self, given, card_id):
         """Take a card in stock out for good (lost, damaged, refused by the operator)."""
         with current_runtime().unit_of_work() as uow:
@@ -70,11 +72,12 @@ class VoidCard(MethodView):
 
 @orders.route("/<uuid:order_id>/card-codes/reveal")
 class RevealCodes(MethodView):
+    @allow("counter")
     @orders.response(200, RevealOut, headers={"Cache-Control": {"schema": {"type": "string"}}})
-    @orders.doc(parameters=[X_ACTOR, X_SITE])
     def post(self, order_id):
-        """The codes of the cards sold to the order, once, to the counter that completed the
-        sale (``X-Site-Id``); the reveal is recorded (who, where, when). A second reveal is 409."""
+        """The codes of the cards sold to the order, once, to the counter key of the site that
+        completed the sale (another site's order is a 404); the reveal is recorded (which key,
+        where, when). A second reveal is 409."""
         actor, site_id = current_actor(), counter_site_id()
         with current_runtime().unit_of_work() as uow:
             revealed = cards.reveal_codes(uow, str(order_id), site_id, actor)

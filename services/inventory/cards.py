@@ -25,7 +25,6 @@ from services.inventory.code_vault import Vault, current_vault
 from services.inventory.domain.custody import (
     CardState,
     NothingToReveal,
-    RevealRefused,
     check_move,
     check_reveal,
 )
@@ -166,10 +165,8 @@ def reveal_codes(uow: UnitOfWork, order_id: str, site_id: str, actor: str) -> li
     reservation = session.scalar(
         select(Reservation).where(Reservation.order_id == order_id).with_for_update()
     )
-    if reservation is None:
+    if reservation is None or reservation.site_id != site_id:  # another site's: not found
         raise NothingToReveal(order_id)
-    if reservation.site_id != site_id:
-        raise RevealRefused(order_id)
     cards = _sold_cards(session, reservation.id)
     check_reveal(order_id, [card.state for card in cards])
     _set_state(session, [card.id for card in cards], CardState.REVEALED)

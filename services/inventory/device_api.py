@@ -1,14 +1,16 @@
 """Devices: lists, detail with ETag, history, transitions (one or scanned in bulk), and
-the wipe certificate."""
+the wipe certificate. Admin, auditor and workshop keys read them; admin and workshop move
+them; the history names the acting key."""
 
 from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from services.common.actors import current_actor
+from services.common.authorization import allow
+from services.common.blueprint import Blueprint
 from services.common.pagination import page_of, paginate
 from services.common.problems import Problem, problem_response
 from services.common.webapp import current_runtime
@@ -39,12 +41,8 @@ IF_MATCH = {
     "description": "The device's ETag (its version), as last read.",
     "schema": {"type": "string", "example": '"3"'},
 }
-X_ACTOR = {
-    "in": "header",
-    "name": "X-Actor",
-    "description": "Who acts, kept in the history (until authentication replaces it).",
-    "schema": {"type": "string", "maxLength": 120},
-}
+READ = ("admin", "auditor", "workshop")
+MOVE = ("admin", "workshop")
 
 
 @devices.app_errorhandler(InventoryError)
@@ -62,6 +60,7 @@ def _detail(session, device_id) -> Device:
 
 @devices.route("")
 class DeviceCollection(MethodView):
+    @allow(*READ)
     @devices.arguments(DeviceFilter, location="query")
     @devices.response(200, page_of(DeviceOut))
     def get(self, filters):
@@ -71,6 +70,7 @@ class DeviceCollection(MethodView):
 
 @devices.route("/<uuid:device_id>")
 class DeviceItem(MethodView):
+    @allow(*READ)
     @devices.response(200, DeviceDetailOut)
     def get(self, device_id):
         """The device with its workshop records; the ETag is its version."""
@@ -81,6 +81,7 @@ class DeviceItem(MethodView):
 
 @devices.route("/<uuid:device_id>/history")
 class DeviceHistory(MethodView):
+    @allow(*READ)
     @devices.response(200, TransitionOut(many=True))
     def get(self, device_id):
         """Every transition: who, when, from, to, note."""
@@ -95,9 +96,10 @@ class DeviceHistory(MethodView):
 
 @devices.route("/<uuid:device_id>/transitions")
 class DeviceTransitions(MethodView):
+    @allow(*MOVE)
     @devices.arguments(TransitionIn)
     @devices.response(200, DeviceDetailOut)
-    @devices.doc(parameters=[IF_MATCH, X_ACTOR])
+    @devices.doc(parameters=[IF_MATCH])
     def post(self, transition, device_id):
         """Move the device. Needs ``If-Match`` (428 without, 412 when stale); an illegal
         move is a 409 naming the current and allowed next states."""
@@ -114,9 +116,9 @@ class DeviceTransitions(MethodView):
 
 @devices.route("/bulk-transitions")
 class BulkTransitions(MethodView):
+    @allow(*MOVE)
     @devices.arguments(BulkTransitionIn)
     @devices.response(200, BulkOut)
-    @devices.doc(parameters=[X_ACTOR])
     def post(self, transition):
         """Apply one transition to scanned devices (asset tags, IMEIs, serials), each in its
         own transaction, with a result per item. Scans carry no ETag: each device is locked
@@ -152,6 +154,7 @@ def _outcome(result: ScanResult) -> dict:
 
 @devices.route("/<uuid:device_id>/wipe-certificate")
 class WipeCertificate(MethodView):
+    @allow(*READ)
     @devices.response(200, {"type": "string", "format": "binary"}, content_type="application/pdf")
     def get(self, device_id):
         """The data sanitisation certificate, byte for byte the file whose SHA-256 is kept."""

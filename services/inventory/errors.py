@@ -9,7 +9,6 @@ from services.inventory.domain.custody import (
     CodesAlreadyRevealed,
     IllegalCardTransition,
     NothingToReveal,
-    RevealRefused,
 )
 from services.inventory.domain.errors import (
     BannedWording,
@@ -25,6 +24,7 @@ from services.inventory.domain.stock import StockShortage
 from services.inventory.refurbishment import AmbiguousIdentifier, UnknownDevice
 from services.inventory.transfers import (
     InvalidTransfer,
+    NotTheDestination,
     TransferAlreadyReceived,
     TransferRefused,
     UnknownTransfer,
@@ -47,10 +47,10 @@ ERRORS: dict[type[InventoryError], tuple[int, str]] = {
     IllegalCardTransition: (409, "illegal-card-transition"),
     CodesAlreadyRevealed: (409, "card-codes-already-revealed"),
     NothingToReveal: (404, "no-card-codes"),
-    RevealRefused: (403, "reveal-refused"),
     TransferRefused: (409, "transfer-refused"),
     InvalidTransfer: (422, "invalid-transfer"),
     UnknownTransfer: (404, "transfer-not-found"),
+    NotTheDestination: (403, "not-the-destination"),
     TransferAlreadyReceived: (409, "transfer-already-received"),
 }
 

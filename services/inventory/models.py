@@ -26,6 +26,7 @@ from services.common.events.store import messaging_tables
 
 metadata = new_metadata()
 MESSAGING = messaging_tables(metadata)
+ACTOR_LENGTH = 200  # who acted: an API key's name (up to 120) and id, "name [id]"
 
 
 def _now() -> datetime:
@@ -102,7 +103,7 @@ class DeviceTransition(Base):
     version: Mapped[int] = mapped_column(Integer)
     from_state: Mapped[str] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     note: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
@@ -240,7 +241,7 @@ class CardReveal(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     card_id: Mapped[str] = mapped_column(ForeignKey("cards.id"), unique=True)
     order_id: Mapped[str] = mapped_column(String(36), index=True)
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     site_id: Mapped[str] = mapped_column(String(36))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
@@ -290,7 +291,7 @@ class StockMovement(Base):
     written_off: Mapped[int] = mapped_column(Integer)
     reference: Mapped[str | None] = mapped_column(String(36), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
-    actor: Mapped[str] = mapped_column(String(120))
+    actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
@@ -336,9 +337,9 @@ class Transfer(Base):
     to_site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
     state: Mapped[str] = mapped_column(String(20), default="in_transit")
     note: Mapped[str | None] = mapped_column(Text)
-    dispatched_by: Mapped[str] = mapped_column(String(120))
+    dispatched_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     dispatched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    received_by: Mapped[str | None] = mapped_column(String(120))
+    received_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     items: Mapped[list[TransferItem]] = relationship(lazy="raise", order_by="TransferItem.id")

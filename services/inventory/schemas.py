@@ -18,9 +18,10 @@ from marshmallow import (
     validates_schema,
 )
 
+from services.common.authorization import PERSONAL, RedactsPersonalData
 from services.common.events.contracts import HARDWARE_CATEGORIES
 from services.common.pagination import PageArgs
-from services.common.schemas import Strict
+from services.common.schemas import Strict, UtcDateTime
 from services.inventory.domain import records as r
 from services.inventory.domain.workflow import NEXT, State
 
@@ -230,26 +231,29 @@ class DeviceOut(Schema):
     serial = fields.String(allow_none=True)
     imei = fields.String(allow_none=True)
     state = fields.String()
-    state_changed_at = fields.DateTime()
+    state_changed_at = UtcDateTime()
     version = fields.Integer()
     product_key = fields.String(allow_none=True)
     donation_id = fields.String()
     partner_id = fields.String()
     line_id = fields.String()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
 
 
 class DiagnosisOut(Schema):
     results = fields.Dict(keys=fields.String(), values=fields.String())
     battery_health_percent = fields.Integer(allow_none=True)
     note = fields.String(allow_none=True)
-    recorded_at = fields.DateTime()
+    recorded_at = UtcDateTime()
 
 
-class OperatorOut(Schema):
-    person = fields.String()
+class OperatorOut(RedactsPersonalData):
+    """Who sanitised or verified: the person's name is left out for auditor and workshop keys
+    (the certificate PDF, issued once and hashed, still names them as NIST SP 800-88 asks)."""
+
+    person = fields.String(metadata=PERSONAL)
     title = fields.String()
-    at = fields.DateTime()
+    at = UtcDateTime()
     location = fields.String()
 
 
@@ -278,7 +282,7 @@ class WipeOut(Schema):
     verified_by = _operator("verified")
     note = fields.String(allow_none=True)
     certificate_sha256 = fields.String()
-    issued_at = fields.DateTime()
+    issued_at = UtcDateTime()
 
 
 class PartOut(Schema):
@@ -292,7 +296,7 @@ class RepairOut(Schema):
     labour_minutes = fields.Integer()
     cost_cents = fields.Integer()
     note = fields.String(allow_none=True)
-    recorded_at = fields.DateTime()
+    recorded_at = UtcDateTime()
 
 
 class GradeOut(Schema):
@@ -300,7 +304,7 @@ class GradeOut(Schema):
     functional = fields.Integer()
     label = fields.String(allow_none=True)
     buyer_note = fields.String(allow_none=True)
-    recorded_at = fields.DateTime()
+    recorded_at = UtcDateTime()
 
 
 class ScrapOut(Schema):
@@ -308,7 +312,7 @@ class ScrapOut(Schema):
     recycler_name = fields.String()
     recycler_certificate_ref = fields.String()
     note = fields.String(allow_none=True)
-    recorded_at = fields.DateTime()
+    recorded_at = UtcDateTime()
 
 
 class DeviceDetailOut(DeviceOut):
@@ -326,7 +330,7 @@ class TransitionOut(Schema):
     to_state = fields.String()
     actor = fields.String()
     note = fields.String(allow_none=True)
-    at = fields.DateTime()
+    at = UtcDateTime()
 
 
 class ScanResultOut(Schema):
@@ -361,4 +365,4 @@ class VerificationOut(Schema):
     sha256 = fields.String()
     device_id = fields.String(allow_none=True)
     asset_tag = fields.String(allow_none=True)
-    issued_at = fields.DateTime(allow_none=True)
+    issued_at = UtcDateTime(allow_none=True)

@@ -1,19 +1,23 @@
-"""Stock per site and product, its ledger, adjustments and counts, and transfers."""
+"""Stock per site and product, its ledger, adjustments and counts, and transfers.
+
+Counter keys see and count their own site's stock only, and see and receive the transfers
+from or to it; the workshop sends transfers; only an admin adjusts figures."""
 
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from services.common.actors import current_actor
+from services.common.authorization import allow, site_scope
+from services.common.blueprint import Blueprint
 from services.common.pagination import page_of, paginate
 from services.common.webapp import current_runtime
 from services.inventory import adjustments, transfers
-from services.inventory.device_api import X_ACTOR
 from services.inventory.domain.reservations import Request
 from services.inventory.models import CardLine, StockLevel, StockMovement, Transfer
+from services.inventory.scopes import at_callers_site, is_callers_site
 from services.inventory.stock_schemas import (
     AdjustmentIn,
     AwaitingCodesFilter,
@@ -32,6 +36,8 @@ stock = Blueprint("stock", __name__, url_prefix="/stock", description="Stock and
 transfer_views = Blueprint(
     "transfers", __name__, url_prefix="/transfers", description="Transfers between sites"
 )
+WORKSHOP_READ = ("admin", "auditor", "workshop")
+READ = (*WORKSHOP_READ, "counter")
 
 
 def _filtered(query, model, filters: dict, names: tuple[str, ...]):
@@ -43,12 +49,14 @@ def _filtered(query, model, filters: dict, names: tuple[str, ...]):
 
 @stock.route("")
 class StockLevels(MethodView):
+    @allow(*READ)
     @stock.arguments(StockFilter, location="query")
     @stock.response(200, page_of(StockLevelOut))
     def get(self, filters):
         """Figures per site and product: received = available + reserved + sold + in transit
         + written off."""
         query = select(StockLevel).where(StockLevel.version > 0)
+        query = query.where(at_callers_site(StockLevel.site_id))
         query = _filtered(query, StockLevel, filters, ("site_id", "product_key", "family"))
         query = query.order_by(StockLevel.site_id, StockLevel.product_key)
         with current_runtime().unit_of_work() as uow:
@@ -57,12 +65,13 @@ class StockLevels(MethodView):
 
 @stock.route("/movements")
 class Movements(MethodView):
+    @allow(*READ)
     @stock.arguments(MovementFilter, location="query")
     @stock.response(200, page_of(MovementOut))
     def get(self, filters):
         """The append-only ledger, oldest first."""
         query = _filtered(
-            select(StockMovement),
+            select(StockMovement).where(at_callers_site(StockMovement.site_id)),
             StockMovement,
             filters,
             ("site_id", "product_key", "kind", "reference"),
@@ -73,9 +82,9 @@ class Movements(MethodView):
 
 @stock.route("/adjustments")
 class Adjustments(MethodView):
+    @allow("admin")
     @stock.arguments(AdjustmentIn)
     @stock.response(201, StockLevelOut)
-    @stock.doc(parameters=[X_ACTOR])
     def post(self, given):
         """Units of an allowance found (+) or lost (-), with the reason."""
         with current_runtime().unit_of_work() as uow:
@@ -93,11 +102,14 @@ class Adjustments(MethodView):
 
 @stock.route("/counts")
 class Counts(MethodView):
+    @allow("admin", "workshop", "counter")
     @stock.arguments(CountIn)
     @stock.response(201, StockLevelOut)
-    @stock.doc(parameters=[X_ACTOR])
     def post(self, given):
-        """A physical count of an allowance's available units; the difference is recorded."""
+        """A physical count of an allowance's available units; the difference is recorded.
+        A counter counts at its own site only (another site is a 404)."""
+        if not is_callers_site(given["site_id"]):
+            raise adjustments.UnknownStockSite(str(given["site_id"]))
         with current_runtime().unit_of_work() as uow:
             level = adjustments.count(
                 uow,
@@ -113,6 +125,7 @@ class Counts(MethodView):
 
 @stock.route("/awaiting-codes")
 class AwaitingCodes(MethodView):
+    @allow(*WORKSHOP_READ)
     @stock.arguments(AwaitingCodesFilter, location="query")
     @stock.response(200, AwaitingCodesOut(many=True))
     def get(self, filters):
@@ -125,9 +138,9 @@ class AwaitingCodes(MethodView):
 
 @transfer_views.route("")
 class Transfers(MethodView):
+    @allow("admin", "workshop")
     @transfer_views.arguments(TransferIn)
     @transfer_views.response(201, TransferOut)
-    @transfer_views.doc(parameters=[X_ACTOR])
     def post(self, given):
         """Send stock: every line served, or nothing sent (409 with the reason per line)."""
         command = transfers.Dispatch(
@@ -142,10 +155,12 @@ class Transfers(MethodView):
             uow.commit()
             return _transfer(uow.session, transfer.id)
 
+    @allow(*READ)
     @transfer_views.arguments(TransferFilter, location="query")
     @transfer_views.response(200, page_of(TransferOut))
     def get(self, filters):
         query = select(Transfer).options(selectinload(Transfer.items))
+        query = query.where(at_callers_site(Transfer.from_site_id, Transfer.to_site_id))
         if filters.get("site_id"):
             site = str(filters["site_id"])
             query = query.where(or_(Transfer.from_site_id == site, Transfer.to_site_id == site))
@@ -161,8 +176,14 @@ def _request(index: int, line: dict) -> Request:
 
 
 def _transfer(session, transfer_id: str) -> Transfer:
-    found = session.get(
-        Transfer, transfer_id, options=[selectinload(Transfer.items)], populate_existing=True
+    found = session.scalar(
+        select(Transfer)
+        .where(
+            Transfer.id == transfer_id,
+            at_callers_site(Transfer.from_site_id, Transfer.to_site_id),
+        )
+        .options(selectinload(Transfer.items))
+        .execution_options(populate_existing=True)
     )
     if found is None:
         raise transfers.UnknownTransfer(transfer_id)
@@ -171,6 +192,7 @@ def _transfer(session, transfer_id: str) -> Transfer:
 
 @transfer_views.route("/<uuid:transfer_id>")
 class TransferItem(MethodView):
+    @allow(*READ)
     @transfer_views.response(200, TransferOut)
     def get(self, transfer_id):
         with current_runtime().unit_of_work() as uow:
@@ -179,11 +201,12 @@ class TransferItem(MethodView):
 
 @transfer_views.route("/<uuid:transfer_id>/reception")
 class TransferReception(MethodView):
+    @allow("admin", "workshop", "counter")
     @transfer_views.response(200, TransferOut)
-    @transfer_views.doc(parameters=[X_ACTOR])
     def post(self, transfer_id):
-        """The destination received everything: the items join its stock."""
+        """The destination received everything: the items join its stock. A counter receives
+        only what was sent to its site."""
         with current_runtime().unit_of_work() as uow:
-            transfers.receive(uow, str(transfer_id), current_actor())
+            transfers.receive(uow, str(transfer_id), current_actor(), at_site=site_scope())
             uow.commit()
             return _transfer(uow.session, str(transfer_id))

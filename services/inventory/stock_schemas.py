@@ -10,9 +10,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.authorization import PERSONAL, RedactsPersonalData
 from services.common.events.contracts.sale_saga import PRODUCT_KEY
 from services.common.pagination import PageArgs
-from services.common.schemas import Strict
+from services.common.schemas import Strict, UtcDateTime
 from services.inventory.domain.custody import CardState
 from services.inventory.domain.products import FAMILIES
 from services.inventory.domain.reservations import ReservationState
@@ -54,7 +55,7 @@ class StockLevelOut(Schema):
     in_transit = fields.Integer()
     written_off = fields.Integer()
     version = fields.Integer()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class MovementFilter(PageArgs):
@@ -78,7 +79,7 @@ class MovementOut(Schema):
     reference = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     actor = fields.String()
-    at = fields.DateTime()
+    at = UtcDateTime()
 
 
 class AdjustmentIn(Strict):
@@ -168,9 +169,9 @@ class TransferOut(Schema):
     state = fields.String()
     note = fields.String(allow_none=True)
     dispatched_by = fields.String()
-    dispatched_at = fields.DateTime()
+    dispatched_at = UtcDateTime()
     received_by = fields.String(allow_none=True)
-    received_at = fields.DateTime(allow_none=True)
+    received_at = UtcDateTime(allow_none=True)
     items = fields.List(fields.Nested(TransferItemOut))
 
 
@@ -195,8 +196,8 @@ class CardOut(Schema):
     partner_id = fields.String()
     line_id = fields.String()
     version = fields.Integer()
-    created_at = fields.DateTime()
-    state_changed_at = fields.DateTime()
+    created_at = UtcDateTime()
+    state_changed_at = UtcDateTime()
 
 
 class VoidIn(Strict):
@@ -235,13 +236,16 @@ class ReservedItemOut(Schema):
     donation_id = fields.String(allow_none=True)
 
 
-class ReservationOut(Schema):
+class ReservationOut(RedactsPersonalData):
     id = fields.String()
     order_id = fields.String()
     site_id = fields.String()
     state = fields.String()
-    expires_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-    closed_at = fields.DateTime(allow_none=True)
-    outcome_note = fields.String(allow_none=True)
+    expires_at = UtcDateTime(allow_none=True)
+    created_at = UtcDateTime()
+    closed_at = UtcDateTime(allow_none=True)
+    outcome_note = fields.String(
+        allow_none=True,
+        metadata={**PERSONAL, "description": "the counter's free-text cancellation reason"},
+    )
     items = fields.List(fields.Nested(ReservedItemOut))

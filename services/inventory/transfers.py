@@ -40,6 +40,11 @@ class UnknownTransfer(InventoryError):
         super().__init__(f"No transfer {transfer_id}.")
 
 
+class NotTheDestination(InventoryError):
+    def __init__(self, transfer_id: str) -> None:
+        super().__init__(f"Only the destination site receives transfer {transfer_id}.")
+
+
 class TransferAlreadyReceived(InventoryError):
     def __init__(self, transfer_id: str) -> None:
         super().__init__(f"Transfer {transfer_id} was already received.")
@@ -97,7 +102,9 @@ def _send(uow: UnitOfWork, command: Dispatch, picks: list[Pick]) -> Transfer:
     return transfer
 
 
-def receive(uow: UnitOfWork, transfer_id: str, actor: str) -> Transfer:
+def receive(uow: UnitOfWork, transfer_id: str, actor: str, at_site: str | None = None) -> Transfer:
+    """``at_site``: the receiving counter's site; such a caller sees only the transfers from or
+    to its site (another is unknown to it) and receives only those sent to it."""
     session = uow.session
     transfer = session.scalar(
         select(Transfer)
@@ -105,8 +112,10 @@ def receive(uow: UnitOfWork, transfer_id: str, actor: str) -> Transfer:
         .with_for_update()
         .options(selectinload(Transfer.items))
     )
-    if transfer is None:
+    if transfer is None or at_site not in (None, transfer.from_site_id, transfer.to_site_id):
         raise UnknownTransfer(transfer_id)
+    if at_site not in (None, transfer.to_site_id):
+        raise NotTheDestination(transfer_id)
     if transfer.state != "in_transit":
         raise TransferAlreadyReceived(transfer_id)
     note = f"received from transfer {transfer.id}"

@@ -1,11 +1,15 @@
-"""The workshop's views (queue, counts) and the verification of wipe certificates."""
+"""The workshop's views (queue, counts) and the verification of wipe certificates, which a
+partner may also run on a certificate it was given."""
 
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from services.common.authorization import allow
+from services.common.blueprint import Blueprint
 from services.common.pagination import page_of, paginate
+from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.inventory import queries
 from services.inventory.certificates import sha256_of
@@ -26,10 +30,13 @@ certificates = Blueprint(
     url_prefix="/wipe-certificates",
     description="Verify a copy of a data sanitisation certificate",
 )
+READ = ("admin", "auditor", "workshop")
+VERIFY = (*READ, "partner")
 
 
 @workshop.route("/queue")
 class Queue(MethodView):
+    @allow(*READ)
     @workshop.arguments(QueueFilter, location="query")
     @workshop.response(200, page_of(DeviceOut))
     def get(self, filters):
@@ -40,6 +47,7 @@ class Queue(MethodView):
 
 @workshop.route("/counts")
 class Counts(MethodView):
+    @allow(*READ)
     @workshop.arguments(CountsFilter, location="query")
     @workshop.response(200, CountsOut)
     def get(self, filters):
@@ -53,6 +61,7 @@ class Counts(MethodView):
 
 @certificates.route("/verification")
 class VerifyHash(MethodView):
+    @allow(*VERIFY)
     @certificates.arguments(HashIn)
     @certificates.response(200, VerificationOut)
     def post(self, given):
@@ -62,10 +71,17 @@ class VerifyHash(MethodView):
 
 @certificates.route("/verification/file")
 class VerifyFile(MethodView):
+    @allow(*VERIFY)
     @certificates.arguments(FileIn, location="files")
     @certificates.response(200, VerificationOut)
     def post(self, given):
         """Is this file, byte for byte, a certificate we issued?"""
+        if request.form:  # only the file is read: say so rather than ignore other fields
+            raise Problem(
+                422,
+                "unexpected-field",
+                f"Send only 'file'; not: {', '.join(sorted(request.form))}.",
+            )
         return _verification(sha256_of(given["file"].read()))
 
 

@@ -1,15 +1,19 @@
-"""Admin settings kept as data: the limits and the solidarity price grid."""
+"""Admin settings kept as data: the limits and the solidarity price grid.
+
+Admins change them; counters (who sell by them) and auditors read them.
+"""
 
 from __future__ import annotations
 
 import re
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from services.common.actors import current_actor
+from services.common.authorization import allow
+from services.common.blueprint import Blueprint
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.sales.clock import utc_now
@@ -22,10 +26,12 @@ price_grids = Blueprint(
     "price_grids", __name__, url_prefix="/price-grids", description="Solidarity price grid"
 )
 _RULE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+SEE_SETTINGS = ("admin", "auditor", "counter")
 
 
 @limits.route("")
 class LimitCollection(MethodView):
+    @allow(*SEE_SETTINGS)
     @limits.response(200, LimitRuleOut(many=True))
     def get(self):
         with current_runtime().unit_of_work() as uow:
@@ -34,6 +40,7 @@ class LimitCollection(MethodView):
 
 @limits.route("/<string:code>")
 class LimitItem(MethodView):
+    @allow("admin")
     @limits.arguments(LimitRuleIn)
     @limits.response(200, LimitRuleOut)
     def put(self, rule, code):
@@ -51,6 +58,7 @@ class LimitItem(MethodView):
             uow.commit()
             return row
 
+    @allow("admin")
     @limits.response(204)
     def delete(self, code):
         with current_runtime().unit_of_work() as uow:
@@ -68,12 +76,14 @@ def _check_rule_code(code: str) -> None:
 
 @price_grids.route("")
 class PriceGridCollection(MethodView):
+    @allow(*SEE_SETTINGS)
     @price_grids.response(200, PriceGridOut(many=True))
     def get(self):
         with current_runtime().unit_of_work() as uow:
             query = select(PriceGrid).options(selectinload(PriceGrid.entries))
             return uow.session.scalars(query.order_by(PriceGrid.version.desc())).all()
 
+    @allow("admin")
     @price_grids.arguments(PriceGridIn)
     @price_grids.response(201, PriceGridOut)
     def post(self, grid):
@@ -86,6 +96,7 @@ class PriceGridCollection(MethodView):
 
 @price_grids.route("/current")
 class CurrentPriceGrid(MethodView):
+    @allow(*SEE_SETTINGS)
     @price_grids.response(200, PriceGridOut)
     def get(self):
         with current_runtime().unit_of_work() as uow:
@@ -98,6 +109,7 @@ class CurrentPriceGrid(MethodView):
 
 @price_grids.route("/<int:version>")
 class PriceGridItem(MethodView):
+    @allow(*SEE_SETTINGS)
     @price_grids.response(200, PriceGridOut)
     def get(self, version):
         with current_runtime().unit_of_work() as uow:

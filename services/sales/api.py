@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
+from services.common.authorization import EVERYONE, allow
+from services.common.blueprint import Blueprint
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.sales.catalogue import site_catalogue
@@ -26,6 +27,7 @@ class SiteViewOut(Schema):
 
 @sites.route("")
 class SiteViews(MethodView):
+    @allow(*EVERYONE)
     @sites.response(200, SiteViewOut(many=True))
     def get(self):
         with current_runtime().unit_of_work() as uow:
@@ -34,6 +36,7 @@ class SiteViews(MethodView):
 
 @sites.route("/<uuid:site_id>/catalogue")
 class SiteCatalogue(MethodView):
+    @allow(*EVERYONE)
     @sites.response(200, CatalogueItemOut(many=True))
     def get(self, site_id):
         """What the site can sell now, with prices; inventory confirms at reservation."""

@@ -1,11 +1,15 @@
-"""Programme impact for partners and funders: figures, per site and month, CSV export."""
+"""Programme impact for partners and funders: figures, per site and month, CSV export.
+
+Open to every role: only aggregates by site and month, counted by pseudonymous code.
+"""
 
 from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from services.common.authorization import EVERYONE, allow
+from services.common.blueprint import Blueprint
 from services.common.webapp import current_runtime
 from services.sales.impact import impact_csv, monthly_impact, programme_impact
 from services.sales.schemas import ImpactFilter, MonthlyImpactOut, ProgrammeImpactOut
@@ -16,6 +20,7 @@ impact = Blueprint("impact", __name__, url_prefix="/impact", description="Progra
 
 @impact.route("")
 class ProgrammeImpact(MethodView):
+    @allow(*EVERYONE)
     @impact.response(200, ProgrammeImpactOut)
     def get(self):
         """Distinct people helped (deduplicated across sites) against the target, and totals."""
@@ -25,6 +30,7 @@ class ProgrammeImpact(MethodView):
 
 @impact.route("/monthly")
 class MonthlyImpact(MethodView):
+    @allow(*EVERYONE)
     @impact.arguments(ImpactFilter, location="query")
     @impact.response(200, MonthlyImpactOut(many=True))
     def get(self, filters):
@@ -35,6 +41,7 @@ class MonthlyImpact(MethodView):
 
 @impact.route("/monthly.csv")
 class MonthlyImpactCsv(MethodView):
+    @allow(*EVERYONE)
     @impact.arguments(ImpactFilter, location="query")
     @impact.response(200, content_type="text/csv", description="The monthly rows as CSV")
     def get(self, filters):

@@ -1,4 +1,5 @@
-"""Limits as stored data: the configured rules and a person's history, for the domain check."""
+"""Limits as stored data: the configured rules and a person's history, for the domain check
+at each order and for the allowance a counter shows."""
 
 from __future__ import annotations
 
@@ -7,7 +8,14 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from services.sales.clock import as_utc
-from services.sales.domain.limits import LimitRule, Purchase, breaches, window_start
+from services.sales.domain.limits import (
+    LimitRule,
+    Purchase,
+    Usage,
+    breaches,
+    usage_of,
+    window_start,
+)
 from services.sales.domain.orders import holds_stock
 from services.sales.models import LimitRuleRow, Order, OrderLine
 
@@ -46,7 +54,19 @@ def history_of(session, beneficiary_id: str, since: datetime) -> list[Purchase]:
     ]
 
 
-def limit_breaches(session, beneficiary_id: str, basket, now: datetime, enrolled_on: date):
+def _rules_and_history(session, beneficiary_id: str, now: datetime, enrolled_on: date):
+    """The configured rules and the person's history as far back as the widest window."""
     rules = configured_rules(session)
     since = min((window_start(rule, now, enrolled_on) for rule in rules), default=now)
-    return breaches(rules, history_of(session, beneficiary_id, since), basket, now, enrolled_on)
+    return rules, history_of(session, beneficiary_id, since)
+
+
+def limit_breaches(session, beneficiary_id: str, basket, now: datetime, enrolled_on: date):
+    rules, history = _rules_and_history(session, beneficiary_id, now, enrolled_on)
+    return breaches(rules, history, basket, now, enrolled_on)
+
+
+def allowance(session, beneficiary_id: str, now: datetime, enrolled_on: date) -> list[Usage]:
+    """Each rule's used and remaining amount for the person now (what the order check sees)."""
+    rules, history = _rules_and_history(session, beneficiary_id, now, enrolled_on)
+    return [usage_of(rule, history, now, enrolled_on) for rule in rules]

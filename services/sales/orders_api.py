@@ -1,5 +1,9 @@
 """Counter orders: place, follow (with a bounded wait), complete, cancel, receipt.
 
+A counter key places orders at its own site and sees only that site's orders (another
+site's order answers 404, as one that does not exist); admins and auditors see all. Only
+the counter completes a sale; an admin may cancel one.
+
 Prepaid-card codes of a completed order are revealed by inventory, not here: the counter
 asks inventory through the gateway (``/api/inventory/…``) with the order id.
 """
@@ -10,11 +14,12 @@ import time
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from services.common.actors import SITE_HEADER, counter_site_id, current_actor
+from services.common.actors import counter_site_id, current_actor
+from services.common.authorization import allow, site_scope
+from services.common.blueprint import Blueprint
 from services.common.idempotency import idempotent
 from services.common.pagination import page_of, paginate
 from services.common.problems import Problem
@@ -34,19 +39,20 @@ from services.sales.schemas import (
 from services.sales.settings import current_settings
 
 orders = Blueprint("orders", __name__, url_prefix="/orders", description="Counter orders")
-X_SITE = {
-    "in": "header",
-    "name": SITE_HEADER,
-    "required": True,
-    "description": "The counter's site (until authentication carries it).",
-    "schema": {"type": "string", "format": "uuid"},
-}
+READ_ORDERS = ("admin", "auditor", "counter")
+
+
+def _visible_orders():
+    """Orders the caller may see: a counter's own site's, everyone's for other roles."""
+    query = select(Order).options(selectinload(Order.lines))
+    if (site_id := site_scope()) is not None:
+        query = query.where(Order.site_id == site_id)
+    return query
 
 
 def _get_order(session, order_id, *, for_update: bool = False) -> Order:
-    order = session.get(
-        Order, str(order_id), with_for_update=for_update, options=[selectinload(Order.lines)]
-    )
+    query = _visible_orders().where(Order.id == str(order_id))
+    order = session.scalar(query.with_for_update() if for_update else query)
     if order is None:
         raise Problem(404, "order-not-found", f"No order {order_id}.")
     return order
@@ -54,20 +60,21 @@ def _get_order(session, order_id, *, for_update: bool = False) -> Order:
 
 @orders.route("")
 class OrderCollection(MethodView):
+    @allow(*READ_ORDERS)
     @orders.arguments(OrderFilter, location="query")
     @orders.response(200, page_of(OrderOut))
     def get(self, args):
-        query = select(Order).options(selectinload(Order.lines))
+        query = _visible_orders()
         for name in ("site_id", "state", "beneficiary_code"):
             if args.get(name):
                 query = query.where(getattr(Order, name) == str(args[name]))
         with current_runtime().unit_of_work() as uow:
             return paginate(uow.session, query.order_by(Order.placed_at.desc(), Order.id), args)
 
+    @allow("counter")
     @idempotent(IDEMPOTENCY)
     @orders.arguments(OrderIn)
     @orders.response(201, OrderOut)
-    @orders.doc(parameters=[X_SITE])
     def post(self, request):
         """Place an order at the counter's site: ``pending`` until inventory answers.
 
@@ -83,6 +90,7 @@ class OrderCollection(MethodView):
 
 @orders.route("/<uuid:order_id>")
 class OrderItem(MethodView):
+    @allow(*READ_ORDERS)
     @orders.arguments(OrderWaitArgs, location="query")
     @orders.response(200, OrderOut)
     def get(self, args, order_id):
@@ -103,6 +111,7 @@ class OrderItem(MethodView):
 
 @orders.route("/<uuid:order_id>/completion")
 class OrderCompletion(MethodView):
+    @allow("counter")
     @orders.arguments(CompletionIn)
     @orders.response(200, OrderOut)
     def post(self, payment, order_id):
@@ -118,6 +127,7 @@ class OrderCompletion(MethodView):
 
 @orders.route("/<uuid:order_id>/cancellation")
 class OrderCancellation(MethodView):
+    @allow("admin", "counter")
     @orders.arguments(CancellationIn)
     @orders.response(200, OrderOut)
     def post(self, cancellation, order_id):
@@ -132,8 +142,10 @@ class OrderCancellation(MethodView):
 
 @orders.route("/<uuid:order_id>/receipt.pdf")
 class OrderReceipt(MethodView):
+    @allow(*READ_ORDERS)
     @orders.response(200, content_type="application/pdf", description="The sale receipt")
     def get(self, order_id):
+        """The receipt names the person by pseudonymous code only, so auditors may read it."""
         with current_runtime().unit_of_work() as uow:
             order = _get_order(uow.session, order_id)
             if order.receipt_number is None:

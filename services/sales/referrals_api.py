@@ -1,13 +1,19 @@
-"""Referring organisations (admin approval) and the beneficiaries they refer."""
+"""Referring organisations (admin approval) and the beneficiaries they refer.
+
+Counters see every person (a referred person may go to any counter), enrol them at their
+own site, and register organisations that then wait for an admin's approval. Auditors read
+without personal fields (see ``schemas.py``); partners and the workshop see no one.
+"""
 
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from services.common.actors import current_actor
+from services.common.authorization import allow, site_scope
+from services.common.blueprint import Blueprint
 from services.common.idempotency import idempotent
 from services.common.pagination import page_of, paginate
 from services.common.problems import Problem
@@ -15,8 +21,10 @@ from services.common.webapp import current_runtime
 from services.sales import beneficiaries as people
 from services.sales.clock import utc_now
 from services.sales.erasure import erase
+from services.sales.limits import allowance
 from services.sales.models import IDEMPOTENCY, Beneficiary, Organisation, SocialWorker
 from services.sales.schemas import (
+    AllowanceOut,
     ApprovalIn,
     BeneficiaryFilter,
     BeneficiaryOut,
@@ -34,6 +42,20 @@ organisations = Blueprint(
 beneficiaries = Blueprint(
     "beneficiaries", __name__, url_prefix="/beneficiaries", description="Referred people"
 )
+
+
+READ_REFERRALS = ("admin", "auditor", "counter")
+ENROL = ("admin", "counter")
+
+
+def _home_site(given) -> str:
+    """A counter enrols at its own site (another site's id is refused); an admin names one."""
+    own = site_scope()
+    if own is not None and given is not None and str(given) != own:
+        raise Problem(403, "not-your-site", "A counter enrols people at its own site only.")
+    if own is None and given is None:
+        raise Problem(422, "home-site-required", "Name the person's home_site_id.")
+    return own or str(given)
 
 
 def _get_organisation(session, organisation_id, *, for_update: bool = False) -> Organisation:
@@ -61,6 +83,7 @@ def _workers(given: list[dict]) -> list[SocialWorker]:
 
 @organisations.route("")
 class OrganisationCollection(MethodView):
+    @allow(*READ_REFERRALS)
     @organisations.arguments(OrganisationFilter, location="query")
     @organisations.response(200, page_of(OrganisationOut))
     def get(self, args):
@@ -71,6 +94,7 @@ class OrganisationCollection(MethodView):
         with current_runtime().unit_of_work() as uow:
             return paginate(uow.session, query.order_by(Organisation.name), args)
 
+    @allow("admin", "counter")
     @idempotent(IDEMPOTENCY)
     @organisations.arguments(OrganisationIn)
     @organisations.response(201, OrganisationOut)
@@ -87,11 +111,13 @@ class OrganisationCollection(MethodView):
 
 @organisations.route("/<uuid:organisation_id>")
 class OrganisationItem(MethodView):
+    @allow(*READ_REFERRALS)
     @organisations.response(200, OrganisationOut)
     def get(self, organisation_id):
         with current_runtime().unit_of_work() as uow:
             return _get_organisation(uow.session, organisation_id)
 
+    @allow("admin")
     @organisations.arguments(OrganisationPatch)
     @organisations.response(200, OrganisationOut)
     def patch(self, changes, organisation_id):
@@ -123,6 +149,7 @@ def _replace_workers(session, organisation: Organisation, given: list[dict]) -> 
 
 @organisations.route("/<uuid:organisation_id>/approval")
 class OrganisationApproval(MethodView):
+    @allow("admin")
     @organisations.arguments(ApprovalIn)
     @organisations.response(200, OrganisationOut)
     def put(self, decision, organisation_id):
@@ -137,6 +164,7 @@ class OrganisationApproval(MethodView):
 
 @beneficiaries.route("")
 class BeneficiaryCollection(MethodView):
+    @allow(*READ_REFERRALS)
     @beneficiaries.arguments(BeneficiaryFilter, location="query")
     @beneficiaries.response(200, page_of(BeneficiaryOut))
     def get(self, args):
@@ -149,12 +177,14 @@ class BeneficiaryCollection(MethodView):
                 uow.session, query.order_by(Beneficiary.created_at, Beneficiary.id), args
             )
 
+    @allow(*ENROL)
     @idempotent(IDEMPOTENCY)
     @beneficiaries.arguments(EnrolmentIn)
     @beneficiaries.response(201, BeneficiaryOut)
     def post(self, person):
         """Enrol a referred person: the answer carries their pseudonymous code."""
         person.setdefault("starts_on", utc_now().date())
+        person["home_site_id"] = _home_site(person.get("home_site_id"))
         with current_runtime().unit_of_work() as uow:
             enrolled = people.enrol(
                 uow.session, person, current_settings().enrolment, current_actor()
@@ -165,10 +195,24 @@ class BeneficiaryCollection(MethodView):
 
 @beneficiaries.route("/<string:code>")
 class BeneficiaryItem(MethodView):
+    @allow(*READ_REFERRALS)
     @beneficiaries.response(200, BeneficiaryOut)
     def get(self, code):
         with current_runtime().unit_of_work() as uow:
             return people.get_beneficiary(uow.session, code)
+
+
+@beneficiaries.route("/<string:code>/allowance")
+class BeneficiaryAllowance(MethodView):
+    @allow(*READ_REFERRALS)
+    @beneficiaries.response(200, AllowanceOut(many=True))
+    def get(self, code):
+        """Each limit rule's used and remaining amount for the person now: what the counter
+        can still sell them (the same count as the check when an order is placed)."""
+        now = utc_now()
+        with current_runtime().unit_of_work() as uow:
+            person = people.get_beneficiary(uow.session, code)
+            return allowance(uow.session, person.id, now, person.starts_on)
 
 
 def _change(code: str, change) -> Beneficiary:
@@ -181,6 +225,7 @@ def _change(code: str, change) -> Beneficiary:
 
 @beneficiaries.route("/<string:code>/renewal")
 class BeneficiaryRenewal(MethodView):
+    @allow(*ENROL)
     @beneficiaries.response(200, BeneficiaryOut)
     def post(self, code):
         """Renew the enrolment (once, by default): it runs on from its current end."""
@@ -190,6 +235,7 @@ class BeneficiaryRenewal(MethodView):
 
 @beneficiaries.route("/<string:code>/closure")
 class BeneficiaryClosure(MethodView):
+    @allow(*ENROL)
     @beneficiaries.response(200, BeneficiaryOut)
     def post(self, code):
         """End the enrolment today; the retention period before erasure starts now."""
@@ -198,6 +244,7 @@ class BeneficiaryClosure(MethodView):
 
 @beneficiaries.route("/<string:code>/erasure")
 class BeneficiaryErasure(MethodView):
+    @allow("admin")
     @beneficiaries.response(200, BeneficiaryOut)
     def post(self, code):
         """Erase the person's personal data now (on request); the code and history stay."""

@@ -1,14 +1,19 @@
-"""What sales' API accepts and returns. Writable fields are listed; nothing else passes."""
+"""What sales' API accepts and returns. Writable fields are listed; nothing else passes.
+
+Fields about a person (names and contacts of people, free text about a person or typed by a
+counter) are marked ``PERSONAL``: auditors get answers without them.
+"""
 
 from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common.authorization import PERSONAL, RedactsPersonalData
 from services.common.events.contracts.sale_saga import PAYMENT_METHODS, PRODUCT_KEY
 from services.common.pagination import PageArgs
-from services.common.schemas import Strict
+from services.common.schemas import Strict, UtcDateTime
 from services.sales.beneficiaries import state_of
-from services.sales.clock import as_utc, utc_now
+from services.sales.clock import utc_now
 from services.sales.domain.limits import MEASURES, WINDOWS
 from services.sales.domain.orders import STATES
 from services.sales.receipts import receipt_label
@@ -17,13 +22,6 @@ ORGANISATION_KINDS = ("ccas", "chrs", "association", "other")
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM.")
 CODE = validate.Regexp(r"^B-[A-Z2-7]{16}$", error="A beneficiary code is B- and 16 characters.")
 _CENTS = validate.Range(min=0, max=10_000_000)
-
-
-class UtcDateTime(fields.DateTime):
-    """Answers carry the offset even where SQLite returned a naive UTC datetime."""
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(value and as_utc(value), attr, obj, **kwargs)
 
 
 # organisations --------------------------------------------------------------------------------
@@ -36,12 +34,12 @@ class SocialWorkerIn(Strict):
     phone = fields.String(validate=validate.Regexp(r"^\+?[0-9 .()-]{6,40}$"))
 
 
-class SocialWorkerOut(Schema):
+class SocialWorkerOut(RedactsPersonalData):
     id = fields.String()
-    name = fields.String()
-    role = fields.String(allow_none=True)
-    email = fields.String(allow_none=True)
-    phone = fields.String(allow_none=True)
+    name = fields.String(metadata=PERSONAL)
+    role = fields.String(allow_none=True, metadata={"description": "a job title"})
+    email = fields.String(allow_none=True, metadata=PERSONAL)
+    phone = fields.String(allow_none=True, metadata=PERSONAL)
 
 
 class OrganisationIn(Strict):
@@ -93,7 +91,9 @@ class EnrolmentIn(Strict):
         metadata={"description": "a name or initials, for the counter"},
     )
     contact = fields.String(validate=validate.Length(min=1, max=254))
-    home_site_id = fields.UUID(required=True)
+    home_site_id = fields.UUID(
+        metadata={"description": "required from an admin; a counter's is its own site"}
+    )
     organisation_id = fields.UUID(required=True)
     social_worker_id = fields.UUID()
     referred_on = fields.Date(required=True)
@@ -101,11 +101,11 @@ class EnrolmentIn(Strict):
     starts_on = fields.Date(metadata={"description": "default: today"})
 
 
-class BeneficiaryOut(Schema):
+class BeneficiaryOut(RedactsPersonalData):
     code = fields.String()
-    display_name = fields.String(allow_none=True)
-    contact = fields.String(allow_none=True)
-    referral_reason = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True, metadata=PERSONAL)
+    contact = fields.String(allow_none=True, metadata=PERSONAL)
+    referral_reason = fields.String(allow_none=True, metadata=PERSONAL)
     home_site_id = fields.String()
     organisation_id = fields.String()
     social_worker_id = fields.String(allow_none=True)
@@ -125,6 +125,19 @@ class BeneficiaryOut(Schema):
 class BeneficiaryFilter(PageArgs):
     home_site_id = fields.UUID()
     organisation_id = fields.UUID()
+
+
+class AllowanceOut(Schema):
+    """One limit rule for one person now: what the order check would count."""
+
+    rule = fields.String()
+    measure = fields.String(metadata={"description": "cents (spending) or units"})
+    maximum = fields.Integer()
+    used = fields.Integer(metadata={"description": "held or bought in the window"})
+    remaining = fields.Integer()
+    window = fields.String()
+    window_start = fields.String()
+    product_prefixes = fields.List(fields.String())
 
 
 # limits and prices ----------------------------------------------------------------------------
@@ -284,7 +297,7 @@ class OrderLineOut(Schema):
     grid_version = fields.Integer()
 
 
-class OrderOut(Schema):
+class OrderOut(RedactsPersonalData):
     id = fields.String()
     site_id = fields.String()
     beneficiary_code = fields.String()
@@ -303,7 +316,9 @@ class OrderOut(Schema):
     receipt_number = fields.Function(receipt_label)
     ended_at = UtcDateTime(allow_none=True)
     ended_by = fields.String(allow_none=True)
-    end_reason = fields.String(allow_none=True)
+    end_reason = fields.String(
+        allow_none=True, metadata={**PERSONAL, "description": "free text typed at the counter"}
+    )
     reservation_lapsed_at = UtcDateTime(allow_none=True)
     lines = fields.List(fields.Nested(OrderLineOut))
 

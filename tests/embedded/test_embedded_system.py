@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 import requests
 
-from services.embedded import DEMO_SITES, EmbeddedSystem
+from services.common.tokens import ROLES
+from services.embedded import DEMO_PARTNER, DEMO_SITES, EmbeddedSystem
 from tests.support.waiting import wait_until
+
+http = requests.Session()  # sends the demo admin key (set by the fixture)
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +22,8 @@ def system(tmp_path_factory):
         for service in ("DONATIONS", "INVENTORY", "SALES"):
             patch.delenv(f"{service}_DATABASE_URL", raising=False)
         running = EmbeddedSystem(gateway_port=0).start()
+        running.demo_keys = running.create_demo_keys()
+        http.headers["Authorization"] = f"Bearer {running.demo_keys['admin']}"
         yield running
         running.stop()
 
@@ -36,21 +41,21 @@ def test_health_names_every_service_as_up(system):
 
 
 def test_demo_sites_are_seeded_and_projected_into_sales(system):
-    sites = requests.get(api(system, "inventory/sites"), timeout=10).json()
+    sites = http.get(api(system, "inventory/sites"), timeout=10).json()
     assert sorted(site["city"] for site in sites) == sorted(city for _, city, _ in DEMO_SITES)
     wait_until(
-        lambda: len(requests.get(api(system, "sales/sites"), timeout=10).json()) == len(DEMO_SITES)
+        lambda: len(http.get(api(system, "sales/sites"), timeout=10).json()) == len(DEMO_SITES)
     )
 
 
 def test_received_donation_becomes_devices_and_partner_impact(system):
-    partner = requests.get(api(system, "donations/partners"), timeout=10).json()["items"][0]
+    partner = http.get(api(system, "donations/partners"), timeout=10).json()["items"][0]
     workshop = next(
         site
-        for site in requests.get(api(system, "inventory/sites"), timeout=10).json()
+        for site in http.get(api(system, "inventory/sites"), timeout=10).json()
         if site["kind"] == "workshop"
     )
-    announced = requests.post(
+    announced = http.post(
         api(system, "donations/donations"),
         json={
             "partner_id": partner["id"],
@@ -79,7 +84,7 @@ def test_received_donation_becomes_devices_and_partner_impact(system):
     )
     assert announced.status_code == 201, announced.text
     donation = announced.json()
-    received = requests.post(
+    received = http.post(
         api(system, f"donations/donations/{donation['id']}/reception"),
         json={
             "lines": [
@@ -99,7 +104,7 @@ def test_received_donation_becomes_devices_and_partner_impact(system):
     devices = wait_until(
         lambda: (
             (
-                page := requests.get(
+                page := http.get(
                     api(system, f"inventory/devices?donation_id={donation['id']}"), timeout=10
                 ).json()
             )["total"]
@@ -112,7 +117,7 @@ def test_received_donation_becomes_devices_and_partner_impact(system):
     impact = wait_until(
         lambda: (
             (
-                body := requests.get(
+                body := http.get(
                     api(system, f"donations/partners/{partner['id']}/impact"), timeout=10
                 ).json()
             )["devices_received"]
@@ -124,7 +129,7 @@ def test_received_donation_becomes_devices_and_partner_impact(system):
 
 
 def test_combined_openapi_covers_every_service(system):
-    document = requests.get(f"{system.gateway_url}/openapi.json", timeout=10).json()
+    document = http.get(f"{system.gateway_url}/openapi.json", timeout=10).json()
     paths = set(document["paths"])
     assert "/api/donations/partners" in paths
     assert "/api/inventory/devices" in paths
@@ -132,7 +137,7 @@ def test_combined_openapi_covers_every_service(system):
 
 
 def test_bad_input_through_the_gateway_is_a_problem(system):
-    response = requests.post(api(system, "inventory/sites"), json={"name": ""}, timeout=10)
+    response = http.post(api(system, "inventory/sites"), json={"name": ""}, timeout=10)
     assert response.status_code == 422
     assert response.headers["Content-Type"].startswith("application/problem+json")
 
@@ -142,8 +147,8 @@ def test_cli_uploads_an_identifier_file_through_the_gateway_with_progress(system
 
     from services.donations.upload_cli import upload
 
-    partner = requests.get(api(system, "donations/partners"), timeout=10).json()["items"][0]
-    donation = requests.post(
+    partner = http.get(api(system, "donations/partners"), timeout=10).json()["items"][0]
+    donation = http.post(
         api(system, "donations/donations"),
         json={
             "partner_id": partner["id"],
@@ -156,7 +161,15 @@ def test_cli_uploads_an_identifier_file_through_the_gateway_with_progress(system
     good.write_text("serial\nTAB-1\nTAB-2\n")
     out = io.StringIO()
     assert (
-        upload(system.gateway_url, donation["id"], donation["lines"][0]["id"], str(good), out) == 0
+        upload(
+            system.gateway_url,
+            donation["id"],
+            donation["lines"][0]["id"],
+            str(good),
+            out,
+            api_key=system.demo_keys["admin"],
+        )
+        == 0
     )
     assert "uploading 100%" in out.getvalue()
 
@@ -164,7 +177,15 @@ def test_cli_uploads_an_identifier_file_through_the_gateway_with_progress(system
     bad.write_text("serial\nTAB-3\nTAB-1\n")
     out = io.StringIO()
     assert (
-        upload(system.gateway_url, donation["id"], donation["lines"][0]["id"], str(bad), out) == 1
+        upload(
+            system.gateway_url,
+            donation["id"],
+            donation["lines"][0]["id"],
+            str(bad),
+            out,
+            api_key=system.demo_keys["admin"],
+        )
+        == 1
     )
     assert "row 3: serial donated before" in out.getvalue()
 
@@ -172,15 +193,15 @@ def test_cli_uploads_an_identifier_file_through_the_gateway_with_progress(system
 def test_partner_impact_matches_inventory_after_refurbishment(system):
     from tests.support.inventory_workshop import SCRAP, TO_AVAILABLE
 
-    partner = requests.post(
+    partner = http.post(
         api(system, "donations/partners"), json={"name": "Impact Op", "kind": "company"}, timeout=10
     ).json()
     workshop = next(
         s
-        for s in requests.get(api(system, "inventory/sites"), timeout=10).json()
+        for s in http.get(api(system, "inventory/sites"), timeout=10).json()
         if s["kind"] == "workshop"
     )
-    donation = requests.post(
+    donation = http.post(
         api(system, "donations/donations"),
         json={
             "partner_id": partner["id"],
@@ -190,20 +211,20 @@ def test_partner_impact_matches_inventory_after_refurbishment(system):
         timeout=10,
     ).json()
     line = donation["lines"][0]
-    requests.post(
+    http.post(
         api(system, f"donations/donations/{donation['id']}/reception"),
         json={"lines": [{"line_id": line["id"], "received_quantity": 4}]},
         timeout=10,
     ).raise_for_status()
     devices_url = api(system, f"inventory/devices?donation_id={donation['id']}")
     devices = wait_until(
-        lambda: (page := requests.get(devices_url, timeout=10).json())["total"] == 4 and page
+        lambda: (page := http.get(devices_url, timeout=10).json())["total"] == 4 and page
     )["items"]
 
     def move(device_id, transition):
         url = api(system, f"inventory/devices/{device_id}")
-        etag = requests.get(url, timeout=10).headers["ETag"]
-        response = requests.post(
+        etag = http.get(url, timeout=10).headers["ETag"]
+        response = http.post(
             f"{url}/transitions", json=transition, headers={"If-Match": etag}, timeout=10
         )
         assert response.status_code == 200, response.text
@@ -217,13 +238,50 @@ def test_partner_impact_matches_inventory_after_refurbishment(system):
     impact_url = api(system, f"donations/partners/{partner['id']}/impact")
     expected = {"in_workshop": 1, "refurbished": 2, "scrapped": 1}
     impact = wait_until(
-        lambda: (
-            (body := requests.get(impact_url, timeout=10).json())["devices"] == expected and body
-        )
+        lambda: (body := http.get(impact_url, timeout=10).json())["devices"] == expected and body
     )
     by_state = {
-        state: requests.get(f"{devices_url}&state={state}", timeout=10).json()["total"]
+        state: http.get(f"{devices_url}&state={state}", timeout=10).json()["total"]
         for state in ("available", "scrapped")
     }
     assert (by_state["available"], by_state["scrapped"]) == (2, 1)  # inventory agrees
     assert impact["devices_received"] == 4
+
+
+def test_demo_keys_one_per_role_are_written_and_work(system):
+    import json
+    import os
+    from pathlib import Path
+
+    written = json.loads((Path(os.environ.get("DATA_DIR", "var")) / "demo-keys.json").read_text())
+    assert written == system.demo_keys
+    assert set(written) == set(ROLES)
+    paris = next(
+        s
+        for s in http.get(api(system, "inventory/sites"), timeout=10).json()
+        if s["name"] == DEMO_SITES[1][0]
+    )
+    for role, key in written.items():
+        me = requests.get(api(system, "me"), headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        assert me.status_code == 200
+        assert me.json()["role"] == role
+    counter = requests.get(
+        api(system, "me"), headers={"Authorization": f"Bearer {written['counter']}"}, timeout=10
+    )
+    assert counter.json()["site_id"] == paris["id"]
+    partner = requests.get(
+        api(system, "donations/partners"),
+        headers={"Authorization": f"Bearer {written['partner']}"},
+        timeout=10,
+    )
+    assert [p["name"] for p in partner.json()["items"]] == [DEMO_PARTNER]
+
+
+def test_without_a_key_the_gateway_and_the_services_refuse(system):
+    assert requests.get(api(system, "donations/partners"), timeout=10).status_code == 401
+    for name, url in system.upstream_urls.items():
+        direct = requests.get(
+            f"{url}/sites" if name != "donations" else f"{url}/partners", timeout=10
+        )
+        assert direct.status_code == 401, name
+        assert direct.headers["Content-Type"].startswith("application/problem+json")

@@ -1,27 +1,39 @@
 """``docker-compose.yml`` checked without a Docker engine: the Compose specification's schema,
-then the rules of this stack (health checks, one-shot migrations, scaling, secrets)."""
+then the rules of this stack (health checks, one-shot migrations, scaling, secrets, token
+keys)."""
 
 from __future__ import annotations
 
 import copy
+import os
 import re
+import stat
+import sys
+from pathlib import Path
 
 import pytest
 
 from scripts.rabbitmq_definitions import ADMIN_USER, password_env_var
-from services.common.config import SERVICES_WITH_DATABASE
+from services.common.config import DATABASES, SERVICES_WITH_DATABASE
+from services.common.tokens import (
+    SIGNING_KEY_FILE,
+    VERIFY_KEY_FILE,
+    load_signing_key,
+    load_verify_key,
+)
 from tests.infra.repository import (
     COMPOSE_FILE,
     ENV_EXAMPLE,
     RABBITMQ_CONF,
+    ROOT,
     load_yaml,
     read_env_file,
     run,
     tool,
 )
 
-APPLICATION_SERVICES = (*SERVICES_WITH_DATABASE, "gateway")
 PUBLISHED = {"gateway": "8000", "rabbitmq": "15672"}  # container ports reachable from the host
+SIGNING_SECRET, VERIFY_SECRET = "token-signing-key", "token-verify-key"
 
 
 def validate_against_compose_spec(path) -> tuple[bool, str]:
@@ -91,11 +103,13 @@ def test_every_dependency_waits_for_health_or_completion(compose):
 
 def test_migrations_run_once_before_the_api_and_worker_of_their_service(compose):
     services = compose["services"]
-    for service in SERVICES_WITH_DATABASE:
+    for service in DATABASES:
         migrate = services[f"{service}-migrate"]
         assert migrate["command"] == ["migrate"]
         assert migrate["restart"] == "no"
-        assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert migrate["environment"]["SERVICE"] == service
+        assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    for service in SERVICES_WITH_DATABASE:
         for part, command in ((service, "api"), (f"{service}-worker", "worker")):
             assert services[part]["command"] == [command]
             assert services[part]["environment"]["SERVICE"] == service
@@ -104,7 +118,17 @@ def test_migrations_run_once_before_the_api_and_worker_of_their_service(compose)
                 "postgres",
                 "rabbitmq",
             }
-    assert set(services["gateway"]["depends_on"]) == set(SERVICES_WITH_DATABASE)
+
+
+def test_the_gateway_starts_once_its_database_is_migrated_and_the_services_are_up(compose):
+    gateway = compose["services"]["gateway"]
+    assert gateway["command"] == ["api"]
+    assert gateway["environment"]["SERVICE"] == "gateway"
+    assert gateway["depends_on"] == {
+        "gateway-migrate": {"condition": "service_completed_successfully"},
+        "postgres": {"condition": "service_healthy"},
+        **{service: {"condition": "service_healthy"} for service in SERVICES_WITH_DATABASE},
+    }
 
 
 # scaling and exposure -------------------------------------------------------------------------
@@ -122,15 +146,98 @@ def test_each_container_gets_the_secrets_of_its_own_service_only(compose):
     for name, service in compose["services"].items():
         environment = service.get("environment") or {}
         own = environment.get("SERVICE")
-        if own not in SERVICES_WITH_DATABASE:
+        if own not in DATABASES:
             continue
         databases = {key for key in environment if key.endswith("_DATABASE_URL")}
         assert databases == {f"{own.upper()}_DATABASE_URL"}, name
-        assert environment[databases.pop()].startswith(f"postgresql+psycopg://{own}:"), name
+        url = environment[databases.pop()]
+        assert url.startswith(f"postgresql+psycopg://{own}:"), name
+        assert url.endswith(f"@postgres:5432/{own}"), name
+        if own == "gateway":  # it publishes and consumes no event
+            assert "BROKER_URL" not in environment, name
+            continue
         assert environment["BROKER_URL"].startswith(f"amqp://{own}:"), name
         assert environment["BROKER_URL"].endswith("@rabbitmq:5672/connexions"), name
-    gateway = compose["services"]["gateway"]["environment"]
-    assert not [key for key in gateway if key.endswith("_DATABASE_URL") or key == "BROKER_URL"]
+
+
+# token keys -----------------------------------------------------------------------------------
+def mounted_secrets(service: dict) -> dict[str, str]:
+    """Secret name -> where the container sees it (short or long syntax)."""
+    mounted = {}
+    for entry in service.get("secrets") or []:
+        source = entry if isinstance(entry, str) else entry["source"]
+        target = source if isinstance(entry, str) else entry.get("target", source)
+        mounted[source] = target if target.startswith("/") else f"/run/secrets/{target}"
+    return mounted
+
+
+def token_key_problems(services: dict) -> list[str]:
+    """What breaks the rule: the gateway alone holds the signing key, every service API (and
+    nothing else: workers and one-shot steps serve no HTTP) the verification key, each named
+    to the code by the variable it reads."""
+    problems = []
+    for name, service in services.items():
+        environment = service.get("environment") or {}
+        is_api = service.get("command") == ["api"]
+        expected = {}
+        if is_api and environment.get("SERVICE") == "gateway":
+            expected = {SIGNING_SECRET: "TOKEN_SIGNING_KEY_FILE"}
+        elif is_api and environment.get("SERVICE") in SERVICES_WITH_DATABASE:
+            expected = {VERIFY_SECRET: "TOKEN_VERIFY_KEY_FILE"}
+        mounted = mounted_secrets(service)
+        if set(mounted) != set(expected):
+            problems.append(f"{name} gets {sorted(mounted)}, not {sorted(expected)}")
+        named = {key for key in environment if key.startswith("TOKEN_") and key.endswith("_FILE")}
+        if named != set(expected.values()):
+            problems.append(f"{name} names {sorted(named)}, not {sorted(expected.values())}")
+        for secret, variable in expected.items():
+            if secret in mounted and environment.get(variable) != mounted[secret]:
+                problems.append(f"{name}: {variable} is not where {secret} is mounted")
+    return problems
+
+
+def test_the_gateway_alone_signs_and_every_service_api_verifies(compose):
+    assert token_key_problems(compose["services"]) == []
+    assert {SIGNING_SECRET, VERIFY_SECRET} <= set(compose["secrets"])
+
+
+def test_the_token_key_rule_catches_a_misplaced_key(compose):
+    services = copy.deepcopy(compose["services"])
+    services["sales-worker"]["secrets"] = [SIGNING_SECRET]
+    del services["inventory"]["secrets"]
+    services["gateway"]["environment"]["TOKEN_SIGNING_KEY_FILE"] = "/run/secrets/elsewhere"
+    assert token_key_problems(services) == [
+        "inventory gets [], not ['token-verify-key']",
+        "sales-worker gets ['token-signing-key'], not []",
+        "gateway: TOKEN_SIGNING_KEY_FILE is not where token-signing-key is mounted",
+    ]
+
+
+def test_the_token_keys_are_the_files_make_keys_writes(compose):
+    secrets = compose["secrets"]
+    default_directory = "${TOKEN_KEY_DIR:-./var/keys}"
+    assert secrets[SIGNING_SECRET] == {"file": f"{default_directory}/{SIGNING_KEY_FILE}"}
+    assert secrets[VERIFY_SECRET] == {"file": f"{default_directory}/{VERIFY_KEY_FILE}"}
+
+
+def test_make_keys_writes_keys_the_containers_user_can_read_in_a_private_directory(tmp_path):
+    directory = tmp_path / "keys"
+    environment = {
+        **os.environ,
+        "TOKEN_KEY_DIR": str(directory),
+        "CARD_CODES_KEY_DIR": str(directory),
+    }
+    # -o: no virtualenv (re)install; BIN: this interpreter's, which has the project installed
+    bin_dir = f"BIN={Path(sys.executable).parent}"
+    result = run("make", "-o", ".venv/.installed", "keys", bin_dir, cwd=ROOT, env=environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    # Compose mounts the files with their host owner and mode; the image runs as uid 10001.
+    for name in (SIGNING_KEY_FILE, VERIFY_KEY_FILE):
+        assert stat.S_IMODE((directory / name).stat().st_mode) & stat.S_IROTH, name
+    signing = load_signing_key(directory / SIGNING_KEY_FILE)
+    assert load_verify_key(directory / VERIFY_KEY_FILE) == signing.public_key()
+    assert {"public.pem", "private.pem", "hash.key"} <= {p.name for p in directory.iterdir()}
 
 
 def test_the_env_example_documents_every_variable_compose_reads_and_no_other():
@@ -169,9 +276,9 @@ def test_the_broker_loads_the_rendered_definitions_and_its_config(compose):
     assert settings["definitions.local.path"] == "/etc/rabbitmq/definitions.json"
 
 
-def test_postgres_runs_the_init_script_with_every_service_password(compose):
+def test_postgres_runs_the_init_script_with_every_database_password(compose):
     postgres = compose["services"]["postgres"]
     mounts = {target: source for source, target in map(_mount, postgres["volumes"])}
     assert mounts["/docker-entrypoint-initdb.d/10-services.sh"] == "./infra/postgres/init.sh"
-    for service in SERVICES_WITH_DATABASE:
-        assert f"{service.upper()}_DB_PASSWORD" in postgres["environment"]
+    passwords = {key for key in postgres["environment"] if key.endswith("_DB_PASSWORD")}
+    assert passwords == {f"{service.upper()}_DB_PASSWORD" for service in DATABASES}

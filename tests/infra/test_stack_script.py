@@ -10,21 +10,24 @@ from pathlib import Path
 import pytest
 
 from scripts.stack import StackConfig, StackError, _record, running, stop
+from services.common.config import DATABASES
 
 
 def test_the_stack_requires_rabbitmq_and_postgresql(monkeypatch):
     monkeypatch.setenv("BROKER_URL", "memory://")
     monkeypatch.setenv("DONATIONS_DATABASE_URL", "sqlite:///var/donations.db")
+    monkeypatch.delenv("GATEWAY_DATABASE_URL", raising=False)
     with pytest.raises(StackError) as refused:
         StackConfig.from_environment()
     assert "BROKER_URL" in str(refused.value)
     assert "DONATIONS_DATABASE_URL" in str(refused.value)
+    assert "GATEWAY_DATABASE_URL" in str(refused.value)  # the API keys
 
 
 def test_the_stack_layout_follows_make_run(monkeypatch, tmp_path):
     monkeypatch.setenv("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-    for service in ("DONATIONS", "INVENTORY", "SALES"):
-        monkeypatch.setenv(f"{service}_DATABASE_URL", "postgresql+psycopg://x@127.0.0.1/y")
+    for service in DATABASES:
+        monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", "postgresql+psycopg://x@127.0.0.1/y")
     monkeypatch.setenv("GATEWAY_PORT", "9000")
     monkeypatch.setenv("STACK_WORKER_REPLICAS", "2")
     monkeypatch.setenv("STACK_DIR", str(tmp_path))
@@ -36,7 +39,10 @@ def test_the_stack_layout_follows_make_run(monkeypatch, tmp_path):
     ]
     assert parts["inventory-api"].environment["GUNICORN_BIND"] == "127.0.0.1:9002"
     assert parts["gateway"].environment["SALES_URL"] == "http://127.0.0.1:9003"
-    assert [p.command for p in config.migrations()] == ["migrate"] * 3
+    assert [(p.service, p.command) for p in config.migrations()] == [
+        (service, "migrate") for service in DATABASES
+    ]
+    assert parts["gateway"].service == "gateway"
 
 
 def _process(tmp_path, name: str, ignore_term: bool = False) -> subprocess.Popen:

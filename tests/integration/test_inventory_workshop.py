@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.models import Device, DeviceTransition
+from tests.support.auth import as_role
 from tests.support.inventory_workshop import (
     ALL_PASS,
     SCRAP,
@@ -100,3 +101,18 @@ def test_concurrent_intakes_take_disjoint_asset_tags(inventory):
         batches = list(pool.map(lambda _: receive_devices(runtime, site_id, 5), range(4)))
     tags = sorted(device.asset_tag for batch in batches for device in batch)
     assert tags == [f"CS-{number:06d}" for number in range(1, 21)]
+
+
+def test_a_key_with_the_longest_name_is_recorded_whole(inventory):
+    runtime, app = inventory
+    device = receive_devices(runtime, add_site(runtime), 1)[0]
+    name = "n" * 120  # the longest name the gateway gives a key
+    response = app.test_client().post(
+        f"/devices/{device.id}/transitions",
+        json={"to": "diagnosing"},
+        headers={"If-Match": '"1"', **as_role("workshop", name=name)},
+    )
+    assert response.status_code == 200, response.get_json()
+    with runtime.session_factory() as session:
+        actor = session.scalar(select(DeviceTransition.actor))
+    assert actor.startswith(f"{name} [") and len(actor) == 120 + 39

@@ -62,9 +62,7 @@ def test_concurrent_completions_at_a_site_get_consecutive_receipt_numbers(desk):
     orders = [desk.reserved(desk.person(), ("card:orange:1000", 1)) for _ in range(12)]
 
     def complete(order):
-        return desk.app.test_client().post(
-            f"/orders/{order['id']}/completion", json={"payment_method": "cash"}
-        )
+        return desk.complete(order, client=desk.app.test_client())
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         responses = list(pool.map(complete, orders))

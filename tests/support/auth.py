@@ -15,9 +15,11 @@ from services.common.tokens import Principal, TokenIssuer, load_signing_key
 
 
 def token_for(role: str, *, partner_id=None, site_id=None, name: str | None = None) -> str:
+    # One stable key id per caller, as a real API key has (idempotency keys are per caller).
+    caller = f"{role}:{partner_id}:{site_id}:{name}"
     principal = Principal(
         role=role,
-        key_id=str(uuid.uuid4()),
+        key_id=str(uuid.uuid5(uuid.NAMESPACE_URL, caller)),
         name=name or f"test {role}",
         partner_id=str(partner_id) if partner_id else None,
         site_id=str(site_id) if site_id else None,

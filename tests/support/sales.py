@@ -1,7 +1,8 @@
 """A sales service under test (SQLite or PostgreSQL) and the inventory events it consumes.
 
-``SalesDesk`` drives sales through its HTTP API like a counter would, and feeds inventory's
-answers through the consumer's own path (handler and inbox in one transaction).
+``SalesDesk`` drives sales through its HTTP API like a counter would (orders with a counter
+key of the order's site, settings with the test clients' default admin key), and feeds
+inventory's answers through the consumer's own path (handler and inbox in one transaction).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import select
 from services.common.events.envelope import new_event
 from services.sales.app import SERVICE as SALES
 from services.sales.models import MESSAGING
+from tests.support.auth import as_counter
 
 PRICES = [
     {"product_key": "card:orange:1000", "market_cents": 1000, "solidarity_cents": 250},
@@ -54,7 +56,8 @@ class SalesDesk:
             )
         return self.client.get(f"/organisations/{created.get_json()['id']}").get_json()
 
-    def enrol(self, organisation: dict | None = None, **changes) -> dict:
+    def enrol(self, organisation: dict | None = None, headers=None, **changes):
+        """Enrol as an admin, or as ``headers`` say; a change to None leaves the field out."""
         organisation = organisation or self.organisation()
         body = {
             "display_name": "Jeanne D.",
@@ -66,7 +69,8 @@ class SalesDesk:
             "referral_reason": "hébergée en CHRS, recherche d'emploi",
             **changes,
         }
-        return self.client.post("/beneficiaries", json=body)
+        body = {name: value for name, value in body.items() if value is not None}
+        return self.client.post("/beneficiaries", json=body, headers=headers)
 
     def person(self, **changes) -> str:
         response = self.enrol(**changes)
@@ -84,7 +88,7 @@ class SalesDesk:
             "beneficiary_code": code,
             "lines": [{"product_key": key, "quantity": quantity} for key, quantity in lines],
         }
-        headers = {"X-Site-Id": site_id or self.site_id, "X-Actor": "counter-agent"}
+        headers = as_counter(site_id or self.site_id)
         return (client or self.client).post("/orders", json=body, headers=headers)
 
     def placed(self, code: str, *lines: tuple[str, int]) -> dict:
@@ -100,9 +104,11 @@ class SalesDesk:
     def get(self, order: dict) -> dict:
         return self.client.get(f"/orders/{order['id']}").get_json()
 
-    def complete(self, order: dict, method: str = "cash"):
-        return self.client.post(
-            f"/orders/{order['id']}/completion", json={"payment_method": method}
+    def complete(self, order: dict, method: str = "cash", client=None):
+        return (client or self.client).post(
+            f"/orders/{order['id']}/completion",
+            json={"payment_method": method},
+            headers=as_counter(order["site_id"]),
         )
 
     def completed(self, code: str, *lines: tuple[str, int]) -> dict:
@@ -111,7 +117,11 @@ class SalesDesk:
         return response.get_json()
 
     def cancel(self, order: dict):
-        return self.client.post(f"/orders/{order['id']}/cancellation", json={"reason": "changed"})
+        return self.client.post(
+            f"/orders/{order['id']}/cancellation",
+            json={"reason": "changed"},
+            headers=as_counter(order["site_id"]),
+        )
 
     # events -------------------------------------------------------------------------------
     def apply(self, *events) -> None:

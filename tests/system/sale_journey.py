@@ -33,7 +33,10 @@ def sell_donated_goods(gateway, city: str = "Grenoble") -> dict:
     wait_until(lambda: _available(gateway, counter) == {PHONE: len(phones), CARD: 2}, timeout=30)
 
     people_before = gateway.get("sales/impact").json()["people_helped"]
-    counter_headers = {"X-Site-Id": counter, "X-Actor": "agent d'accueil"}
+    counter_key = gateway.post(
+        "keys", {"name": f"Accueil {tag}", "role": "counter", "site_id": counter}
+    )["key"]
+    counter_headers = {"Authorization": f"Bearer {counter_key}"}
     order = gateway.post(
         "sales/orders",
         {
@@ -43,7 +46,10 @@ def sell_donated_goods(gateway, city: str = "Grenoble") -> dict:
         headers=counter_headers,
     )
     assert (
-        gateway.get(f"sales/orders/{order['id']}", params={"wait": 5}).json()["state"] == "reserved"
+        gateway.get(
+            f"sales/orders/{order['id']}", params={"wait": 5}, headers=counter_headers
+        ).json()["state"]
+        == "reserved"
     )
     completed = gateway.post(
         f"sales/orders/{order['id']}/completion",

@@ -22,8 +22,9 @@ import requests
 from sqlalchemy import create_engine, text
 
 from scripts.stack import running
-from services.common.config import SERVICES_WITH_DATABASE
+from services.common.config import DATABASES, SERVICES_WITH_DATABASE
 from services.common.events.topology import SUBSCRIPTIONS, Topology
+from services.gateway.keys import KeyStore
 from tests.support.waiting import wait_until
 from tests.system.sale_journey import sell_donated_goods
 
@@ -54,7 +55,7 @@ def stack_environment(tmp_path_factory, broker_url, postgres_url):
     """Environment of a stack on fresh databases and its own broker namespace."""
     tag = uuid.uuid4().hex[:10]
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    databases = {service: f"system_{service}_{tag}" for service in SERVICES_WITH_DATABASE}
+    databases = {service: f"system_{service}_{tag}" for service in DATABASES}
     with admin.connect() as connection:
         for name in databases.values():
             connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -66,6 +67,7 @@ def stack_environment(tmp_path_factory, broker_url, postgres_url):
         "GATEWAY_HOST": "127.0.0.1",
         "GATEWAY_PORT": str(_free_port_block(4)),
         "GUNICORN_WORKERS": "1",  # two cores here: fewer processes start faster
+        "GATEWAY_RATE_LIMIT": "1000/second",
         **{
             f"{service.upper()}_DATABASE_URL": urlsplit(postgres_url)
             ._replace(path=f"/{name}")
@@ -111,7 +113,10 @@ def start_stack(stack_environment):
     def start(replicas: int) -> Gateway:
         started = _stack("start", stack_environment, STACK_WORKER_REPLICAS=str(replicas))
         assert started.returncode == 0, started.stderr + _logs(directory)
-        return Gateway(f"http://127.0.0.1:{stack_environment['GATEWAY_PORT']}")
+        keys = KeyStore(stack_environment["GATEWAY_DATABASE_URL"])
+        admin_key = keys.create("system test", "admin").secret
+        keys.close()
+        return Gateway(f"http://127.0.0.1:{stack_environment['GATEWAY_PORT']}", admin_key)
 
     yield start
     processes = running(directory)
@@ -128,9 +133,12 @@ def _logs(directory: Path) -> str:
 
 
 class Gateway:
-    def __init__(self, url: str) -> None:
+    """The stack's public door, called with an admin key unless a request names another."""
+
+    def __init__(self, url: str, admin_key: str) -> None:
         self.url = url
         self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {admin_key}"
 
     def get(self, path: str, **kwargs):
         return self.http.get(f"{self.url}/api/{path}", timeout=10, **kwargs)

@@ -10,34 +10,21 @@ import io
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import marshmallow as ma
 import pytest
 from flask import Flask, Response, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
-from werkzeug.serving import make_server
 
+from services.common.migrations import upgrade
 from services.common.problems import problem_response
 from services.gateway.app import create_app
+from services.gateway.keys import KeyStore
 from services.gateway.proxy import Forwarding, add_request_guard
+from tests.support.serving import WAIT, serving
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-WAIT = 10  # seconds a stand-in waits for the test before giving up
-
-
-@contextmanager
-def serving(app: Flask) -> Iterator[str]:
-    """Serve ``app`` on a free port; the socket listens before this yields."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(WAIT)
 
 
 class Echo:
@@ -173,17 +160,49 @@ def release_echo(echo: Echo) -> Iterator[Echo]:
     echo.release.set()
 
 
-def gateway(timeout: float = 5.0, **upstreams: str) -> Flask:
-    return create_app({"UPSTREAMS": upstreams, "UPSTREAM_TIMEOUT": timeout, "TESTING": True})
+@pytest.fixture(scope="module")
+def keys_database(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('gateway') / 'gateway.db'}"
+    upgrade("gateway", url)
+    return url
 
 
-def test_forwards_method_path_query_body_and_headers(echo: Echo):
+@pytest.fixture(scope="module")
+def key(keys_database: str) -> dict[str, str]:
+    """An admin key's header: proxied requests must carry one."""
+    store = KeyStore(keys_database)
+    secret = store.create("gateway tests", "admin").secret
+    store.close()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def gateway(keys_database: str):
+    def make(timeout: float = 5.0, **upstreams: str) -> Flask:
+        return create_app(
+            {
+                "UPSTREAMS": upstreams,
+                "UPSTREAM_TIMEOUT": timeout,
+                "TESTING": True,
+                "DATABASE_URL": keys_database,
+            }
+        )
+
+    return make
+
+
+def test_forwards_method_path_query_body_and_headers(echo: Echo, gateway, key):
     client = gateway(donations=echo.url).test_client()
 
     response = client.put(
         "/api/donations/sites/12/items?sort=name&tag=a%20b",
         json={"name": "Atelier"},
-        headers={"X-Custom": "kept", "Keep-Alive": "timeout=5", "X-Forwarded-For": "10.0.0.1"},
+        headers={
+            **key,
+            "X-Custom": "kept",
+            "Keep-Alive": "timeout=5",
+            "X-Forwarded-For": "10.0.0.1",
+        },
     )
 
     assert response.status_code == 200
@@ -199,50 +218,50 @@ def test_forwards_method_path_query_body_and_headers(echo: Echo):
     assert seen["headers"]["X-Forwarded-For"] == "10.0.0.1, 127.0.0.1"
 
 
-def test_forwards_the_service_root_with_or_without_slash(echo: Echo):
+def test_forwards_the_service_root_with_or_without_slash(echo: Echo, gateway, key):
     client = gateway(donations=echo.url).test_client()
 
-    assert client.delete("/api/donations").get_json()["path"] == "/"
-    assert client.delete("/api/donations/").get_json()["path"] == "/"
-    assert client.get("/api/donations/a/b/").get_json()["path"] == "/a/b/"
+    assert client.delete("/api/donations", headers=key).get_json()["path"] == "/"
+    assert client.delete("/api/donations/", headers=key).get_json()["path"] == "/"
+    assert client.get("/api/donations/a/b/", headers=key).get_json()["path"] == "/a/b/"
 
 
-def test_relays_a_chunked_upload_as_a_stream(echo: Echo):
+def test_relays_a_chunked_upload_as_a_stream(echo: Echo, gateway, key):
     client = gateway(donations=echo.url).test_client()
 
     response = client.post(
         "/api/donations/upload",
         input_stream=io.BytesIO(b"x" * 100_000),
-        headers={"Transfer-Encoding": "chunked", "Content-Type": "application/octet-stream"},
+        headers={**key, "Transfer-Encoding": "chunked", "Content-Type": "application/octet-stream"},
         environ_overrides={"wsgi.input_terminated": True},
     )
 
     assert response.get_json()["body"] == "x" * 100_000
 
 
-def test_generates_a_request_id_and_gives_it_to_the_service(echo: Echo):
+def test_generates_a_request_id_and_gives_it_to_the_service(echo: Echo, gateway, key):
     client = gateway(donations=echo.url).test_client()
 
-    response = client.get("/api/donations/anything")
+    response = client.get("/api/donations/anything", headers=key)
 
     request_id = response.headers["X-Request-ID"]
     assert request_id
     assert response.get_json()["headers"]["X-Request-Id"] == request_id
 
 
-def test_propagates_the_callers_request_id(echo: Echo):
+def test_propagates_the_callers_request_id(echo: Echo, gateway, key):
     client = gateway(donations=echo.url).test_client()
 
-    response = client.get("/api/donations/anything", headers={"X-Request-ID": "abc-123"})
+    response = client.get("/api/donations/anything", headers={**key, "X-Request-ID": "abc-123"})
 
     assert response.headers["X-Request-ID"] == "abc-123"
     assert response.get_json()["headers"]["X-Request-Id"] == "abc-123"
 
 
-def test_returns_the_services_status_body_and_headers(echo: Echo):
+def test_returns_the_services_status_body_and_headers(echo: Echo, gateway, key):
     client = gateway(donations=echo.url).test_client()
 
-    response = client.get("/api/donations/status/418")
+    response = client.get("/api/donations/status/418", headers=key)
 
     assert response.status_code == 418
     assert response.data == b"status 418"
@@ -251,19 +270,19 @@ def test_returns_the_services_status_body_and_headers(echo: Echo):
     assert response.headers["Content-Length"] == "10"
 
 
-def test_rewrites_a_location_into_the_gateways_paths(echo: Echo):
+def test_rewrites_a_location_into_the_gateways_paths(echo: Echo, gateway, key):
     client = gateway(donations=echo.url).test_client()
 
-    response = client.post("/api/donations/created")
+    response = client.post("/api/donations/created", headers=key)
 
     assert response.status_code == 201
     assert response.headers["Location"] == "/api/donations/things/7"
 
 
-def test_streams_the_services_answer_as_it_comes(release_echo: Echo):
+def test_streams_the_services_answer_as_it_comes(release_echo: Echo, gateway, key):
     client = gateway(donations=release_echo.url).test_client()
 
-    response = client.get("/api/donations/stream", buffered=False)
+    response = client.get("/api/donations/stream", buffered=False, headers=key)
     chunks = iter(response.response)
     first = next(chunks)
 
@@ -274,20 +293,20 @@ def test_streams_the_services_answer_as_it_comes(release_echo: Echo):
     response.close()
 
 
-def test_unknown_service_is_a_404_problem(echo: Echo):
+def test_unknown_service_is_a_404_problem(echo: Echo, gateway, key):
     client = gateway(donations=echo.url).test_client()
 
-    response = client.get("/api/nowhere/things")
+    response = client.get("/api/nowhere/things", headers=key)
 
     assert response.status_code == 404
     assert response.content_type == "application/problem+json"
     assert response.get_json()["code"] == "unknown-service"
 
 
-def test_unreachable_service_is_a_502_problem(closed_url: str):
+def test_unreachable_service_is_a_502_problem(closed_url: str, gateway, key):
     client = gateway(donations=closed_url).test_client()
 
-    response = client.post("/api/donations/things", json={"a": 1})
+    response = client.post("/api/donations/things", json={"a": 1}, headers=key)
 
     assert response.status_code == 502
     assert response.content_type == "application/problem+json"
@@ -297,53 +316,53 @@ def test_unreachable_service_is_a_502_problem(closed_url: str):
     assert body["request_id"] == response.headers["X-Request-ID"]
 
 
-def test_slow_service_is_a_504_problem(release_echo: Echo):
+def test_slow_service_is_a_504_problem(release_echo: Echo, gateway, key):
     client = gateway(timeout=0.2, donations=release_echo.url).test_client()
 
-    response = client.get("/api/donations/slow")
+    response = client.get("/api/donations/slow", headers=key)
 
     assert response.status_code == 504
     assert response.content_type == "application/problem+json"
     assert response.get_json()["code"] == "upstream-timeout"
 
 
-def test_a_request_guard_can_refuse_before_forwarding(echo: Echo):
+def test_a_request_guard_can_refuse_before_forwarding(echo: Echo, gateway, key):
     app = gateway(donations=echo.url)
     asked: list[Forwarding] = []
 
     def refuse(forwarding: Forwarding):
         asked.append(forwarding)
-        return problem_response(401, "unauthenticated", "No API key.")
+        return problem_response(403, "closed", "Closed for maintenance.")
 
     add_request_guard(app, refuse)
 
-    response = app.test_client().get("/api/donations/sites/3")
+    response = app.test_client().get("/api/donations/sites/3", headers=key)
 
-    assert response.status_code == 401
-    assert response.get_json()["code"] == "unauthenticated"
+    assert response.status_code == 403
+    assert response.get_json()["code"] == "closed"
     assert asked == [Forwarding("donations", "sites/3")]
 
 
-def test_a_request_guard_can_set_and_remove_upstream_headers(echo: Echo):
+def test_a_request_guard_can_set_and_remove_upstream_headers(echo: Echo, gateway, key):
     app = gateway(donations=echo.url)
     add_request_guard(app, lambda _: None)
     add_request_guard(app, lambda _: {"X-Internal-Token": "signed", "authorization": None})
 
-    response = app.test_client().get("/api/donations/x", headers={"Authorization": "Key k"})
+    response = app.test_client().get("/api/donations/x", headers=key)
 
     headers = response.get_json()["headers"]
     assert headers["X-Internal-Token"] == "signed"
     assert "Authorization" not in headers
 
 
-def test_gateway_is_live():
+def test_gateway_is_live(gateway):
     response = gateway().test_client().get("/health/live")
 
     assert response.status_code == 200
     assert response.get_json() == {"status": "up", "service": "gateway"}
 
 
-def test_health_is_up_when_every_service_is_ready(services: dict[str, Flask]):
+def test_health_is_up_when_every_service_is_ready(services: dict[str, Flask], gateway):
     client = gateway(donations=services["donations"].url, inventory=services["inventory"].url)
 
     response = client.test_client().get("/health")
@@ -358,7 +377,9 @@ def test_health_is_up_when_every_service_is_ready(services: dict[str, Flask]):
     assert body["services"]["inventory"]["status"] == "up"
 
 
-def test_health_is_degraded_naming_the_services_down(services: dict[str, Flask], closed_url: str):
+def test_health_is_degraded_naming_the_services_down(
+    services: dict[str, Flask], closed_url: str, gateway
+):
     client = gateway(
         donations=services["donations"].url, inventory=closed_url, sales=services["sales"].url
     ).test_client()
@@ -394,7 +415,9 @@ def _resolve(document: dict, ref: str):
     return node
 
 
-def test_openapi_merges_the_services_documents(services: dict[str, Flask], closed_url: str):
+def test_openapi_merges_the_services_documents(
+    services: dict[str, Flask], closed_url: str, gateway
+):
     client = gateway(
         donations=services["donations"].url, inventory=services["inventory"].url, sales=closed_url
     ).test_client()
@@ -407,6 +430,10 @@ def test_openapi_merges_the_services_documents(services: dict[str, Flask], close
         "/api/donations/things/{thing_id}",
         "/api/inventory/things/",
         "/api/inventory/things/{thing_id}",
+        "/api/keys",
+        "/api/keys/{key_id}",
+        "/api/keys/{key_id}/rotation",
+        "/api/me",
     }
     get_site = document["paths"]["/api/donations/things/{thing_id}"]["get"]
     assert get_site["tags"] == ["donations"]
@@ -420,12 +447,12 @@ def test_openapi_merges_the_services_documents(services: dict[str, Flask], close
     assert "#/components/responses/inventory.DEFAULT_ERROR" in refs
     for ref in refs:
         _resolve(document, ref)
-    assert [tag["name"] for tag in document["tags"]] == ["donations", "inventory"]
+    assert [tag["name"] for tag in document["tags"]] == ["gateway", "donations", "inventory"]
     assert set(document["x-unavailable-services"]) == {"sales"}
     assert "sales" in document["info"]["description"]
 
 
-def test_openapi_document_is_cached(services: dict[str, Flask]):
+def test_openapi_document_is_cached(services: dict[str, Flask], gateway):
     inventory = services["inventory"]
     client = gateway(inventory=inventory.url).test_client()
     reads_before = inventory.openapi_reads

@@ -4,6 +4,7 @@ that never show in an API answer, an event or a log line."""
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from services.inventory import cards
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.models import Card, CardReveal
+from tests.support.auth import as_role
 from tests.support.inventory_stock import (
     card_line,
     cards_in_stock,
@@ -49,9 +51,10 @@ def sold(inventory, card_code_keys):
     return placed.data["order_id"], site
 
 
-def reveal(client, order_id, site, actor="Amina (Paris)"):
+def reveal(client, order_id, site, key_name="Paris desk"):
     return client.post(
-        f"/orders/{order_id}/card-codes/reveal", headers={"X-Actor": actor, "X-Site-Id": site}
+        f"/orders/{order_id}/card-codes/reveal",
+        headers=as_role("counter", site_id=site, name=key_name),
     )
 
 
@@ -104,9 +107,9 @@ def test_the_selling_counter_gets_the_codes_once_and_the_reveal_is_recorded(inve
     with runtime.session_factory() as session:
         audit = session.scalars(select(CardReveal)).all()
         states = set(session.scalars(select(Card.state).where(Card.state != "in_stock")))
-    assert [(a.actor, a.site_id, a.order_id) for a in audit] == [
-        ("Amina (Paris)", site, order_id)
-    ] * 2
+    assert [(a.site_id, a.order_id) for a in audit] == [(site, order_id)] * 2
+    assert all(re.fullmatch(r"Paris desk \[[0-9a-f-]{36}\]", a.actor) for a in audit)
+    assert first.get_json()["revealed_by"] == audit[0].actor
     assert states == {"revealed"}
 
 
@@ -114,11 +117,12 @@ def test_another_counter_or_an_unsold_order_gets_no_code(inventory, sold):
     runtime, client = inventory
     order_id, _ = sold
     other_site = add_site(runtime, kind="counter")
-    assert reveal(client, order_id, other_site).status_code == 403
-    assert reveal(client, "00000000-0000-4000-8000-000000000000", other_site).status_code == 404
-    missing_site = client.post(f"/orders/{order_id}/card-codes/reveal")
-    assert missing_site.status_code == 400
-    assert missing_site.get_json()["code"] == "counter-site-required"
+    elsewhere = reveal(client, order_id, other_site)
+    unknown = reveal(client, "00000000-0000-4000-8000-000000000000", other_site)
+    assert (elsewhere.status_code, elsewhere.get_json()["code"]) == (404, "no-card-codes")
+    assert (unknown.status_code, unknown.get_json()["code"]) == (404, "no-card-codes")
+    not_a_counter = client.post(f"/orders/{order_id}/card-codes/reveal")  # an admin key
+    assert (not_a_counter.status_code, not_a_counter.get_json()["code"]) == (403, "forbidden")
 
 
 def test_card_codes_never_appear_in_lists_events_or_logs(inventory, sold, caplog):

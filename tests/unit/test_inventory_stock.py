@@ -11,6 +11,7 @@ from services.common.worker import PeriodicTask, Worker
 from services.inventory import cards, stock
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.domain import stock as rules
+from tests.support.auth import as_role
 from tests.support.inventory_stock import (
     cards_in_stock,
     devices_on_sale,
@@ -105,8 +106,9 @@ def test_a_transfer_is_in_transit_until_received(inventory, card_code_keys):
         "lines": [{"product_key": PHONE_B, "quantity": 2}, {"product_key": CARD_5, "quantity": 1}],
     }
 
-    sent = client.post("/transfers", json=body, headers={"X-Actor": "Léa"})
+    sent = client.post("/transfers", json=body, headers=as_role("workshop", name="dispatch bench"))
     assert sent.status_code == 201, sent.get_json()
+    assert sent.get_json()["dispatched_by"].startswith("dispatch bench [")
     assert levels(client, workshop)[PHONE_B]["in_transit"] == 2
     assert levels(client, counter) == {}
     received = client.post(f"/transfers/{sent.get_json()['id']}/reception")

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from services.sales.app import SERVICE as SALES
 from services.sales.models import Order
+from tests.support.auth import as_counter
 from tests.support.sales import (
     PRICES,
     accepted,
@@ -268,6 +269,24 @@ def test_one_computer_per_enrolment(desk):
     assert refused["breaches"][0]["rule"] == "computer-per-enrolment"
 
 
+def test_the_allowance_shows_each_rules_use_and_what_remains(desk):
+    code = desk.person()
+    desk.completed(code, ("card:orange:2000", 2))  # 1000 cents
+    desk.cancel(desk.placed(code, ("card:orange:1000", 4)))  # gives its allowance back
+    desk.placed(code, ("device:smartphone:b", 1))  # pending: held, so counted (1500 cents)
+    rules = desk.client.get(f"/beneficiaries/{code}/allowance", headers=as_counter(desk.site_id))
+    by_rule = {rule["rule"]: rule for rule in rules.get_json()}
+    spending = by_rule["monthly-spending"]
+    assert (spending["maximum"], spending["used"], spending["remaining"]) == (3000, 2500, 500)
+    phones = by_rule["smartphone-per-12-months"]
+    assert (phones["used"], phones["remaining"], phones["window"]) == (1, 0, "rolling_days")
+    assert by_rule["computer-per-enrolment"]["remaining"] == 1
+    refused = desk.order(code, ("card:orange:2000", 2)).get_json()
+    assert refused["breaches"][0]["already_used"] == spending["used"]
+    missing = desk.client.get("/beneficiaries/B-AAAAAAAAAAAAAAAA/allowance")
+    assert missing.status_code == 404
+
+
 def test_limits_are_configurable(desk):
     rule = {
         "measure": "units",
@@ -356,11 +375,14 @@ def test_catalogue_shows_available_products_with_prices_and_ignores_stale_counts
 # the counter's requests -----------------------------------------------------------------------
 
 
-def test_an_order_needs_the_counter_site_and_a_known_counter(desk):
+def test_an_order_is_placed_by_a_counter_key_at_a_known_counter(desk):
     code = desk.person()
     body = {"beneficiary_code": code, "lines": [{"product_key": "card:orange:1000"}]}
-    missing = desk.client.post("/orders", json=body)
-    assert (missing.status_code, missing.get_json()["code"]) == (400, "counter-site-required")
+    by_admin = desk.client.post("/orders", json=body)
+    assert (by_admin.status_code, by_admin.get_json()["code"]) == (403, "forbidden")
+    placed = desk.order(code, ("card:orange:1000", 1)).get_json()
+    assert placed["site_id"] == desk.site_id
+    assert placed["placed_by"].startswith("test counter [")
     unknown = desk.order(code, ("card:orange:1000", 1), site_id=str(uuid.uuid4()))
     assert (unknown.status_code, unknown.get_json()["code"]) == (422, "unknown-counter-site")
 
@@ -388,8 +410,7 @@ def test_an_order_needs_the_counter_site_and_a_known_counter(desk):
     ],
 )
 def test_bad_orders_are_client_errors(desk, body):
-    headers = {"X-Site-Id": desk.site_id}
-    response = desk.client.post("/orders", json=body, headers=headers)
+    response = desk.client.post("/orders", json=body, headers=as_counter(desk.site_id))
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
 
@@ -408,7 +429,7 @@ def test_a_device_line_names_the_device_for_inventory(desk):
         "beneficiary_code": desk.person(),
         "lines": [{"product_key": "device:smartphone:b", "device_id": device_id}],
     }
-    response = desk.client.post("/orders", json=body, headers={"X-Site-Id": desk.site_id})
+    response = desk.client.post("/orders", json=body, headers=as_counter(desk.site_id))
     assert response.get_json()["lines"][0]["device_id"] == device_id
     assert desk.emitted("sales.order.placed")[0]["data"]["lines"][0]["device_id"] == device_id
 
@@ -416,9 +437,12 @@ def test_a_device_line_names_the_device_for_inventory(desk):
 def test_placing_is_idempotent_with_a_key(desk):
     code = desk.person()
     body = {"beneficiary_code": code, "lines": [{"product_key": "card:orange:1000"}]}
-    headers = {"X-Site-Id": desk.site_id, "Idempotency-Key": "order-1"}
-    first = desk.client.post("/orders", json=body, headers=headers)
-    again = desk.client.post("/orders", json=body, headers=headers)
+    first = desk.client.post(
+        "/orders", json=body, headers={**as_counter(desk.site_id), "Idempotency-Key": "order-1"}
+    )
+    again = desk.client.post(
+        "/orders", json=body, headers={**as_counter(desk.site_id), "Idempotency-Key": "order-1"}
+    )
     assert first.get_json()["id"] == again.get_json()["id"]
     assert len(desk.emitted("sales.order.placed")) == 1
 

@@ -59,13 +59,6 @@ class NothingToReveal(InventoryError):
         super().__init__(f"Order {order_id} has no sold card whose code can be revealed.")
 
 
-class RevealRefused(InventoryError):
-    """Only the counter that completed the sale gets the codes."""
-
-    def __init__(self, order_id: str) -> None:
-        super().__init__(f"The codes of order {order_id} go to the counter that sold them only.")
-
-
 def check_move(card_id: str, current: str, target: CardState) -> None:
     if target not in NEXT[CardState(current)]:
         raise IllegalCardTransition(card_id, current, target.value)

@@ -49,6 +49,20 @@ class Breach:
     window_start: str
 
 
+@dataclass(frozen=True)
+class Usage:
+    """A rule as it stands for one person now: used in the window and remaining."""
+
+    rule: str
+    measure: str
+    maximum: int
+    used: int
+    remaining: int
+    window: str
+    window_start: str
+    product_prefixes: tuple[str, ...]
+
+
 def covers(rule: LimitRule, product_key: str) -> bool:
     """``device:smartphone`` covers ``device:smartphone:B``; no prefix covers everything."""
     if not rule.product_prefixes:
@@ -74,6 +88,22 @@ def _measure(rule: LimitRule, purchases: Iterable[Purchase]) -> int:
     return sum(p.quantity for p in chosen)
 
 
+def usage_of(rule: LimitRule, history: list[Purchase], now: datetime, enrolled_on: date) -> Usage:
+    """What the person has used of ``rule`` in its current window, and what remains."""
+    start = window_start(rule, now, enrolled_on)
+    used = _measure(rule, (p for p in history if p.at >= start))
+    return Usage(
+        rule=rule.code,
+        measure=rule.measure,
+        maximum=rule.maximum,
+        used=used,
+        remaining=max(0, rule.maximum - used),
+        window=rule.window,
+        window_start=start.isoformat(),
+        product_prefixes=rule.product_prefixes,
+    )
+
+
 def breach_of(
     rule: LimitRule,
     history: list[Purchase],
@@ -81,20 +111,19 @@ def breach_of(
     now: datetime,
     enrolled_on: date,
 ) -> Breach | None:
-    start = window_start(rule, now, enrolled_on)
-    used = _measure(rule, (p for p in history if p.at >= start))
+    usage = usage_of(rule, history, now, enrolled_on)
     requested = _measure(rule, basket)
-    if requested == 0 or used + requested <= rule.maximum:
+    if requested == 0 or usage.used + requested <= rule.maximum:
         return None
     return Breach(
         rule=rule.code,
         measure=rule.measure,
         maximum=rule.maximum,
-        already_used=used,
+        already_used=usage.used,
         requested=requested,
-        exceeded_by=used + requested - rule.maximum,
+        exceeded_by=usage.used + requested - rule.maximum,
         window=rule.window,
-        window_start=start.isoformat(),
+        window_start=usage.window_start,
     )
 
 
