@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from kombu import Connection
 from sqlalchemy import Engine, MetaData, text
@@ -26,6 +27,8 @@ class ServiceRuntime:
     tables: MessagingTables
     outbox: Outbox
     topology: Topology
+    # Called by dispose() first: things started for this runtime (e.g. listener threads).
+    closers: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -68,6 +71,8 @@ class ServiceRuntime:
             connection.ensure_connection(max_retries=1)
 
     def dispose(self) -> None:
+        for close in self.closers:
+            close()
         self.engine.dispose()
 
 

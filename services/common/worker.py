@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.common.events.consumer import Handler
+from services.common.notifications import OUTBOX_WRITTEN, Listener, is_postgresql
 from services.common.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,15 @@ class Worker:
         self.periodic = periodic
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._listener: Listener | None = None
 
     def start(self) -> Worker:
+        if is_postgresql(self.runtime.settings.database_url):
+            # An API process's commit wakes this relay at once instead of at its next poll.
+            wake = self.relay.wake
+            self._listener = Listener(
+                self.runtime.settings.database_url, {OUTBOX_WRITTEN: lambda _: wake.set()}
+            ).start()
         targets = {"relay": self.relay.run}
         if self.consumer is not None:
             targets["consumer"] = self.consumer.run
@@ -59,6 +67,8 @@ class Worker:
     def stop(self, timeout: float = 10.0) -> None:
         self.stop_event.set()
         self.relay.wake.set()
+        if self._listener is not None:
+            self._listener.stop()
         for thread in self._threads:
             thread.join(timeout)
 

@@ -10,9 +10,7 @@ asks inventory through the gateway (``/api/inventory/…``) with the order id.
 
 from __future__ import annotations
 
-import time
-
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -27,6 +25,7 @@ from services.common.webapp import current_runtime
 from services.sales import ordering
 from services.sales.clock import utc_now
 from services.sales.models import IDEMPOTENCY, Order, SiteView
+from services.sales.order_waits import order_waits
 from services.sales.receipts import receipt_label, receipt_pdf
 from services.sales.schemas import (
     CancellationIn,
@@ -96,17 +95,21 @@ class OrderItem(MethodView):
     def get(self, args, order_id):
         """The order; with ``wait``, answered as soon as it leaves ``pending`` (or on time out).
 
-        The wait is capped (``SALES_ORDER_WAIT_MAX_SECONDS``) and reads one row every
-        ``SALES_ORDER_WAIT_POLL_SECONDS``.
+        The wait is capped (``SALES_ORDER_WAIT_MAX_SECONDS``); see ``order_waits.py``.
         """
         settings = current_settings()
-        deadline = time.monotonic() + min(args["wait"], settings.max_wait_seconds)
-        while True:
-            with current_runtime().unit_of_work() as uow:
-                order = _get_order(uow.session, order_id)
-                if order.state != "pending" or time.monotonic() >= deadline:
-                    return order
-            time.sleep(min(settings.wait_poll_seconds, max(0.0, deadline - time.monotonic())))
+        runtime = current_runtime()
+        seconds = min(args["wait"], settings.max_wait_seconds)
+        if seconds > 0:
+
+            def decided() -> bool:
+                with runtime.unit_of_work() as uow:
+                    return _get_order(uow.session, order_id).state != "pending"
+
+            waits = order_waits(current_app, runtime, settings.wait_poll_seconds)
+            waits.wait(str(order_id), seconds, decided)
+        with runtime.unit_of_work() as uow:
+            return _get_order(uow.session, order_id)
 
 
 @orders.route("/<uuid:order_id>/completion")

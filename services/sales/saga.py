@@ -18,10 +18,12 @@ import logging
 from datetime import datetime
 
 from services.common.events.envelope import CloudEvent
+from services.common.notifications import notify
 from services.common.unit_of_work import UnitOfWork
 from services.sales.clock import as_utc
 from services.sales.domain.orders import next_state
 from services.sales.models import Order
+from services.sales.order_waits import ORDER_CHANGED
 from services.sales.ordering import emit_cancelled
 
 log = logging.getLogger(__name__)
@@ -38,11 +40,12 @@ def _moment(value: str) -> datetime:
     return as_utc(datetime.fromisoformat(value))
 
 
-def _advance(order: Order, happening: str) -> bool:
+def _advance(uow: UnitOfWork, order: Order, happening: str) -> bool:
     state = next_state(order.state, happening)
     if state is None:
         return False
     order.state, order.version = state, order.version + 1
+    notify(uow.session, ORDER_CHANGED, order.id)  # wakes `GET /orders/{id}?wait=` at once
     return True
 
 
@@ -51,7 +54,7 @@ def on_accepted(uow: UnitOfWork, event: CloudEvent) -> None:
     if order is None or order.reservation_id is not None:
         return
     order.reservation_id = str(event.data["reservation_id"])
-    if _advance(order, "accepted"):
+    if _advance(uow, order, "accepted"):
         order.expires_at = _moment(event.data["expires_at"])
         order.reserved_items = event.data["items"]
     elif order.state == "cancelled":
@@ -61,7 +64,7 @@ def on_accepted(uow: UnitOfWork, event: CloudEvent) -> None:
 
 def on_rejected(uow: UnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
-    if order is not None and _advance(order, "rejected"):
+    if order is not None and _advance(uow, order, "rejected"):
         order.refused_lines = event.data["lines"]
         order.ended_at = event.time
 
@@ -71,7 +74,7 @@ def on_released(uow: UnitOfWork, event: CloudEvent) -> None:
     if order is None:
         return
     order.reservation_id = order.reservation_id or str(event.data["reservation_id"])
-    if _advance(order, "released"):
+    if _advance(uow, order, "released"):
         order.ended_at, order.ended_by = event.time, "inventory"
         order.end_reason = f"released by inventory: {event.data['reason']}"[:200]
 
@@ -81,7 +84,7 @@ def on_expired(uow: UnitOfWork, event: CloudEvent) -> None:
     if order is None:
         return
     expired_at = _moment(event.data["expired_at"])
-    if _advance(order, "expired"):
+    if _advance(uow, order, "expired"):
         order.ended_at, order.ended_by = expired_at, "inventory"
     elif order.state == "completed" and order.reservation_lapsed_at is None:
         order.reservation_lapsed_at = expired_at

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from services.common.correlation import current_causation_id, current_correlation_id
 from services.common.events.envelope import CloudEvent, new_event
+from services.common.notifications import OUTBOX_WRITTEN, notify
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ class Outbox:
         return event, row
 
     def write(self, session: Session, rows: list[dict[str, Any]]) -> None:
-        """Insert rows in the caller's transaction, in order, in one round trip per batch."""
+        """Insert rows in the caller's transaction, in order, in one round trip per batch;
+        on PostgreSQL, relays listening in other processes are woken when it commits."""
         if rows:
             session.execute(insert(self.table), rows)
+            notify(session, OUTBOX_WRITTEN)

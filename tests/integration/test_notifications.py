@@ -1,0 +1,106 @@
+"""LISTEN/NOTIFY on the real PostgreSQL: a commit wakes a listener in another connection, a
+rollback does not, and a relay's outbox write wakes the worker's relay."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from services.common.db import make_engine
+from services.common.notifications import OUTBOX_WRITTEN, Listener, Waiters, notify
+from services.sales.order_waits import ORDER_CHANGED, OrderWaits
+from tests.support.waiting import wait_until
+
+
+def _listening(url: str, channel: str) -> tuple[Listener, list[str]]:
+    heard: list[str] = []
+    listener = Listener(url, {channel: heard.append}).start()
+    assert listener.listening.wait(10)
+    return listener, heard
+
+
+def test_a_commit_notifies_and_a_rollback_does_not(database_factory):
+    url = database_factory("sales")
+    listener, heard = _listening(url, ORDER_CHANGED)
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            notify(session, ORDER_CHANGED, "rolled-back")
+            session.rollback()
+        with Session(engine) as session:
+            notify(session, ORDER_CHANGED, "order-1")
+            time.sleep(0.2)
+            assert heard == []  # not before the commit
+            session.commit()
+
+        wait_until(lambda: heard == ["order-1"], timeout=10)
+    finally:
+        listener.stop()
+        engine.dispose()
+
+
+def test_writing_the_outbox_notifies_the_relays(database_factory):
+    from services.common.events.store import Outbox
+    from services.sales.models import MESSAGING
+
+    url = database_factory("sales")
+    listener, heard = _listening(url, OUTBOX_WRITTEN)
+    engine = make_engine(url)
+    outbox = Outbox(MESSAGING.outbox, "sales")
+    try:
+        with Session(engine) as session:
+            _, row = outbox.build(
+                "sales.order.cancelled",
+                subject="o-1",
+                data={
+                    "order_id": "00000000-0000-0000-0000-000000000001",
+                    "site_id": "00000000-0000-0000-0000-000000000002",
+                    "reason": "test",
+                },
+                sequence=1,
+            )
+            outbox.write(session, [row])
+            session.commit()
+
+        wait_until(lambda: len(heard) == 1, timeout=10)
+    finally:
+        listener.stop()
+        engine.dispose()
+
+
+def test_an_order_wait_ends_on_the_notification_not_on_its_poll(database_factory):
+    url = database_factory("sales")
+    waits = OrderWaits(url, poll_seconds=60)  # polling alone would take a minute
+    assert waits.listener is not None and waits.listener.listening.wait(10)
+    engine = make_engine(url)
+    decided = threading.Event()
+
+    def decide_later() -> None:
+        time.sleep(0.3)
+        decided.set()
+        with Session(engine) as session:
+            session.execute(text("SELECT 1"))
+            notify(session, ORDER_CHANGED, "order-7")
+            session.commit()
+
+    try:
+        threading.Thread(target=decide_later).start()
+        started = time.monotonic()
+        waits.wait("order-7", 30, decided.is_set)
+
+        assert decided.is_set()
+        assert time.monotonic() - started < 20
+    finally:
+        waits.listener.stop()
+        engine.dispose()
+
+
+def test_waiters_wake_only_their_key():
+    waiters = Waiters()
+    with waiters.waiting_for("a") as a, waiters.waiting_for("b") as b:
+        waiters.wake("a")
+
+        assert a.is_set() and not b.is_set()
