@@ -51,12 +51,16 @@ stack: $(STAMP)
 stack-stop:
 	$(BIN)/python -m scripts.stack stop
 
-## keys: DEVELOPMENT keys in var/keys (kept if there): the token pair docker-compose.yml mounts,
-## the private one made readable by the containers' user in a directory private to you, and
-## the card-code keys
+## keys: DEVELOPMENT keys in var/keys (kept if there), every file docker-compose.yml mounts: the
+## token pair and the card-code keys (inventory's at-rest key included: a container cannot
+## write it), made readable by the containers' user in directories private to you
 keys: $(STAMP)
-	$(BIN)/python -c "from services.common import card_codes, config, tokens; tokens.generate_token_keys(tokens.token_key_dir()); card_codes.generate_keys(config.card_codes_key_dir())"
-	$(BIN)/python -c "from services.common import tokens; tokens.token_key_dir().chmod(0o700); tokens.signing_key_path().chmod(0o644)"
+	$(BIN)/python -c "from services.common import card_codes, config, tokens; from services.inventory import code_vault; \
+	  tokens.generate_token_keys(tokens.token_key_dir()); \
+	  card_codes.generate_keys(config.card_codes_key_dir()); code_vault.generate_key(config.card_codes_key_dir())"
+	$(BIN)/python -c "from services.common import config, tokens; \
+	  [path.chmod(0o700) for path in (tokens.token_key_dir(), config.card_codes_key_dir())]; \
+	  [path.chmod(0o644) for path in (tokens.signing_key_path(), *(config.card_codes_key_dir() / name for name in ('public.pem', 'private.pem', 'hash.key', 'at-rest.key')))]"
 
 ## definitions: render infra/rabbitmq/definitions.json from the code's topology
 definitions: $(STAMP)

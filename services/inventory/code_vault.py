@@ -4,7 +4,9 @@ A code received sealed for transport is opened once, on receipt, and sealed agai
 the card's id as associated data (a ciphertext copied onto another card does not open). The
 key comes from ``CARD_CODES_AT_REST_KEY`` (base64) or the file ``at-rest.key`` in
 ``CARD_CODES_KEY_DIR``; a development key directory (the one ``generate_keys`` makes, with its
-README) gets a key on first use. ``key_id`` is stored beside each ciphertext for rotation.
+README) gets a key on first use, or ahead of time from :func:`generate_key` (``make keys``:
+a container cannot write its read-only secrets). ``key_id`` is stored beside each ciphertext
+for rotation.
 """
 
 from __future__ import annotations
@@ -63,6 +65,12 @@ def _key_file(directory: Path) -> bytes:
         return base64.b64decode(path.read_bytes())
     except FileNotFoundError as exc:
         raise CardCodeKeysMissing(f"no {KEY_ENV} and no {path}") from exc
+
+
+def generate_key(directory: Path) -> None:
+    """Write a DEVELOPMENT at-rest key into ``directory`` (``make keys``) unless one is there."""
+    directory.mkdir(parents=True, exist_ok=True)
+    _create_development_key(directory / KEY_FILE)
 
 
 def _create_development_key(path: Path) -> None:

@@ -1,9 +1,10 @@
 """``docker-compose.yml`` checked without a Docker engine: the Compose specification's schema,
 then the rules of this stack (health checks, one-shot migrations, scaling, secrets, token
-keys)."""
+and card-code keys)."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import os
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from scripts.rabbitmq_definitions import ADMIN_USER, password_env_var
+from services.common import card_codes
 from services.common.config import DATABASES, SERVICES_WITH_DATABASE
 from services.common.tokens import (
     SIGNING_KEY_FILE,
@@ -21,6 +23,7 @@ from services.common.tokens import (
     load_signing_key,
     load_verify_key,
 )
+from services.inventory import code_vault
 from tests.infra.repository import (
     COMPOSE_FILE,
     ENV_EXAMPLE,
@@ -34,6 +37,22 @@ from tests.infra.repository import (
 
 PUBLISHED = {"gateway": "8000", "rabbitmq": "15672"}  # container ports reachable from the host
 SIGNING_SECRET, VERIFY_SECRET = "token-signing-key", "token-verify-key"
+TOKEN_SECRETS = (SIGNING_SECRET, VERIFY_SECRET)
+CARD_CODE_SECRETS = {  # secret -> the file the code reads in CARD_CODES_KEY_DIR
+    "card-codes-public-key": "public.pem",
+    "card-codes-private-key": "private.pem",
+    "card-codes-hash-key": "hash.key",
+    "card-codes-at-rest-key": code_vault.KEY_FILE,
+}
+CARD_CODE_FILES_READ = {  # (SERVICE, command) -> the card-code files its code reads
+    # an upload: each batch's data key wrapped for inventory, the PINs' keyed hashes
+    ("donations", "api"): {"public.pem", "hash.key"},
+    # take_in_codes: CardCodeKeys.load wants the public key beside the private one; each
+    # opened code is checked against its keyed hash and sealed again at rest
+    ("inventory", "worker"): {"public.pem", "private.pem", "hash.key", code_vault.KEY_FILE},
+    # the reveal of a sold card's code
+    ("inventory", "api"): {code_vault.KEY_FILE},
+}  # donations' worker forwards ciphertexts: it reads none
 
 
 def validate_against_compose_spec(path) -> tuple[bool, str]:
@@ -184,7 +203,11 @@ def token_key_problems(services: dict) -> list[str]:
             expected = {SIGNING_SECRET: "TOKEN_SIGNING_KEY_FILE"}
         elif is_api and environment.get("SERVICE") in SERVICES_WITH_DATABASE:
             expected = {VERIFY_SECRET: "TOKEN_VERIFY_KEY_FILE"}
-        mounted = mounted_secrets(service)
+        mounted = {
+            secret: target
+            for secret, target in mounted_secrets(service).items()
+            if secret in TOKEN_SECRETS
+        }
         if set(mounted) != set(expected):
             problems.append(f"{name} gets {sorted(mounted)}, not {sorted(expected)}")
         named = {key for key in environment if key.startswith("TOKEN_") and key.endswith("_FILE")}
@@ -220,24 +243,146 @@ def test_the_token_keys_are_the_files_make_keys_writes(compose):
     assert secrets[VERIFY_SECRET] == {"file": f"{default_directory}/{VERIFY_KEY_FILE}"}
 
 
-def test_make_keys_writes_keys_the_containers_user_can_read_in_a_private_directory(tmp_path):
-    directory = tmp_path / "keys"
-    environment = {
-        **os.environ,
-        "TOKEN_KEY_DIR": str(directory),
-        "CARD_CODES_KEY_DIR": str(directory),
+# card-code keys -------------------------------------------------------------------------------
+def card_code_key_problems(services: dict) -> list[str]:
+    """What breaks the rule: each container gets exactly the card-code files its code reads,
+    under the names it reads them by in its CARD_CODES_KEY_DIR (set where, and only where,
+    there are some), and never the at-rest key in a variable."""
+    problems = []
+    for name, service in services.items():
+        environment = service.get("environment") or {}
+        part = (environment.get("SERVICE"), (service.get("command") or [None])[0])
+        expected = CARD_CODE_FILES_READ.get(part, set())
+        mounted = {
+            secret: target
+            for secret, target in mounted_secrets(service).items()
+            if secret in CARD_CODE_SECRETS
+        }
+        given = {CARD_CODE_SECRETS[secret] for secret in mounted}
+        if given != expected:
+            problems.append(f"{name} gets {sorted(given)}, not {sorted(expected)}")
+        directory = environment.get("CARD_CODES_KEY_DIR")
+        if expected and not directory:
+            problems.append(f"{name} reads card-code keys but sets no CARD_CODES_KEY_DIR")
+        elif directory and not expected:
+            problems.append(f"{name} sets CARD_CODES_KEY_DIR but reads no card-code key")
+        for secret, target in mounted.items():
+            file = CARD_CODE_SECRETS[secret]
+            if directory and file in expected and target != f"{directory}/{file}":
+                problems.append(f"{name}: {secret} is not {file} in CARD_CODES_KEY_DIR")
+        if code_vault.KEY_ENV in environment:
+            problems.append(f"{name}: {code_vault.KEY_ENV} would show the key in its environment")
+    return problems
+
+
+def test_each_container_gets_exactly_the_card_code_keys_its_code_reads(compose):
+    assert card_code_key_problems(compose["services"]) == []
+
+
+def test_the_card_code_key_rule_catches_a_misplaced_key(compose):
+    services = copy.deepcopy(compose["services"])
+    private = {"source": "card-codes-private-key", "target": "card-codes/private.pem"}
+    services["donations"]["secrets"].append(private)
+    services["donations-worker"]["secrets"] = ["card-codes-hash-key"]
+    services["inventory"]["secrets"] = [VERIFY_SECRET, "card-codes-at-rest-key"]
+    del services["inventory-worker"]["environment"]["CARD_CODES_KEY_DIR"]
+    services["sales"]["environment"][code_vault.KEY_ENV] = "c2VjcmV0"
+    assert card_code_key_problems(services) == [
+        "donations gets ['hash.key', 'private.pem', 'public.pem'], not ['hash.key', 'public.pem']",
+        "donations-worker gets ['hash.key'], not []",
+        "inventory: card-codes-at-rest-key is not at-rest.key in CARD_CODES_KEY_DIR",
+        "inventory-worker reads card-code keys but sets no CARD_CODES_KEY_DIR",
+        f"sales: {code_vault.KEY_ENV} would show the key in its environment",
+    ]
+
+
+def test_the_card_code_keys_are_the_files_make_keys_writes(compose):
+    for secret, file in CARD_CODE_SECRETS.items():
+        assert compose["secrets"][secret] == {"file": f"${{CARD_CODES_KEY_DIR:-./var/keys}}/{file}"}
+
+
+def test_every_secret_is_a_token_or_card_code_key(compose):
+    mounted = {
+        secret for service in compose["services"].values() for secret in mounted_secrets(service)
     }
+    assert set(compose["secrets"]) == mounted == {*TOKEN_SECRETS, *CARD_CODE_SECRETS}
+
+
+def test_the_card_code_keys_each_container_gets_are_enough_for_its_part(
+    compose, tmp_path, monkeypatch
+):
+    """Only the files mounted, where they are mounted: donations' API seals a code and hashes
+    it, inventory's worker opens it, checks it and seals it again, inventory's API reveals it."""
+    every = tmp_path / "every"
+    card_codes.generate_keys(every)
+    code_vault.generate_key(every)
+
+    def mounted_in(name: str) -> Path:
+        service = compose["services"][name]
+        directory = tmp_path / name
+        for secret, target in mounted_secrets(service).items():
+            if secret in CARD_CODE_SECRETS:
+                relative = Path(target).relative_to(service["environment"]["CARD_CODES_KEY_DIR"])
+                (directory / relative).parent.mkdir(parents=True, exist_ok=True)
+                (directory / relative).write_bytes((every / CARD_CODE_SECRETS[secret]).read_bytes())
+        return directory
+
+    monkeypatch.delenv(code_vault.KEY_ENV, raising=False)
+    donations = card_codes.CardCodeKeys.load(mounted_in("donations"))
+    data_key, wrapped = donations.new_data_key()
+    sealed = donations.seal(data_key, "SERIAL-1", "12345678901234")
+    pin_hash = donations.keyed_hash("12345678901234")
+
+    worker = mounted_in("inventory-worker")
+    keys = card_codes.CardCodeKeys.load(worker)
+    pin = keys.open(keys.unwrap(wrapped), sealed)
+    assert keys.keyed_hash(pin) == pin_hash
+    monkeypatch.setenv("CARD_CODES_KEY_DIR", str(worker))
+    at_rest = code_vault.current_vault().seal("card-1", pin)
+
+    monkeypatch.setenv("CARD_CODES_KEY_DIR", str(mounted_in("inventory")))
+    assert code_vault.current_vault().open("card-1", at_rest) == "12345678901234"
+
+
+# make keys ------------------------------------------------------------------------------------
+def secret_files(secrets: dict, directories: dict[str, Path]) -> dict[str, Path]:
+    """Secret name -> its file, each ``${VARIABLE:-default}/name`` read with ``directories``."""
+    files = {}
+    for secret, spec in secrets.items():
+        found = re.fullmatch(r"\$\{([A-Z_]+):-[^}]*\}/([\w.-]+)", spec["file"])
+        assert found, f"{secret}: {spec['file']} is not in a key directory"
+        files[secret] = directories[found[1]] / found[2]
+    return files
+
+
+def test_make_keys_writes_every_file_compose_mounts_readable_by_the_containers_user(
+    tmp_path, compose
+):
+    directories = {
+        "TOKEN_KEY_DIR": tmp_path / "token-keys",
+        "CARD_CODES_KEY_DIR": tmp_path / "card-code-keys",
+    }
+    environment = {**os.environ, **{name: str(path) for name, path in directories.items()}}
     # -o: no virtualenv (re)install; BIN: this interpreter's, which has the project installed
-    bin_dir = f"BIN={Path(sys.executable).parent}"
-    result = run("make", "-o", ".venv/.installed", "keys", bin_dir, cwd=ROOT, env=environment)
+    command = ("make", "-o", ".venv/.installed", "keys", f"BIN={Path(sys.executable).parent}")
+    result = run(*command, cwd=ROOT, env=environment)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    for directory in directories.values():
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700, directory
     # Compose mounts the files with their host owner and mode; the image runs as uid 10001.
-    for name in (SIGNING_KEY_FILE, VERIFY_KEY_FILE):
-        assert stat.S_IMODE((directory / name).stat().st_mode) & stat.S_IROTH, name
-    signing = load_signing_key(directory / SIGNING_KEY_FILE)
-    assert load_verify_key(directory / VERIFY_KEY_FILE) == signing.public_key()
-    assert {"public.pem", "private.pem", "hash.key"} <= {p.name for p in directory.iterdir()}
+    files = secret_files(compose["secrets"], directories)
+    for secret, path in files.items():
+        assert stat.S_IMODE(path.stat().st_mode) & stat.S_IROTH, secret
+    signing = load_signing_key(files[SIGNING_SECRET])
+    assert load_verify_key(files[VERIFY_SECRET]) == signing.public_key()
+    keys = card_codes.CardCodeKeys.load(directories["CARD_CODES_KEY_DIR"])
+    assert keys.private_key.public_key().public_numbers() == keys.public_key.public_numbers()
+    assert len(base64.b64decode(files["card-codes-at-rest-key"].read_bytes())) == 32
+
+    # Kept when run again: the codes in custody are encrypted with the at-rest key.
+    before = {secret: path.read_bytes() for secret, path in files.items()}
+    assert run(*command, cwd=ROOT, env=environment).returncode == 0
+    assert {secret: path.read_bytes() for secret, path in files.items()} == before
 
 
 def test_the_env_example_documents_every_variable_compose_reads_and_no_other():
