@@ -15,7 +15,8 @@ Ports are those of ``make run``: the gateway on ``GATEWAY_PORT`` (8080), donatio
 inventory and sales on the next three. ``STACK_WORKER_REPLICAS`` (1) workers run per service.
 The gateway's API keys live in ``GATEWAY_DATABASE_URL``; the first admin key is made with
 ``python -m services.gateway.keys_cli create --name ... --role admin``. Development token
-keys are generated in ``TOKEN_KEY_DIR`` if none are there.
+and card-code keys are generated in ``TOKEN_KEY_DIR`` / ``CARD_CODES_KEY_DIR`` if none are
+there.
 """
 
 from __future__ import annotations
@@ -34,7 +35,13 @@ from pathlib import Path
 
 from kombu import Connection
 
-from services.common.config import DATABASES, SERVICES_WITH_DATABASE, messaging_settings
+from services.common.card_codes import generate_keys
+from services.common.config import (
+    DATABASES,
+    SERVICES_WITH_DATABASE,
+    card_codes_key_dir,
+    messaging_settings,
+)
 from services.common.events.topology import SUBSCRIPTIONS, Topology
 from services.common.tokens import generate_token_keys, token_key_dir
 
@@ -212,7 +219,9 @@ def start(config: StackConfig, timeout: float = 90.0) -> None:
     for path in config.directory.glob("*.pid"):
         path.unlink()
     deadline = time.monotonic() + timeout
-    generate_token_keys(token_key_dir())  # development keys, unless some are there already
+    # Development keys, unless some are there already (`make keys` makes the same).
+    generate_token_keys(token_key_dir())
+    generate_keys(card_codes_key_dir())
     _migrate(config, deadline)
     started: dict[str, subprocess.Popen] = {}
     try:
