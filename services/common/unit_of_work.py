@@ -85,6 +85,8 @@ class UnitOfWork:
         self.write_events()
         for step in _extra_commit_steps.get():
             step(self.session)
+        if self._emitted:
+            self.outbox.announce(self.session)
         self.session.commit()
         if self._emitted:
             self.outbox.written.set()

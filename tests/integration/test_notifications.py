@@ -9,7 +9,7 @@ import time
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from services.common.db import make_engine
+from services.common.db import make_engine, make_session_factory
 from services.common.notifications import OUTBOX_WRITTEN, Listener, Waiters, notify
 from services.sales.order_waits import ORDER_CHANGED, OrderWaits
 from tests.support.waiting import wait_until
@@ -42,17 +42,18 @@ def test_a_commit_notifies_and_a_rollback_does_not(database_factory):
         engine.dispose()
 
 
-def test_writing_the_outbox_notifies_the_relays(database_factory):
+def test_committing_events_notifies_the_relays(database_factory):
     from services.common.events.store import Outbox
+    from services.common.unit_of_work import UnitOfWork
     from services.sales.models import MESSAGING
 
     url = database_factory("sales")
     listener, heard = _listening(url, OUTBOX_WRITTEN)
     engine = make_engine(url)
-    outbox = Outbox(MESSAGING.outbox, "sales")
+    uow = UnitOfWork(make_session_factory(engine), Outbox(MESSAGING.outbox, "sales"))
     try:
-        with Session(engine) as session:
-            _, row = outbox.build(
+        with uow:
+            uow.emit(
                 "sales.order.cancelled",
                 subject="o-1",
                 data={
@@ -62,8 +63,7 @@ def test_writing_the_outbox_notifies_the_relays(database_factory):
                 },
                 sequence=1,
             )
-            outbox.write(session, [row])
-            session.commit()
+            uow.commit()
 
         wait_until(lambda: len(heard) == 1, timeout=10)
     finally:

@@ -183,6 +183,7 @@ class EventConsumer:
         try:
             try:
                 outcomes = self._apply_together(session, decoded)
+                self.outbox.announce(session)  # one per batch, whatever the handlers emitted
                 session.commit()
                 self.outbox.written.set()  # events the handlers emitted: wake a local relay
                 return outcomes
@@ -192,6 +193,7 @@ class EventConsumer:
                 )
                 session.rollback()
             outcomes = [self._apply_alone(session, event, outcome) for event, outcome in decoded]
+            self.outbox.announce(session)
             session.commit()
             self.outbox.written.set()
             return outcomes

@@ -98,8 +98,12 @@ class Outbox:
         return event, row
 
     def write(self, session: Session, rows: list[dict[str, Any]]) -> None:
-        """Insert rows in the caller's transaction, in order, in one round trip per batch;
-        on PostgreSQL, relays listening in other processes are woken when it commits."""
+        """Insert rows in the caller's transaction, in order, in one round trip per batch."""
         if rows:
             session.execute(insert(self.table), rows)
-            notify(session, OUTBOX_WRITTEN)
+
+    @staticmethod
+    def announce(session: Session) -> None:
+        """Before committing rows: on PostgreSQL, wake the relays of other processes (their
+        poll remains the safety net). Once per transaction is enough."""
+        notify(session, OUTBOX_WRITTEN)
