@@ -22,7 +22,6 @@ import requests
 from bench.environment import fresh_service
 from bench.figures import Figure
 from bench.identity import admin_client, admin_token
-from services.common.migrations import upgrade
 from services.gateway.keys import KeyStore
 from services.inventory.app import SERVICE as INVENTORY
 
@@ -103,14 +102,13 @@ def _ms(value: str) -> float:
 def gateway_hop() -> list[Figure]:
     if shutil.which("wrk") is None:
         raise SystemExit("the gateway benchmark needs wrk: apt-get install wrk")
-    with fresh_service("inventory") as settings:
+    with fresh_service("inventory") as settings, fresh_service("gateway") as gateway_settings:
         runtime = INVENTORY.runtime(settings)
         client = admin_client(INVENTORY.create_app({"RUNTIME": runtime}))
         for n in range(7):
             client.post("/sites", json={"name": f"Site {n}", "city": "Lyon", "kind": "counter"})
         service_port, gateway_port = free_port(), free_port()
-        keys_database = settings.database_url  # the gateway's table beside inventory's, for here
-        upgrade("gateway", keys_database)
+        keys_database = gateway_settings.database_url
         keys = KeyStore(keys_database)
         api_key = keys.create("bench", "admin").secret
         keys.close()

@@ -33,6 +33,9 @@ def extra_commit_step(step: CommitStep) -> Iterator[None]:
         _extra_commit_steps.reset(token)
 
 
+_OWNED_ELSEWHERE = sessionmaker()  # a joined unit of work never opens a session of its own
+
+
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker, outbox: Outbox) -> None:
         self._session_factory = session_factory
@@ -45,7 +48,7 @@ class UnitOfWork:
     @classmethod
     def joining(cls, session: Session, outbox: Outbox) -> UnitOfWork:
         """A unit of work inside a transaction owned by someone else (a consumer batch)."""
-        uow = cls(sessionmaker(), outbox)
+        uow = cls(_OWNED_ELSEWHERE, outbox)
         uow.session = session
         uow._joined = True
         return uow

@@ -26,24 +26,31 @@ def dialect_insert(session: Session, model):
 def upsert(
     session: Session,
     model,
-    values: dict,
+    values: dict | list[dict],
     *,
     keys: tuple[str, ...],
     update: tuple[str, ...] | None = None,
 ) -> None:
+    """One row, or many rows of the same columns (sent together: one executemany)."""
+    rows = values if isinstance(values, list) else [values]
+    if not rows:
+        return
     if update is None:
-        update = tuple(name for name in values if name not in keys)
+        update = tuple(name for name in rows[0] if name not in keys)
     dialect = session.get_bind().dialect.name
     session.execute(_statement(dialect, model, keys, update), values)
 
 
 @functools.cache
 def _statement(dialect: str, model, keys: tuple[str, ...], update: tuple[str, ...]):
-    insert = _INSERTS[dialect](model)
+    # On the table, not the ORM class: a Core statement skips the ORM's bulk-insert
+    # machinery, which costs more than the round trip itself.
+    table = getattr(model, "__table__", model)
+    insert = _INSERTS[dialect](table)
     if not update:
         return insert.on_conflict_do_nothing(index_elements=list(keys))
     return insert.on_conflict_do_update(
         index_elements=list(keys),
         set_={name: insert.excluded[name] for name in update},
-        where=model.version < insert.excluded.version if "version" in update else None,
+        where=table.c.version < insert.excluded.version if "version" in update else None,
     )

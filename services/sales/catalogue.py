@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from services.common.events.consumer import batchable
 from services.common.events.envelope import CloudEvent
 from services.common.unit_of_work import UnitOfWork
 from services.common.upserts import upsert
@@ -26,24 +27,20 @@ _PRODUCT_FIELDS = (
 )
 
 
-def project_availability(uow: UnitOfWork, event: CloudEvent) -> None:
+@batchable
+def project_availability(uow: UnitOfWork, events: list[CloudEvent]) -> None:
     """Keep the newest count per (site, product): a late, older event changes nothing."""
-    product = event.data["product"]
-    values = {
-        "site_id": event.data["site_id"],
-        "product_key": product["product_key"],
-        **{name: product.get(name) for name in _PRODUCT_FIELDS},
-        "available": event.data["available"],
-        "version": event.sequence,
-    }
-    keys = ("site_id", "product_key")
-    upsert(
-        uow.session,
-        CatalogueItem,
-        values,
-        keys=keys,
-        update=tuple(n for n in values if n not in keys),
-    )
+    rows = [
+        {
+            "site_id": event.data["site_id"],
+            "product_key": event.data["product"]["product_key"],
+            **{name: event.data["product"].get(name) for name in _PRODUCT_FIELDS},
+            "available": event.data["available"],
+            "version": event.sequence,
+        }
+        for event in events
+    ]
+    upsert(uow.session, CatalogueItem, rows, keys=("site_id", "product_key"))
 
 
 def site_catalogue(session, site_id: str, now: datetime) -> list[dict]:

@@ -82,3 +82,34 @@ def test_failing_handler_is_retried_with_back_off_then_dead_lettered(sqlite_sett
     finally:
         stop.set()
         thread.join(5)
+
+
+def test_a_run_of_events_of_one_type_is_projected_at_once_in_order(sqlite_settings):
+    from services.common.events.consumer import batchable
+    from services.sales.projections import project_site
+
+    runtime = SALES.runtime(sqlite_settings("sales"))
+    runs: list[int] = []
+
+    def many(uow, events):
+        runs.append(len(events))
+        project_site.many(uow, events)
+
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    with Connection("memory://") as connection:
+        runtime.topology.declare(connection, ("sales",))
+    for event in (
+        site_opened(first, "v1", 1),
+        site_opened(first, "v3", 3),
+        site_opened(first, "v2 (late)", 2),
+        site_opened(second, "other", 1),
+    ):
+        publish(runtime, event)  # all queued before the consumer starts: one batch
+    stop, thread = run_consumer(runtime, {"inventory.site.opened": batchable(many)})
+    try:
+        wait_until(lambda: site_name(runtime, second) == "other")
+        assert site_name(runtime, first) == "v3"
+        assert sum(runs) == 4 and max(runs) > 1
+    finally:
+        stop.set()
+        thread.join(5)
