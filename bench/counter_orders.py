@@ -209,8 +209,9 @@ def _load(gateway, site, people, orders_each, directory):
         headers = {}
         for _ in range(orders_each):
             started = time.perf_counter()
-            placed = http.post(
+            placed = http.post(  # answered once inventory has reserved or refused
                 f"{gateway}/sales/orders",
+                params={"wait": 5},
                 headers=headers,
                 timeout=30,
                 json={"beneficiary_code": code, "lines": [{"product_key": CARD, "quantity": 1}]},

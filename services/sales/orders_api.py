@@ -43,10 +43,21 @@ READ_ORDERS = ("admin", "auditor", "counter")
 
 def _visible_orders():
     """Orders the caller may see: a counter's own site's, everyone's for other roles."""
-    query = select(Order).options(selectinload(Order.lines))
+    return _visible(select(Order).options(selectinload(Order.lines)))
+
+
+def _visible(query):
     if (site_id := site_scope()) is not None:
         query = query.where(Order.site_id == site_id)
     return query
+
+
+def _order_state(session, order_id) -> str:
+    """Just the state (the bounded wait reads it often), with the same 404 as the order."""
+    state = session.scalar(_visible(select(Order.state)).where(Order.id == str(order_id)))
+    if state is None:
+        raise Problem(404, "order-not-found", f"No order {order_id}.")
+    return state
 
 
 def _get_order(session, order_id, *, for_update: bool = False) -> Order:
@@ -72,19 +83,24 @@ class OrderCollection(MethodView):
 
     @allow("counter")
     @idempotent(IDEMPOTENCY)
+    @orders.arguments(OrderWaitArgs, location="query")
     @orders.arguments(OrderIn)
     @orders.response(201, OrderOut)
-    def post(self, request):
+    def post(self, args, request):
         """Place an order at the counter's site: ``pending`` until inventory answers.
 
         Eligibility and limits are checked here, atomically; a refusal says which rule and
-        by how much. Follow the outcome with ``GET /orders/{id}?wait=5``.
+        by how much. With ``?wait=5`` the answer comes once inventory has reserved or
+        refused (one round trip for the counter); else follow it with
+        ``GET /orders/{id}?wait=5``.
         """
         site_id, actor = counter_site_id(), current_actor()
         with current_runtime().unit_of_work() as uow:
             order = ordering.place(uow, request, site_id, actor, utc_now())
             uow.commit()
+        if args["wait"] <= 0:
             return order
+        return _after_waiting(order.id, args["wait"])
 
 
 @orders.route("/<uuid:order_id>")
@@ -97,19 +113,23 @@ class OrderItem(MethodView):
 
         The wait is capped (``SALES_ORDER_WAIT_MAX_SECONDS``); see ``order_waits.py``.
         """
-        settings = current_settings()
-        runtime = current_runtime()
-        seconds = min(args["wait"], settings.max_wait_seconds)
-        if seconds > 0:
+        return _after_waiting(order_id, args["wait"])
 
-            def decided() -> bool:
-                with runtime.unit_of_work() as uow:
-                    return _get_order(uow.session, order_id).state != "pending"
 
-            waits = order_waits(current_app, runtime, settings.wait_poll_seconds)
-            waits.wait(str(order_id), seconds, decided)
-        with runtime.unit_of_work() as uow:
-            return _get_order(uow.session, order_id)
+def _after_waiting(order_id, seconds: float) -> Order:
+    """The order once it has left ``pending``, or after ``seconds`` (capped)."""
+    settings, runtime = current_settings(), current_runtime()
+    seconds = min(seconds, settings.max_wait_seconds)
+    if seconds > 0:
+
+        def decided() -> bool:
+            with runtime.session_factory() as session:
+                return _order_state(session, order_id) != "pending"
+
+        waits = order_waits(current_app, runtime, settings.wait_poll_seconds)
+        waits.wait(str(order_id), seconds, decided)
+    with runtime.unit_of_work() as uow:
+        return _get_order(uow.session, order_id)
 
 
 @orders.route("/<uuid:order_id>/completion")

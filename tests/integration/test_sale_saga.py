@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.models import Device
 from services.sales.app import SERVICE as SALES
+from tests.support.auth import as_counter
 from tests.support.inventory_stock import devices_on_sale
 from tests.support.sales import SalesDesk
 from tests.support.waiting import wait_until
@@ -75,6 +76,16 @@ def test_accepted_then_completed_sells_the_phone(saga):
     wait_until(lambda: (_reservation(stock, order) or {}).get("state") == "committed")
     assert _devices_in(inventory, "sold") == 1
     wait_until(lambda: _available(desk, PHONE) == 2)
+
+
+def test_placing_with_wait_answers_with_the_reservation_outcome(saga):
+    desk, _stock, _inventory = saga
+    body = {"beneficiary_code": desk.person(), "lines": [{"product_key": PHONE, "quantity": 1}]}
+
+    placed = desk.client.post("/orders?wait=5", json=body, headers=as_counter(desk.site_id))
+
+    assert placed.status_code == 201, placed.get_json()
+    assert placed.get_json()["state"] == "reserved"
 
 
 def test_more_than_the_stock_is_rejected_with_reasons_and_holds_nothing(saga):

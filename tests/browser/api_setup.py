@@ -1,0 +1,180 @@
+"""Set-up data for the browser tests, made through the gateway's public API.
+
+The browser tests drive the user interface only for the part under test; everything that
+comes before it (a donation received, devices refurbished, prices, a referring
+organisation) is made here with the demo keys of the embedded system.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import requests
+from stdnum import luhn
+
+from tests.support.inventory_workshop import TO_AVAILABLE
+from tests.support.waiting import wait_until
+
+PHONE, CARD = "device:smartphone:b", "card:orange:1000"
+PRICES = [
+    {"product_key": PHONE, "market_cents": 12000, "solidarity_cents": 1500},
+    {"product_key": CARD, "market_cents": 1000, "solidarity_cents": 250},
+]
+
+
+class Api:
+    """The gateway, called with one API key."""
+
+    def __init__(self, url: str, key: str) -> None:
+        self.url = url
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {key}"
+
+    def get(self, path: str, **params):
+        response = self.http.get(f"{self.url}/api/{path}", params=params, timeout=10)
+        assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
+        return response
+
+    def post(self, path: str, body: dict, **kwargs) -> dict:
+        response = self.http.post(f"{self.url}/api/{path}", json=body, timeout=10, **kwargs)
+        assert response.status_code in (200, 201), f"{path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def put(self, path: str, body: dict) -> dict:
+        response = self.http.put(f"{self.url}/api/{path}", json=body, timeout=10)
+        assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
+        return response.json()
+
+    def put_csv(self, path: str, text: str) -> dict:
+        response = self.http.put(
+            f"{self.url}/api/{path}",
+            data=text.encode(),
+            headers={"Content-Type": "text/csv"},
+            timeout=10,
+        )
+        assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
+        return response.json()
+
+
+def site_named(api: Api, name: str) -> dict:
+    return next(site for site in api.get("inventory/sites").json() if site["name"] == name)
+
+
+def announce(
+    partner: Api, partner_id: str, site_id: str, *, phones: int, cards: int = 0, imeis=()
+) -> dict:
+    lines = []
+    if phones:
+        lines.append(
+            {
+                "kind": "hardware_lot",
+                "category": "smartphone",
+                "quantity": phones,
+                "brand": "Fairphone",
+                "model": "4",
+                "imeis": list(imeis),
+            }
+        )
+    if cards:
+        lines.append(
+            {
+                "kind": "prepaid_cards",
+                "quantity": cards,
+                "operator": "Orange",
+                "product_name": "Recharge 10 EUR",
+                "face_value_cents": 1000,
+                "expiry_date": "2099-12-31",
+            }
+        )
+    return partner.post(
+        "donations/donations", {"partner_id": partner_id, "site_id": site_id, "lines": lines}
+    )
+
+
+def upload_pins(partner: Api, donation: dict, pins: list[str]) -> None:
+    line = next(line for line in donation["lines"] if line["kind"] == "prepaid_cards")
+    rows = "\n".join(f"SER-{uuid.uuid4().hex[:10]},{pin}" for pin in pins)
+    partner.put_csv(
+        f"donations/donations/{donation['id']}/lines/{line['id']}/codes", "serial,pin\n" + rows
+    )
+
+
+def receive(workshop: Api, donation: dict) -> list[dict]:
+    """The donation received whole; its devices once inventory has them."""
+    workshop.post(
+        f"donations/donations/{donation['id']}/reception",
+        {
+            "lines": [
+                {"line_id": line["id"], "received_quantity": line["expected_quantity"]}
+                for line in donation["lines"]
+            ]
+        },
+    )
+    phones = sum(
+        line["expected_quantity"] for line in donation["lines"] if line["kind"] == "hardware_lot"
+    )
+    return wait_until(
+        lambda: (
+            (
+                (page := workshop.get("inventory/devices", donation_id=donation["id"]).json())[
+                    "total"
+                ]
+                == phones
+                and page["items"]
+            )
+            if phones
+            else []
+        ),
+        timeout=20,
+    )
+
+
+def refurbish(workshop: Api, device: dict) -> None:
+    for transition in TO_AVAILABLE:
+        etag = workshop.get(f"inventory/devices/{device['id']}").headers["ETag"]
+        workshop.post(
+            f"inventory/devices/{device['id']}/transitions", transition, headers={"If-Match": etag}
+        )
+
+
+def publish_prices(admin: Api) -> None:
+    admin.post("sales/price-grids", {"entries": PRICES})
+
+
+def approved_organisation(admin: Api) -> dict:
+    organisation = admin.post(
+        "sales/organisations",
+        {
+            "name": f"CCAS {uuid.uuid4().hex[:6]}",
+            "kind": "ccas",
+            "contacts": [{"name": "Assistante sociale", "email": "as@example.org"}],
+        },
+    )
+    return admin.put(f"sales/organisations/{organisation['id']}/approval", {"approved": True})
+
+
+def enrol(counter: Api, organisation: dict, name: str) -> str:
+    person = counter.post(
+        "sales/beneficiaries",
+        {
+            "display_name": name,
+            "contact": "06 12 34 56 78",
+            "organisation_id": organisation["id"],
+            "social_worker_id": organisation["contacts"][0]["id"],
+            "referred_on": date.today().isoformat(),
+        },
+    )
+    return person["code"]
+
+
+def new_imei() -> str:
+    """A valid 15-digit IMEI no test used before (its Luhn check digit computed)."""
+    body = f"35{uuid.uuid4().int % 10**12:012d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def available(api: Api, site_id: str) -> dict[str, int]:
+    items = api.get(f"sales/sites/{site_id}/catalogue").json()
+    items = items["items"] if isinstance(items, dict) else items
+    return {item["product_key"]: item["available"] for item in items if item["available"]}
