@@ -11,7 +11,7 @@ from services.common.config import default_database_url, env_float, env_int, env
 from services.common.problems import install_problem_handlers
 from services.common.requests_context import install_request_ids
 from services.common.tokens import TokenIssuer, load_signing_key, token_ttl_seconds
-from services.gateway import authentication, docs, frontend, health, openapi, proxy
+from services.gateway import authentication, docs, health, openapi, proxy
 from services.gateway.authentication import Authentication
 from services.gateway.keys import KeyStore
 from services.gateway.keys_api import keys_blp, me_blp
@@ -80,7 +80,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         own_document=own_api.spec.to_dict,
     )
     docs.init_app(app)
-    frontend.init_app(app)  # the web screens at /app/, static files only
     authentication.init_app(app, Authentication(keys, issuer, limits))
     proxy.init_app(app, upstreams)
     return app
