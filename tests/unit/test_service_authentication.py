@@ -73,8 +73,8 @@ STRANGERS = {
     ),
     "signed by another key": lambda: "Bearer " + _signed(_claims(), Ed25519PrivateKey.generate()),
     "unsigned (alg none)": lambda: "Bearer " + jwt.encode(_claims(), None, algorithm="none"),
-    "symmetric with the public key": lambda: (
-        "Bearer " + jwt.encode(_claims(), "secret-guess", algorithm="HS256")
+    "symmetric (HS256) guess": lambda: (
+        "Bearer " + jwt.encode(_claims(), "a-guessed-shared-secret-of-32-bytes", algorithm="HS256")
     ),
     "for another audience": lambda: "Bearer " + _signed(_claims(aud="somebody-else")),
     "from another issuer": lambda: "Bearer " + _signed(_claims(iss="somebody-else")),
