@@ -76,7 +76,7 @@ class UnitOfWork:
 
     def write_events(self) -> None:
         """Write the events emitted so far into the outbox (one insert for all of them);
-        ``commit`` does it, and a consumer does it after each handler of its batch."""
+        ``commit`` does it, and a consumer does it once for its batch."""
         assert self.session is not None
         pending, self._pending = self._pending, []
         self.outbox.write(self.session, pending)

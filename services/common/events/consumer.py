@@ -234,32 +234,34 @@ class EventConsumer:
                 )
             )
         )
+        # One joined unit of work for the batch: the events its handlers emit are written to
+        # the outbox in one insert at the end (in the order they were emitted).
+        uow = UnitOfWork.joining(session, self.outbox)
         outcomes, inbox_rows, run = [], [], []
         for event, outcome in decoded:
             if outcome is None and event.id not in done:
                 if run and run[-1].type != event.type:
-                    self._handle_run(session, run)
+                    self._handle_run(uow, run)
                     run = []
                 run.append(event)
                 done.add(event.id)
                 inbox_rows.append(self._inbox_row(event))
             outcomes.append(outcome or ACK)
         if run:
-            self._handle_run(session, run)
+            self._handle_run(uow, run)
+        uow.write_events()
         if inbox_rows:
             session.execute(insert(self.inbox), inbox_rows)
         return outcomes
 
-    def _handle_run(self, session, run: list[CloudEvent]) -> None:
+    def _handle_run(self, uow: UnitOfWork, run: list[CloudEvent]) -> None:
         """Consecutive events of one type, in order: at once if their handler can."""
         many = getattr(self.handlers[run[0].type], "many", None)
         if many is None or len(run) == 1:
             for event in run:
-                self._handle(session, event)
-            return
-        uow = UnitOfWork.joining(session, self.outbox)
-        many(uow, run)
-        uow.write_events()
+                self._handle(uow, event)
+        else:
+            many(uow, run)
 
     def _apply_alone(self, session, event: CloudEvent | None, outcome: Outcome | None) -> Outcome:
         if outcome is not None:
@@ -268,18 +270,18 @@ class EventConsumer:
             with session.begin_nested():
                 if self._already_processed(session, event):
                     return ACK
-                self._handle(session, event)
+                uow = UnitOfWork.joining(session, self.outbox)
+                self._handle(uow, event)
+                uow.write_events()
                 session.execute(insert(self.inbox).values(**self._inbox_row(event)))
         except Exception as exc:  # noqa: BLE001 - any handler failure takes the retry path
             log.warning("%s failed on %s %s: %r", self.service, event.type, event.id, exc)
             return Outcome("retry", f"{type(exc).__name__}: {exc}")
         return ACK
 
-    def _handle(self, session, event: CloudEvent) -> None:
-        uow = UnitOfWork.joining(session, self.outbox)
+    def _handle(self, uow: UnitOfWork, event: CloudEvent) -> None:
         with correlated(event.correlationid, event.id):
             self.handlers[event.type](uow, event)
-        uow.write_events()
 
     def _inbox_row(self, event: CloudEvent) -> dict:
         return {
