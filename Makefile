@@ -67,9 +67,15 @@ definitions: $(STAMP)
 	$(BIN)/python -m scripts.rabbitmq_definitions > infra/rabbitmq/definitions.json.tmp
 	mv infra/rabbitmq/definitions.json.tmp infra/rabbitmq/definitions.json
 
-.PHONY: bench
+.PHONY: bench bench-profile
 ## bench: benchmarks against the RabbitMQ and PostgreSQL at BENCH_BROKER_URL / BENCH_POSTGRES_URL
 ## (default: the local ones); prints a markdown table and keeps it in bench/results/latest.md
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python -m bench.run
+
+## bench-profile: where the counter-orders load spends its CPU (per process, then py-spy of the
+## busiest ones); writes bench/results/counter-orders-profile.md
+bench-profile: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench.profile_orders
