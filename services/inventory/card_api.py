@@ -1,10 +1,13 @@
 """Cards in custody (never their codes), voiding, and the one reveal of a sale's codes.
 
 Admin and auditor keys read every card, a counter key its own site's; only an admin voids;
-only the counter that sold the cards gets their codes."""
+only the counter that sold the cards gets their codes. Inventory learns of the sale by an
+event, just after sales completes it: the reveal may wait for it (``?wait=``, see
+``services/common/waits.py``)."""
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import select
 
@@ -12,11 +15,13 @@ from services.common.actors import counter_site_id, current_actor
 from services.common.authorization import allow
 from services.common.blueprint import Blueprint
 from services.common.pagination import page_of, paginate
+from services.common.waits import key_waits
 from services.common.webapp import current_runtime
 from services.inventory import cards
 from services.inventory.models import Card
+from services.inventory.reservations import RESERVATION_CLOSED
 from services.inventory.scopes import at_callers_site
-from services.inventory.stock_schemas import CardFilter, CardOut, RevealOut, VoidIn
+from services.inventory.stock_schemas import CardFilter, CardOut, RevealArgs, RevealOut, VoidIn
 
 card_views = Blueprint(
     "cards", __name__, url_prefix="/cards", description="Prepaid cards in custody"
@@ -25,6 +30,8 @@ orders = Blueprint(
     "orders", __name__, url_prefix="/orders", description="Card codes of completed sales"
 )
 READ = ("admin", "auditor", "counter")
+REVEAL_WAIT_MAX_SECONDS = 5.0
+REVEAL_WAIT_POLL_SECONDS = 0.1  # on SQLite; at least 1 s on PostgreSQL, where NOTIFY wakes
 
 
 @card_views.route("")
@@ -73,12 +80,17 @@ class VoidCard(MethodView):
 @orders.route("/<uuid:order_id>/card-codes/reveal")
 class RevealCodes(MethodView):
     @allow("counter")
+    @orders.arguments(RevealArgs, location="query")
     @orders.response(200, RevealOut, headers={"Cache-Control": {"schema": {"type": "string"}}})
-    def post(self, order_id):
+    def post(self, args, order_id):
         """The codes of the cards sold to the order, once, to the counter key of the site that
         completed the sale (another site's order is a 404); the reveal is recorded (which key,
-        where, when). A second reveal is 409."""
+        where, when). A second reveal is 409. Until inventory has committed the sale the
+        answer is 404 ``no-card-codes``; with ``wait`` (seconds, capped at 5) it first waits
+        for the commit."""
         actor, site_id = current_actor(), counter_site_id()
+        if args["wait"] > 0:
+            _wait_for_the_sale(str(order_id), site_id, min(args["wait"], REVEAL_WAIT_MAX_SECONDS))
         with current_runtime().unit_of_work() as uow:
             revealed = cards.reveal_codes(uow, str(order_id), site_id, actor)
             uow.commit()
@@ -89,6 +101,17 @@ class RevealCodes(MethodView):
             "cards": [_revealed(item) for item in revealed],
         }
         return body, {"Cache-Control": "no-store"}
+
+
+def _wait_for_the_sale(order_id: str, site_id: str, seconds: float) -> None:
+    runtime = current_runtime()
+
+    def closed() -> bool:
+        with runtime.session_factory() as session:
+            return cards.reservation_closed(session, order_id, site_id)
+
+    waits = key_waits(current_app, runtime, RESERVATION_CLOSED, REVEAL_WAIT_POLL_SECONDS)
+    waits.wait(order_id, seconds, closed)
 
 
 def _revealed(item: cards.RevealedCode) -> dict:

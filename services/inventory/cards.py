@@ -30,6 +30,7 @@ from services.inventory.domain.custody import (
 )
 from services.inventory.domain.errors import InventoryError
 from services.inventory.domain.products import card_product
+from services.inventory.domain.reservations import ReservationState
 from services.inventory.models import Card, CardLine, CardReveal, Reservation
 
 
@@ -157,6 +158,17 @@ def card_for_update(session: Session, card_id: str) -> Card:
 class RevealedCode:
     card: Card
     code: str
+
+
+def reservation_closed(session: Session, order_id: str, site_id: str) -> bool:
+    """Whether inventory has closed the reservation of ``order_id`` held for ``site_id``
+    (committed once the sale is completed); another site's order is as unknown."""
+    state = session.scalar(
+        select(Reservation.state).where(
+            Reservation.order_id == order_id, Reservation.site_id == site_id
+        )
+    )
+    return state is not None and state != ReservationState.HELD
 
 
 def reveal_codes(uow: UnitOfWork, order_id: str, site_id: str, actor: str) -> list[RevealedCode]:

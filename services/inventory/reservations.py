@@ -3,7 +3,9 @@ expire — each outcome one event, once.
 
 Handlers run inside the consumer's batch transaction and touch only the database. The stock
 figures of the order's products are locked first (in key order), then the items, with
-``SKIP LOCKED``; nothing is held across a broker call (events go to the outbox).
+``SKIP LOCKED``; nothing is held across a broker call (events go to the outbox). Closing a
+reservation notifies ``RESERVATION_CLOSED`` with the order id (PostgreSQL), which ends a
+counter's ``POST /orders/{id}/card-codes/reveal?wait=`` at once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from services.common.events.envelope import CloudEvent
+from services.common.notifications import notify
 from services.common.unit_of_work import UnitOfWork
 from services.inventory import custody, stock
 from services.inventory.allocation import Allocator, Pick
@@ -32,6 +35,7 @@ from services.inventory.settings import reservation_ttl
 log = logging.getLogger(__name__)
 R = ReservationState
 ACTOR = "sale saga"
+RESERVATION_CLOSED = "inventory_reservation_closed"
 
 
 class UnknownReservation(LookupError):
@@ -217,6 +221,7 @@ def _close(uow, reservation, state, action, movement, note=None) -> None:
     _move_stock(uow, reservation, items, movement)
     reservation.state, reservation.closed_at = state, datetime.now(UTC)
     reservation.outcome_note = note
+    notify(session, RESERVATION_CLOSED, reservation.order_id)
 
 
 def _move_stock(uow, reservation: Reservation, items: list[ReservedItem], kind: str) -> None:

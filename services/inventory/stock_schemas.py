@@ -204,6 +204,14 @@ class VoidIn(Strict):
     reason = reason()
 
 
+class RevealArgs(Strict):
+    wait = fields.Float(
+        load_default=0,
+        validate=validate.Range(min=0, max=60),
+        metadata={"description": "seconds to wait for the sale to be committed (capped at 5)"},
+    )
+
+
 class RevealedCodeOut(Schema):
     card_id = fields.String()
     serial = fields.String()

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from services.common.db import make_engine, make_session_factory
 from services.common.notifications import OUTBOX_WRITTEN, Listener, Waiters, notify
-from services.sales.order_waits import ORDER_CHANGED, OrderWaits
+from services.common.waits import KeyWaits
+from services.sales.order_waits import ORDER_CHANGED
 from tests.support.waiting import wait_until
 
 
@@ -73,7 +74,7 @@ def test_committing_events_notifies_the_relays(database_factory):
 
 def test_an_order_wait_ends_on_the_notification_not_on_its_poll(database_factory):
     url = database_factory("sales")
-    waits = OrderWaits(url, poll_seconds=60)  # polling alone would take a minute
+    waits = KeyWaits(url, ORDER_CHANGED, poll_seconds=60)  # polling alone would take a minute
     assert waits.listener is not None and waits.listener.listening.wait(10)
     engine = make_engine(url)
     decided = threading.Event()

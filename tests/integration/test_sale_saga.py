@@ -7,6 +7,8 @@ rejected/rejected, cancelled/released, expired/expired.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -14,12 +16,13 @@ from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.models import Device
 from services.sales.app import SERVICE as SALES
 from tests.support.auth import as_counter
-from tests.support.inventory_stock import devices_on_sale
+from tests.support.inventory_stock import cards_in_stock, devices_on_sale
 from tests.support.sales import SalesDesk
 from tests.support.waiting import wait_until
 
 PHONE = "device:smartphone:b"
 LAPTOP = "device:laptop:a"
+CARD = "card:orange:1000"
 
 
 @pytest.fixture
@@ -76,6 +79,26 @@ def test_accepted_then_completed_sells_the_phone(saga):
     wait_until(lambda: (_reservation(stock, order) or {}).get("state") == "committed")
     assert _devices_in(inventory, "sold") == 1
     wait_until(lambda: _available(desk, PHONE) == 2)
+
+
+def test_the_counter_gets_the_card_codes_right_after_completing_the_sale(saga, card_code_keys):
+    desk, stock, inventory = saga
+    pin = "7350012345"
+    cards_in_stock(inventory, card_code_keys, desk.site_id, [(pin, None)], face_value_cents=1000)
+    wait_until(lambda: _available(desk, CARD) == 1)
+    order = desk.placed(desk.person(), (CARD, 1))
+    assert _order_state(desk, order) == "reserved"
+    assert desk.complete(order).status_code == 200
+
+    started = time.monotonic()  # inventory commits the sale when sales' event reaches it
+    revealed = stock.post(
+        f"/orders/{order['id']}/card-codes/reveal?wait=5", headers=as_counter(desk.site_id)
+    )
+
+    assert revealed.status_code == 200, revealed.get_json()
+    assert [card["code"] for card in revealed.get_json()["cards"]] == [pin]
+    assert time.monotonic() - started < 4  # ended by the commit, not by the 5 s cap
+    assert _reservation(stock, order)["state"] == "committed"
 
 
 def test_placing_with_wait_answers_with_the_reservation_outcome(saga):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from services.inventory import cards
+from services.inventory import card_api, cards
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.models import Card, CardReveal
 from tests.support.auth import as_role
@@ -51,11 +53,23 @@ def sold(inventory, card_code_keys):
     return placed.data["order_id"], site
 
 
-def reveal(client, order_id, site, key_name="Paris desk"):
+def reveal(client, order_id, site, key_name="Paris desk", **query):
     return client.post(
         f"/orders/{order_id}/card-codes/reveal",
+        query_string=query,
         headers=as_role("counter", site_id=site, name=key_name),
     )
+
+
+@pytest.fixture
+def held(inventory, card_code_keys):
+    """Two cards reserved for an order not completed yet: (order_id, site, accepted data)."""
+    runtime, _ = inventory
+    site = add_site(runtime, kind="counter")
+    cards_in_stock(runtime, card_code_keys, site, [(pin, None) for pin in PINS])
+    placed = order_placed(site, [{"product_key": CARD_5, "quantity": 2}])
+    handle(runtime, placed)
+    return placed.data["order_id"], site, outbox(runtime, "inventory.reservation.accepted")[0]
 
 
 def test_codes_arrive_encrypted_at_rest_and_enter_the_stock(inventory, card_code_keys):
@@ -123,6 +137,31 @@ def test_another_counter_or_an_unsold_order_gets_no_code(inventory, sold):
     assert (unknown.status_code, unknown.get_json()["code"]) == (404, "no-card-codes")
     not_a_counter = client.post(f"/orders/{order_id}/card-codes/reveal")  # an admin key
     assert (not_a_counter.status_code, not_a_counter.get_json()["code"]) == (403, "forbidden")
+
+
+def test_reveal_with_wait_answers_as_soon_as_the_sale_is_committed(inventory, held):
+    runtime, client = inventory
+    order_id, site, accepted = held
+    assert reveal(client, order_id, site).get_json()["code"] == "no-card-codes"  # not sold yet
+    commit = threading.Timer(0.3, handle, args=(runtime, order_completed(accepted["data"])))
+    started = time.monotonic()
+    commit.start()
+    answer = reveal(client, order_id, site, wait=5)
+    commit.join()
+    assert answer.status_code == 200, answer.get_json()
+    assert len(answer.get_json()["cards"]) == 2
+    assert 0.25 <= time.monotonic() - started < 2
+
+
+def test_reveal_wait_is_capped_and_another_sites_order_stays_unknown(inventory, held, monkeypatch):
+    runtime, client = inventory
+    order_id, site, _ = held
+    monkeypatch.setattr(card_api, "REVEAL_WAIT_MAX_SECONDS", 0.3)
+    started = time.monotonic()
+    elsewhere = reveal(client, order_id, add_site(runtime, kind="counter"), wait=60)
+    assert (elsewhere.status_code, elsewhere.get_json()["code"]) == (404, "no-card-codes")
+    assert 0.25 <= time.monotonic() - started < 1.5  # waited as for an unknown order
+    assert reveal(client, order_id, site, wait="soon").status_code == 422
 
 
 def test_card_codes_never_appear_in_lists_events_or_logs(inventory, sold, caplog):

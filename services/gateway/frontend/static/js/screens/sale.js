@@ -9,8 +9,6 @@ import { t } from "../i18n.js";
 import { go } from "../router.js";
 
 const WAIT_ROUNDS = 3; // each ?wait=5 answers as soon as the order's state changes
-const REVEAL_TRIES = 40;
-const REVEAL_PAUSE_MS = 500;
 
 async function decided(id) {
   let order = await get(`sales/orders/${id}`);
@@ -110,20 +108,20 @@ function receiptActions(order) {
       h("button", { type: "button", class: "secondary", onclick: run(download.save) }, t("order.downloadReceipt"))));
 }
 
-function pause(ms) {
-  return new Promise((resolve) => { window.setTimeout(resolve, ms); });
-}
-
-/** The codes once inventory has committed the sale (it learns of it by an event). */
+/** The codes once inventory has committed the sale (it learns of it by an event, just
+ * after the completion): each ?wait=5 answers as soon as it has. */
 async function revealWhenSold(orderId, status) {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await post(`inventory/orders/${orderId}/card-codes/reveal`, {});
-    } catch (error) {
-      if (error.problem?.code !== "no-card-codes" || attempt >= REVEAL_TRIES) throw error;
-      status.textContent = t("codes.waiting");
-      await pause(REVEAL_PAUSE_MS);
+  const slow = window.setTimeout(() => { status.textContent = t("codes.waiting"); }, 500);
+  try {
+    for (let round = 1; ; round += 1) {
+      try {
+        return await post(`inventory/orders/${orderId}/card-codes/reveal`, {}, { query: { wait: 5 } });
+      } catch (error) {
+        if (error.problem?.code !== "no-card-codes" || round >= WAIT_ROUNDS) throw error;
+      }
     }
+  } finally {
+    window.clearTimeout(slow);
   }
 }
 
