@@ -16,6 +16,7 @@ from services.common.problems import Problem
 from services.sales.domain import enrolment as rules
 from services.sales.domain.enrolment import Enrolment, EnrolmentPolicy
 from services.sales.domain.errors import ReferralNotApproved
+from services.sales.domain.names import folded
 from services.sales.models import Beneficiary, Organisation, SiteView, SocialWorker
 
 
@@ -74,6 +75,7 @@ def enrol(session, person: dict, policy: EnrolmentPolicy, actor: str) -> Benefic
     beneficiary = Beneficiary(
         code=new_code(),
         display_name=person["display_name"],
+        display_name_folded=folded(person["display_name"]),
         contact=person.get("contact"),
         referral_reason=person.get("referral_reason"),
         home_site_id=str(person["home_site_id"]),

@@ -24,7 +24,7 @@ from services.sales.beneficiaries import close
 from services.sales.models import IDEMPOTENCY, Beneficiary
 from services.sales.settings import sales_settings
 
-PERSONAL_FIELDS = ("display_name", "contact", "referral_reason")
+PERSONAL_FIELDS = ("display_name", "display_name_folded", "contact", "referral_reason")
 
 
 def erase(session, beneficiary: Beneficiary, now: datetime) -> None:

@@ -1,9 +1,9 @@
 """Sales' tables: referrals and beneficiaries, limits, the price grid, the catalogue
 projection, orders and their receipts (plus outbox, inbox and idempotency keys).
 
-Personal data lives in three nullable columns of ``beneficiaries`` (``display_name``,
-``contact``, ``referral_reason``) and nowhere else: erasure nulls them, everything else
-refers to a person by ``code``.
+Personal data lives in four nullable columns of ``beneficiaries`` (``display_name`` and its
+folded copy for searches, ``contact``, ``referral_reason``) and nowhere else: erasure nulls
+them, everything else refers to a person by ``code``.
 """
 
 from __future__ import annotations
@@ -101,6 +101,8 @@ class Beneficiary(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(120))
+    # lower case, no accents (domain/names.py): what a search by name compares
+    display_name_folded: Mapped[str | None] = mapped_column(String(240))
     contact: Mapped[str | None] = mapped_column(String(254))
     referral_reason: Mapped[str | None] = mapped_column(Text)
     home_site_id: Mapped[str] = mapped_column(String(36))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from services.common.actors import current_actor
-from services.common.authorization import allow, site_scope
+from services.common.authorization import allow, sees_personal_data, site_scope
 from services.common.blueprint import Blueprint
 from services.common.idempotency import idempotent
 from services.common.pagination import page_of, paginate
@@ -20,6 +20,7 @@ from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.sales import beneficiaries as people
 from services.sales.clock import utc_now
+from services.sales.domain.names import folded
 from services.sales.erasure import erase
 from services.sales.limits import allowance
 from services.sales.models import IDEMPOTENCY, Beneficiary, Organisation, SocialWorker
@@ -168,10 +169,17 @@ class BeneficiaryCollection(MethodView):
     @beneficiaries.arguments(BeneficiaryFilter, location="query")
     @beneficiaries.response(200, page_of(BeneficiaryOut))
     def get(self, args):
+        """People, oldest enrolment first; ``name`` finds them by part of their name."""
         query = select(Beneficiary)
         for name in ("home_site_id", "organisation_id"):
             if args.get(name):
                 query = query.where(getattr(Beneficiary, name) == str(args[name]))
+        if args.get("name"):
+            if not sees_personal_data():  # the answer would tell who is enrolled
+                detail = "Only roles that see personal data search people by name."
+                raise Problem(403, "personal-data", detail)
+            wanted = folded(args["name"])
+            query = query.where(Beneficiary.display_name_folded.contains(wanted, autoescape=True))
         with current_runtime().unit_of_work() as uow:
             return paginate(
                 uow.session, query.order_by(Beneficiary.created_at, Beneficiary.id), args

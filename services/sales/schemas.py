@@ -125,6 +125,13 @@ class BeneficiaryOut(RedactsPersonalData):
 class BeneficiaryFilter(PageArgs):
     home_site_id = fields.UUID()
     organisation_id = fields.UUID()
+    name = fields.String(
+        validate=[validate.Length(max=120), validate.Regexp(r"\s*\S", error="Type a name.")],
+        metadata={
+            "description": "part of the name, case and accents ignored (erased people never "
+            "match); only for roles that see personal data"
+        },
+    )
 
 
 class AllowanceOut(Schema):

@@ -93,6 +93,58 @@ def test_enrolment_refuses_unknown_sites_contacts_and_extra_fields(desk):
     assert desk.enrol(organisation, birth_date="1980-01-01").status_code == 422
 
 
+def test_a_person_is_found_by_part_of_their_name_whatever_case_and_accents(desk):
+    organisation = desk.organisation()
+    for name in ("Hélène Dupont", "Jeanne D.", "Zoé  MARTIN"):
+        desk.person(organisation=organisation, display_name=name)
+    elsewhere = desk.open_site()
+    desk.person(organisation=organisation, display_name="Hélène B.", home_site_id=elsewhere)
+
+    def found(**query) -> list[str]:
+        answer = desk.client.get("/beneficiaries", query_string=query)
+        assert answer.status_code == 200, answer.get_json()
+        return [person["display_name"] for person in answer.get_json()["items"]]
+
+    assert found(name="helene") == ["Hélène Dupont", "Hélène B."]
+    assert found(name="HÉLÈNE", home_site_id=desk.site_id) == ["Hélène Dupont"]
+    assert found(name=" zoe martin ") == ["Zoé  MARTIN"]
+    assert found(name="%") == found(name="_") == []  # wildcards are plain characters
+    page = desk.client.get("/beneficiaries?name=e&page_size=2").get_json()
+    assert (page["total"], len(page["items"])) == (4, 2)  # still paginated
+
+
+def test_erased_people_are_never_found_by_name_and_auditors_cannot_search(desk):
+    code = desk.person(display_name="Hélène Dupont")
+    counter = as_role("counter", site_id=desk.site_id)
+    assert desk.client.get("/beneficiaries?name=dupont", headers=counter).get_json()["total"] == 1
+    desk.client.post(f"/beneficiaries/{code}/erasure")
+    assert desk.client.get("/beneficiaries?name=dupont", headers=counter).get_json()["total"] == 0
+
+    refused = desk.client.get("/beneficiaries?name=dupont", headers=as_role("auditor"))
+    assert (refused.status_code, refused.get_json()["code"]) == (403, "personal-data")
+    assert desk.client.get("/beneficiaries?name=%20").status_code == 422
+
+
+def test_the_migration_folds_the_names_of_people_enrolled_before_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    upgrade("sales", url, revision="0002")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO beneficiaries (id, code, display_name, home_site_id, "
+                "organisation_id, referred_on, starts_on, ends_on, renewals, version, "
+                "created_at, created_by) VALUES ('p1', 'B-1', 'Élodie M.', 's', 'o', "
+                "'2026-01-01', '2026-01-01', '2026-09-30', 0, 1, '2026-01-01', 'test')"
+            )
+        )
+    upgrade("sales", url)
+    with engine.connect() as connection:
+        folded = connection.scalar(text("SELECT display_name_folded FROM beneficiaries"))
+    engine.dispose()
+    assert folded == "elodie m."
+
+
 def test_contacts_named_by_referrals_are_kept(desk):
     organisation = desk.organisation()
     desk.enrol(organisation)

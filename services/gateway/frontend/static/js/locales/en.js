@@ -101,6 +101,7 @@ export default {
   "counter.search": "Search",
   "counter.found": ({ n }) => `${n} ${plural(n, "person found", "people found")}`,
   "counter.noneFound": "Nobody found. You can enrol them below.",
+  "counter.more": "Only the first {shown} are shown: type more of the name.",
   "counter.back": "← People at the counter",
   "enrol.title": "Enrol a referred person",
   "enrol.name": "Name or initials",

@@ -101,6 +101,7 @@ export default {
   "counter.search": "Rechercher",
   "counter.found": ({ n }) => `${n} ${plural(n, "personne trouvée", "personnes trouvées")}`,
   "counter.noneFound": "Aucune personne trouvée. Vous pouvez l'inscrire ci-dessous.",
+  "counter.more": "Seules les {shown} premières sont affichées : précisez le nom.",
   "counter.back": "← Accueil des personnes",
   "enrol.title": "Inscrire une personne orientée",
   "enrol.name": "Nom ou initiales",

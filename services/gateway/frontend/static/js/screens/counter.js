@@ -9,19 +9,16 @@ import { session } from "../session.js";
 import { go } from "../router.js";
 
 const CODE = /^B-[A-Z2-7]{16}$/i;
-
-function plain(text) {
-  return (text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-}
+const SHOWN = 50; // the first matches; a longer name narrows the search
 
 async function siteName() {
   const sites = await get("sales/sites");
   return sites.find((site) => site.site_id === session.me.site_id)?.name || "";
 }
 
-function peopleTable(people) {
+function peopleTable(people, total) {
   return table({
-    caption: t("counter.found", { n: people.length }),
+    caption: t("counter.found", { n: total }),
     head: [t("person.name"), t("person.code"), t("person.state"), t("person.ends")],
     rows: people.map((person) => [
       h("a", { href: `#/counter/person/${person.code}` }, person.display_name || person.code),
@@ -51,12 +48,13 @@ function searchForm(results) {
           go(`counter/person/${person.code}`);
           return;
         }
-        const everyone = await allPages("sales/beneficiaries", { home_site_id: session.me.site_id }, 2000);
-        const found = everyone.filter((person) => plain(person.display_name).includes(plain(query)));
-        replace(results, found.length ? peopleTable(found) : h("p", null, t("counter.noneFound")));
-        announce(t("counter.found", { n: found.length }));
+        const found = await get("sales/beneficiaries", { home_site_id: session.me.site_id, name: query, page_size: SHOWN });
+        replace(results,
+          found.total ? peopleTable(found.items, found.total) : h("p", null, t("counter.noneFound")),
+          found.total > found.items.length ? h("p", { class: "hint" }, t("counter.more", { shown: found.items.length })) : null);
+        announce(t("counter.found", { n: found.total }));
       } catch (error) {
-        showProblem(form, error);
+        showProblem(form, error, { fields: { name: "query" } });
       }
     });
   });
