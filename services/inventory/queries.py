@@ -1,15 +1,16 @@
-"""Read-side queries of the inventory: device lists, the workshop queue, state counts."""
+"""Read-side queries of the inventory: device lists, the workshop queue, state counts and
+throughput."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from services.inventory.domain.workflow import WORKSHOP_STATES, State
-from services.inventory.models import Device, WipeRecord
+from services.inventory.models import Device, DeviceTransition, Transfer, TransferItem, WipeRecord
 
 DETAIL = (
     selectinload(Device.diagnosis),
@@ -76,6 +77,58 @@ def state_counts_per_site(session: Session) -> list[dict[str, Any]]:
 
 def _all_states(counts: dict[str, int]) -> dict[str, int]:
     return {state.value: counts.get(state.value, 0) for state in State}
+
+
+def weekly_throughput(
+    session: Session, weeks: int, site_id: str | None = None, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Devices made available (out of the workshop, not back from a sale or a transfer) and
+    scrapped per ISO week (UTC), this week and the ``weeks - 1`` before it, oldest first;
+    weeks without any are listed with zeros. Grouped here: SQLite and PostgreSQL name weeks
+    differently."""
+    today = today or datetime.now(UTC).date()
+    this_monday = today - timedelta(days=today.weekday())
+    mondays = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    rows = {monday: {"made_available": 0, "scrapped": 0} for monday in mondays}
+    moves = select(DeviceTransition.at, DeviceTransition.to_state).where(
+        DeviceTransition.at >= datetime.combine(mondays[0], time(), UTC),
+        or_(
+            DeviceTransition.to_state == State.SCRAPPED,
+            and_(
+                DeviceTransition.to_state == State.AVAILABLE,
+                DeviceTransition.from_state.in_([s.value for s in WORKSHOP_STATES]),
+            ),
+        ),
+    )
+    if site_id:
+        moves = moves.join(Device, Device.id == DeviceTransition.device_id).where(
+            _site_at_the_time() == site_id
+        )
+    for at, to_state in session.execute(moves):
+        day = (at.astimezone(UTC) if at.tzinfo else at).date()  # SQLite's are naive UTC
+        row = rows.get(day - timedelta(days=day.weekday()))
+        if row is not None:
+            row["made_available" if to_state == State.AVAILABLE else "scrapped"] += 1
+    return [{"starts_on": monday, **counts} for monday, counts in rows.items()]
+
+
+def _site_at_the_time():
+    """Where a device was when it moved: a device changes site only by a transfer, so it is
+    the origin of the first transfer dispatched after the move, else where it is now."""
+    later_dispatch = (
+        select(Transfer.from_site_id)
+        .join(TransferItem, TransferItem.transfer_id == Transfer.id)
+        .where(
+            TransferItem.item_type == "device",
+            TransferItem.item_id == DeviceTransition.device_id,
+            Transfer.dispatched_at > DeviceTransition.at,
+        )
+        .order_by(Transfer.dispatched_at)
+        .limit(1)
+        .correlate(DeviceTransition)
+        .scalar_subquery()
+    )
+    return func.coalesce(later_dispatch, Device.site_id)
 
 
 def certificate_by_hash(session: Session, sha256: str) -> tuple[WipeRecord, str] | None:

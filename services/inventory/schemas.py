@@ -210,6 +210,15 @@ class CountsFilter(Strict):
     per_site = fields.Boolean(load_default=False)
 
 
+class ThroughputFilter(Strict):
+    weeks = fields.Integer(
+        load_default=12,
+        validate=validate.Range(min=1, max=104),
+        metadata={"description": "how many ISO weeks, this one included"},
+    )
+    site_id = fields.UUID()
+
+
 class HashIn(Strict):
     sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-fA-F]{64}$"))
 
@@ -358,6 +367,23 @@ class CountsOut(Schema):
     site_id = fields.String(allow_none=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
     per_site = fields.List(fields.Nested(SiteCountsOut))
+
+
+class WeekThroughputOut(Schema):
+    week = fields.Function(
+        lambda row: "{}-W{:02d}".format(*row["starts_on"].isocalendar()[:2]),
+        metadata={"description": "ISO week, e.g. 2026-W48 (UTC)"},
+    )
+    starts_on = fields.Date(metadata={"description": "its Monday"})
+    made_available = fields.Integer(metadata={"description": "devices out of the workshop"})
+    scrapped = fields.Integer()
+
+
+class ThroughputOut(Schema):
+    site_id = fields.String(allow_none=True)
+    made_available = fields.Integer(metadata={"description": "over the weeks listed"})
+    scrapped = fields.Integer(metadata={"description": "over the weeks listed"})
+    weeks = fields.List(fields.Nested(WeekThroughputOut), metadata={"description": "oldest first"})
 
 
 class VerificationOut(Schema):

@@ -1,5 +1,5 @@
-"""The workshop's views (queue, counts) and the verification of wipe certificates, which a
-partner may also run on a certificate it was given."""
+"""The workshop's views (queue, counts, weekly throughput) and the verification of wipe
+certificates, which a partner may also run on a certificate it was given."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from services.inventory.schemas import (
     FileIn,
     HashIn,
     QueueFilter,
+    ThroughputFilter,
+    ThroughputOut,
     VerificationOut,
 )
 
@@ -57,6 +59,25 @@ class Counts(MethodView):
             per_site = queries.state_counts_per_site(uow.session) if filters["per_site"] else []
             counts = queries.state_counts(uow.session, site_id)
         return {"site_id": site_id, "counts": counts, "per_site": per_site}
+
+
+@workshop.route("/throughput")
+class Throughput(MethodView):
+    @allow(*READ)
+    @workshop.arguments(ThroughputFilter, location="query")
+    @workshop.response(200, ThroughputOut)
+    def get(self, filters):
+        """Devices made available and scrapped per ISO week (UTC), oldest first, weeks
+        without any included; with ``site_id``, those that moved while at that site."""
+        site_id = str(filters["site_id"]) if filters.get("site_id") else None
+        with current_runtime().unit_of_work() as uow:
+            weeks = queries.weekly_throughput(uow.session, filters["weeks"], site_id)
+        return {
+            "site_id": site_id,
+            "made_available": sum(week["made_available"] for week in weeks),
+            "scrapped": sum(week["scrapped"] for week in weeks),
+            "weeks": weeks,
+        }
 
 
 @certificates.route("/verification")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from tests.browser.accessibility import check_screen
-from tests.browser.api_setup import announce, receive
+from tests.browser.api_setup import announce, receive, refurbish
 from tests.browser.chromium import playwright_api
 
 expect = playwright_api().expect
@@ -56,12 +56,25 @@ def test_signs_in_with_the_keyboard_alone(screens, keys):
     expect(heading).to_be_focused()
 
 
-def test_dashboard_in_french_then_english_remembered(screens, keys):
+def test_dashboard_in_french_then_english_remembered(
+    screens, apis, keys, partner_id, workshop_site
+):
+    donation = announce(apis["partner"], partner_id, workshop_site["id"], phones=1)
+    [device] = receive(apis["workshop"], donation)
+    refurbish(apis["workshop"], device)  # made available this week
     page = screens.page
     screens.sign_in(keys["admin"])
     expect(page.get_by_role("img", name=re.compile("par rapport à l'objectif"))).to_contain_text(
         re.compile(r"sur 100\s000")
     )
+    throughput = page.locator("figure", has=page.get_by_role("img", name=re.compile("par semaine")))
+    expect(throughput.get_by_role("img")).to_have_accessible_name(
+        re.compile(r"12 dernières semaines.*Semaine \d+ \(du .*\): Mis en vente 1, Recyclés")
+    )
+    throughput.get_by_text("Voir les données en tableau").click()
+    weeks = throughput.get_by_role("table", name=re.compile("sortis de l'atelier par semaine"))
+    expect(weeks.get_by_role("row")).to_have_count(13)  # the head and 12 weeks
+    expect(weeks.get_by_role("row").last.get_by_role("cell").first).to_have_text("1")
     check_screen(page, "dashboard-fr")
     screens.shot("dashboard")
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.models import Device, DeviceTransition
@@ -14,6 +15,7 @@ from tests.support.auth import as_role
 from tests.support.inventory_workshop import (
     ALL_PASS,
     SCRAP,
+    TO_AVAILABLE,
     add_site,
     events,
     receive_devices,
@@ -116,3 +118,41 @@ def test_a_key_with_the_longest_name_is_recorded_whole(inventory):
     with runtime.session_factory() as session:
         actor = session.scalar(select(DeviceTransition.actor))
     assert actor.startswith(f"{name} [") and len(actor) == 120 + 39
+
+
+def test_weekly_throughput_on_postgresql_by_week_and_site(inventory):
+    runtime, app = inventory
+    client = app.test_client()
+    workshop, counter = add_site(runtime), add_site(runtime, kind="counter")
+    made, old, scrapped = (device.id for device in receive_devices(runtime, workshop, 3))
+    for device_id in (made, old):
+        for body in TO_AVAILABLE:
+            etag = client.get(f"/devices/{device_id}").headers["ETag"]
+            response = client.post(
+                f"/devices/{device_id}/transitions", json=body, headers={"If-Match": etag}
+            )
+            assert response.status_code == 200, response.get_json()
+    client.post(
+        f"/devices/{scrapped}/transitions",
+        json={"to": "scrapped", "scrap": SCRAP},
+        headers={"If-Match": '"1"'},
+    )
+    with runtime.session_factory() as session, session.begin():
+        session.execute(
+            update(DeviceTransition)
+            .where(DeviceTransition.device_id == old)
+            .values(at=DeviceTransition.at - timedelta(days=7))
+        )
+    body = {
+        "from_site_id": workshop,
+        "to_site_id": counter,
+        "lines": [{"product_key": "device:smartphone:b", "device_id": made}],
+    }
+    sent = client.post("/transfers", json=body).get_json()
+    client.post(f"/transfers/{sent['id']}/reception")
+
+    weeks = client.get(f"/workshop/throughput?weeks=2&site_id={workshop}").get_json()["weeks"]
+    at_counter = client.get(f"/workshop/throughput?weeks=2&site_id={counter}").get_json()
+
+    assert [(w["made_available"], w["scrapped"]) for w in weeks] == [(1, 0), (1, 1)]
+    assert (at_counter["made_available"], at_counter["scrapped"]) == (0, 0)

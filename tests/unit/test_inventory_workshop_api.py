@@ -3,10 +3,13 @@
 import io
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from services.inventory.app import SERVICE as INVENTORY
+from services.inventory.models import DeviceTransition
 from tests.support.auth import as_role
 from tests.support.inventory_workshop import (
     ALL_PASS,
@@ -293,6 +296,82 @@ def test_workshop_counts_every_state_per_site(inventory, phones):
     assert sum(other["counts"].values()) == 0 and other["per_site"] == []
 
 
+def backdate(runtime, device_id, days: int) -> None:
+    with runtime.session_factory() as session, session.begin():
+        session.execute(
+            update(DeviceTransition)
+            .where(DeviceTransition.device_id == device_id)
+            .values(at=datetime.now(UTC) - timedelta(days=days))
+        )
+
+
+def throughput(client, **query) -> dict:
+    response = client.get("/workshop/throughput", query_string=query)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_workshop_throughput_counts_devices_made_available_and_scrapped_per_iso_week(
+    inventory, phones
+):
+    runtime, client = inventory
+    walk(client, phones[0].id, TO_AVAILABLE)
+    walk(client, phones[1].id, TO_AVAILABLE)
+    backdate(runtime, phones[1].id, days=14)
+    walk(client, phones[2].id, [{"to": "scrapped", "scrap": SCRAP}])
+
+    three = throughput(client, weeks=3)
+
+    today = datetime.now(UTC).date()
+    monday = today - timedelta(days=today.weekday())
+    assert [(w["made_available"], w["scrapped"]) for w in three["weeks"]] == [
+        (1, 0),
+        (0, 0),
+        (1, 1),
+    ]
+    assert (three["made_available"], three["scrapped"]) == (2, 1)
+    assert three["weeks"][-1]["starts_on"] == monday.isoformat()
+    year, week, _ = monday.isocalendar()
+    assert three["weeks"][-1]["week"] == f"{year}-W{week:02d}"
+    assert three["weeks"][0]["starts_on"] == (monday - timedelta(weeks=2)).isoformat()
+    default = throughput(client)
+    assert len(default["weeks"]) == 12 and default["made_available"] == 2
+    assert throughput(client, weeks=2)["made_available"] == 1  # two weeks ago is outside
+
+
+def test_workshop_throughput_per_site_follows_devices_through_transfers(inventory, phones):
+    runtime, client = inventory
+    workshop, counter = phones[0].site_id, add_site(runtime, kind="counter")
+    walk(client, phones[0].id, TO_AVAILABLE)
+    line = {"product_key": "device:smartphone:b", "device_id": phones[0].id}
+    body = {"from_site_id": workshop, "to_site_id": counter, "lines": [line]}
+    sent = client.post("/transfers", json=body)
+    assert sent.status_code == 201, sent.get_json()
+    client.post(f"/transfers/{sent.get_json()['id']}/reception")
+    walk(client, phones[0].id, [{"to": "scrapped", "scrap": SCRAP}])  # at the counter
+
+    at_workshop = throughput(client, weeks=1, site_id=workshop)
+    at_counter = throughput(client, weeks=1, site_id=counter)
+
+    assert (at_workshop["made_available"], at_workshop["scrapped"]) == (1, 0)
+    assert at_workshop["site_id"] == workshop
+    assert (at_counter["made_available"], at_counter["scrapped"]) == (0, 1)  # arrival: not made
+    elsewhere = throughput(client, weeks=1, site_id=str(uuid.uuid4()))
+    assert (elsewhere["made_available"], elsewhere["scrapped"]) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "role, status", [("auditor", 200), ("workshop", 200), ("counter", 403), ("partner", 403)]
+)
+def test_workshop_throughput_is_for_workshop_readers(inventory, role, status):
+    _, client = inventory
+    scope = {"site_id": uuid.uuid4()} if role == "counter" else {}
+    if role == "partner":
+        scope = {"partner_id": uuid.uuid4()}
+    response = client.get("/workshop/throughput", headers=as_role(role, **scope))
+    assert response.status_code == status
+
+
 def test_device_list_finds_a_device_by_scanned_identifier(inventory, phones):
     _, client = inventory
     found = client.get(f"/devices?identifier={IMEI}").get_json()
@@ -369,6 +448,10 @@ def test_odd_transition_bodies_are_422_problems_and_change_nothing(inventory, ph
         ("get", "/workshop/queue?page_size=101", {}, 422),
         ("get", "/workshop/counts?site_id=paris", {}, 422),
         ("get", "/workshop/counts?per_site=perhaps", {}, 422),
+        ("get", "/workshop/throughput?weeks=0", {}, 422),
+        ("get", "/workshop/throughput?weeks=105", {}, 422),
+        ("get", "/workshop/throughput?site_id=paris", {}, 422),
+        ("get", "/workshop/throughput?per_site=true", {}, 422),
         ("post", "/wipe-certificates/verification", {"json": {"sha256": "abc"}}, 422),
         ("post", "/wipe-certificates/verification", {"json": {"sha256": "g" * 64}}, 422),
         ("post", "/wipe-certificates/verification/file", {"data": {}}, 422),

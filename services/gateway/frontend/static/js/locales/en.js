@@ -484,12 +484,19 @@ export default {
   "dashboard.available": "Available",
   "dashboard.workshop": "Workshop",
   "dashboard.workshopChart": "Devices per refurbishment step",
+  "dashboard.throughputChart": "Devices out of the workshop per week (last {n} weeks)",
+  "dashboard.madeAvailable": "Made available",
+  "dashboard.scrapped": "Recycled (WEEE)",
+  "dashboard.weekHead": "Week",
+  "dashboard.week": "Week {week} (from {date})",
+  "dashboard.weekShort": "W{week}",
 
   "chart.data": "Show the figures as a table",
   "chart.label": "Label",
   "chart.value": "Value",
   "chart.empty": "No data yet.",
   "chart.progress": "{value} of {target} ({percent})",
+  "chart.max": "max {value}",
 
   messages: [],
 };

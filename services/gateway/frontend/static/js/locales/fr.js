@@ -484,12 +484,19 @@ export default {
   "dashboard.available": "Disponible",
   "dashboard.workshop": "Atelier",
   "dashboard.workshopChart": "Appareils par étape de reconditionnement",
+  "dashboard.throughputChart": "Appareils sortis de l'atelier par semaine ({n} dernières semaines)",
+  "dashboard.madeAvailable": "Mis en vente",
+  "dashboard.scrapped": "Recyclés (DEEE)",
+  "dashboard.weekHead": "Semaine",
+  "dashboard.week": "Semaine {week} (du {date})",
+  "dashboard.weekShort": "S{week}",
 
   "chart.data": "Voir les données en tableau",
   "chart.label": "Libellé",
   "chart.value": "Valeur",
   "chart.empty": "Pas encore de données.",
   "chart.progress": "{value} sur {target} ({percent})",
+  "chart.max": "max. {value}",
 
   messages: [
     [/^Missing data for required field\.$/, "Ce champ est obligatoire."],

@@ -1,13 +1,14 @@
 // The programme dashboard (admin, auditor): people helped against the target, per city and
-// month; stock on hand; the workshop's pipeline.
+// month; stock on hand; the workshop's pipeline and its weekly throughput.
 import { allPages, get } from "../api.js";
-import { barChart, progressChart } from "../charts.js";
+import { barChart, columnChart, progressChart } from "../charts.js";
 import { append, h, table } from "../dom.js";
-import { money, month, number, productName, stateName } from "../format.js";
+import { date, money, month, number, productName, stateName } from "../format.js";
 import { t } from "../i18n.js";
 import { figures } from "./impact.js";
 
 const STATES = ["received", "diagnosing", "wiping", "repairing", "grading", "available", "scrapped"];
+const WEEKS = 12;
 
 function sumBy(rows, key, value) {
   const totals = new Map();
@@ -15,11 +16,31 @@ function sumBy(rows, key, value) {
   return totals;
 }
 
+function throughputChart(throughput) {
+  return columnChart({
+    title: t("dashboard.throughputChart", { n: throughput.weeks.length }),
+    headLabel: t("dashboard.weekHead"),
+    series: [
+      { name: t("dashboard.madeAvailable"), className: "chart-bar" },
+      { name: t("dashboard.scrapped"), className: "chart-bar second" },
+    ],
+    rows: throughput.weeks.map((week) => {
+      const weekNumber = Number(week.week.slice(-2));
+      return {
+        label: t("dashboard.week", { week: weekNumber, date: date(week.starts_on) }),
+        short: t("dashboard.weekShort", { week: weekNumber }),
+        values: [week.made_available, week.scrapped],
+      };
+    }),
+  });
+}
+
 export async function dashboardScreen(container) {
-  const [impact, monthly, counts, stock] = await Promise.all([
+  const [impact, monthly, counts, throughput, stock] = await Promise.all([
     get("sales/impact"),
     get("sales/impact/monthly"),
     get("inventory/workshop/counts"),
+    get("inventory/workshop/throughput", { weeks: WEEKS }),
     allPages("inventory/stock", {}, 1000),
   ]);
   const byCity = [...sumBy(monthly, (row) => row.city || row.site_name || row.site_id, (row) => row.people)]
@@ -57,5 +78,6 @@ export async function dashboardScreen(container) {
       title: t("dashboard.workshopChart"),
       rows: STATES.map((state) => ({ label: stateName("state", state), value: counts.counts[state] ?? 0 })),
       valueLabel: t("board.devices"),
-    }));
+    }),
+    throughputChart(throughput));
 }
