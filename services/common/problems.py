@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, json
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,15 @@ def install_problem_handlers(
         log.info("integrity conflict: %s", exc.orig)
         return problem_response(
             409, "conflict", "The request conflicts with the current state; read it and retry."
+        )
+
+    @app.errorhandler(DataError)
+    def _unstorable(exc: DataError) -> Response:
+        # A value the database refuses as given (a NUL character in text on PostgreSQL, a
+        # number out of its column's range): the client's input, not our failure.
+        log.info("data refused by the database: %s", exc.orig)
+        return problem_response(
+            422, "unstorable-value", "A value cannot be stored as given (e.g. a NUL character)."
         )
 
     @app.errorhandler(Exception)
