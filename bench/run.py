@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.backbone import consumer_throughput, relay_throughput
+from bench.card_import import card_import_memory
 from bench.counter_orders import counter_orders
 from bench.figures import Figure
 from bench.gateway import gateway_hop
@@ -44,6 +45,8 @@ def main() -> int:
     for group in (intake, counter_orders, gateway_hop):
         print(f"running {group.__name__}…", file=sys.stderr, flush=True)
         figures += group()
+    print("running card_import_memory…", file=sys.stderr, flush=True)
+    figures.append(card_import_memory())
     table = markdown(figures)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(table)

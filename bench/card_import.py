@@ -1,0 +1,102 @@
+"""Peak memory of a 100,000-row card-code import, in a process of its own.
+
+The donations app runs in a fresh child process on a new PostgreSQL database; the CSV is
+generated as it is streamed, as a partner's upload would arrive, so the file is never held
+whole by anyone. The child reports its resident memory before the upload and its peak
+(``ru_maxrss``) after.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench.environment import fresh_service
+from bench.figures import Figure
+
+ROWS = 100_000
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def card_import_memory(rows: int = ROWS) -> Figure:
+    with fresh_service("donations") as settings:
+        keys = tempfile.mkdtemp(prefix="bench-card-keys-")
+        child = subprocess.run(
+            [sys.executable, "-m", "bench.card_import", settings.database_url, str(rows)],
+            cwd=ROOT,
+            env={**os.environ, "CARD_CODES_KEY_DIR": keys},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    measured = json.loads(child.stdout.strip().splitlines()[-1])
+    return Figure(
+        f"Memory: peak RSS of a {rows:,}-row card-code import (process at "
+        f"{measured['before_mb']:.0f} MB before; {measured['seconds']:.1f} s)",
+        measured["peak_mb"],
+        None,
+        "MB",
+        "≤ 250 MB",
+        measured["peak_mb"] <= 250,
+    )
+
+
+def _rss_mb() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _import_in_this_process(database_url: str, rows: int) -> dict:
+    from bench.identity import admin_client, ensure_token_keys
+    from services.common.card_codes import generate_keys
+    from services.common.config import MessagingSettings, ServiceSettings, card_codes_key_dir
+    from services.donations.app import SERVICE as DONATIONS
+    from tests.support.streams import GeneratedFile
+
+    ensure_token_keys()
+    generate_keys(card_codes_key_dir())
+    messaging = MessagingSettings("memory://", "bench", (1.0,), 5, 10, 100, 1.0)
+    runtime = DONATIONS.runtime(ServiceSettings("donations", database_url, messaging))
+    client = admin_client(DONATIONS.create_app({"RUNTIME": runtime}))
+    partner = client.post("/partners", json={"name": "Big", "kind": "telecom_operator"})
+    line = {
+        "kind": "prepaid_cards",
+        "quantity": rows,
+        "operator": "Op",
+        "product_name": "Recharge 5 EUR",
+        "face_value_cents": 500,
+        "expiry_date": "2099-01-31",
+    }
+    donation = client.post(
+        "/donations",
+        json={
+            "partner_id": partner.get_json()["id"],
+            "site_id": str(uuid.uuid4()),
+            "lines": [line],
+        },
+    ).get_json()
+    before = _rss_mb()
+    started = time.perf_counter()
+    response = client.put(
+        f"/donations/{donation['id']}/lines/{donation['lines'][0]['id']}/codes",
+        data=GeneratedFile(
+            "serial,pin\n", (f"CARD-{n:09d},{n:012d}-{n % 97:02d}\n" for n in range(rows))
+        ).stream(),
+        content_type="text/csv",
+    )
+    seconds = time.perf_counter() - started
+    if response.status_code != 200 or response.get_json()["accepted"] != rows:
+        raise SystemExit(f"import refused: {response.status_code} {response.get_data()[:500]}")
+    runtime.dispose()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return {"before_mb": before, "peak_mb": peak, "seconds": seconds}
+
+
+if __name__ == "__main__":
+    print(json.dumps(_import_in_this_process(sys.argv[1], int(sys.argv[2]))))
