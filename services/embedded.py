@@ -177,6 +177,7 @@ def main() -> int:
     print(f"\nConnexions solidaires is running: {system.gateway_url}")
     print(f"  health:  {system.gateway_url}/health")
     print(f"  OpenAPI: {system.gateway_url}/openapi.json")
+    print(f"  screens: {system.gateway_url}/app/  (sign in with a key below)")
     print(f"  docs:    {system.gateway_url}/docs")
     demo_keys = system.create_demo_keys()
     print(f"  demo API keys (development only), also in {data_dir() / 'demo-keys.json'}:")
