@@ -70,6 +70,7 @@ class MessagingSettings:
     prefetch: int
     relay_batch_size: int
     relay_poll_seconds: float
+    relay_linger_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def messaging_settings() -> MessagingSettings:
         prefetch=env_int("EVENT_PREFETCH", 200),
         relay_batch_size=env_int("RELAY_BATCH_SIZE", 500),
         relay_poll_seconds=env_float("RELAY_POLL_SECONDS", 0.1),
+        relay_linger_seconds=env_float("RELAY_LINGER_SECONDS", 0.01),
     )
 
 

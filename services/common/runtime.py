@@ -46,6 +46,7 @@ class ServiceRuntime:
             self.topology,
             batch_size=messaging.relay_batch_size,
             poll_seconds=messaging.relay_poll_seconds,
+            linger_seconds=messaging.relay_linger_seconds,
             wake=self.outbox.written,
         )
 

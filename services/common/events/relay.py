@@ -39,9 +39,13 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_seconds: float = 0.1,
+        linger_seconds: float = 0.0,
         wake: threading.Event | None = None,
     ) -> None:
         self.engine = engine
+        # Once woken, wait this long for more rows: a busy service's commits then go out in
+        # a few larger batches instead of one confirm round trip each.
+        self.linger_seconds = linger_seconds
         self.outbox = outbox
         self.publisher = publisher
         self.batch_size = batch_size
@@ -132,8 +136,8 @@ class OutboxRelay:
                 self.publisher.reset()
                 stop.wait(5)
                 continue
-            if published < self.batch_size:
-                self.wake.wait(self.poll_seconds)
+            if published < self.batch_size and self.wake.wait(self.poll_seconds):
+                stop.wait(self.linger_seconds)
         self.publisher.close()
 
     def _broker_errors(self) -> tuple[type[BaseException], ...]:
