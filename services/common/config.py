@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_BROKER_URL = "memory://"
+DEFAULT_PROGRAMME_TIMEZONE = "Europe/Paris"
 SERVICES_WITH_DATABASE = ("donations", "inventory", "sales")  # the event-driven services
 DATABASES = (*SERVICES_WITH_DATABASE, "gateway")  # every database with its own migrations
 
@@ -55,6 +57,17 @@ def data_dir() -> Path:
 def card_codes_key_dir() -> Path:
     """Where the prepaid-card code keys are (see ``card_codes.py``)."""
     return Path(env_str("CARD_CODES_KEY_DIR", str(data_dir() / "keys"))).resolve()
+
+
+def programme_timezone() -> ZoneInfo:
+    """The programme's civil time zone (``PROGRAMME_TIMEZONE``, an IANA name): its calendar
+    days, months and years are the ones limits, impact months and receipt numbers go by.
+    Stored and exchanged times stay UTC."""
+    name = env_str("PROGRAMME_TIMEZONE", DEFAULT_PROGRAMME_TIMEZONE)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"PROGRAMME_TIMEZONE must be an IANA time zone, got {name!r}") from exc
 
 
 def default_database_url(service: str) -> str:

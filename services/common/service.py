@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import MetaData
 
-from services.common.config import ServiceSettings, service_settings
+from services.common.config import ServiceSettings, programme_timezone, service_settings
 from services.common.events.consumer import Handler
 from services.common.events.store import MessagingTables
 from services.common.requests_context import configure_logging
@@ -34,6 +34,7 @@ class ServiceDefinition:
     periodic: tuple[PeriodicTask, ...] = ()
 
     def runtime(self, settings: ServiceSettings | None = None) -> ServiceRuntime:
+        programme_timezone()  # a bad PROGRAMME_TIMEZONE stops the start, not the first sale
         return build_runtime(settings or service_settings(self.name), self.metadata, self.tables)
 
     def create_app(self, config: dict[str, Any] | None = None) -> Flask:

@@ -260,7 +260,7 @@ class DonationReception(MethodView):
         with current_runtime().unit_of_work() as uow:
             donation = _get_donation(uow.session, donation_id, for_update=True)
             received = {str(line["line_id"]): line for line in reception["lines"]}
-            receiving.receive(uow, donation, received)
+            receiving.receive(uow, donation, received, datetime.now(UTC))
             uow.commit()
             return donation
 

@@ -2,20 +2,32 @@
 
 The number is taken from a per-year counter row locked in the transaction that records the
 reception: concurrent receptions queue on that row, and a rolled-back reception gives its
-number back with everything else, so the sequence never has a hole.
+number back with everything else, so the sequence never has a hole. The year, like the date
+printed, is the programme's civil one (``PROGRAMME_TIMEZONE``): a donation received at 00:30
+in Paris on 1 January is numbered in the new year. ``received_at`` itself stays UTC.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date
+
 from fpdf import FPDF
 
+from services.common.config import programme_timezone
 from services.common.counters import next_number
 from services.common.pdf import latin1
 from services.donations.models import Donation, Partner, ReceiptCounter
 
 
+def received_on(donation: Donation) -> date:
+    """The programme's civil date of the reception (SQLite hands UTC back naive)."""
+    moment = donation.received_at
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return moment.astimezone(programme_timezone()).date()
+
+
 def assign_receipt_number(session, donation: Donation) -> None:
-    year = donation.received_at.year
+    year = received_on(donation).year
     number = next_number(session, ReceiptCounter, year=year)
     donation.receipt_year, donation.receipt_number = year, number
 
@@ -55,7 +67,7 @@ def receipt_pdf(donation: Donation, partner: Partner) -> bytes:
         ("Numero / Number", receipt_label(donation)),
         ("Donateur / Donor", partner.name),
         ("Don / Donation", donation.id),
-        ("Recu le / Received on", donation.received_at.date().isoformat()),
+        ("Recu le / Received on", received_on(donation).isoformat()),
     ):
         pdf.cell(0, 7, latin1(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)

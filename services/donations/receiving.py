@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select, tuple_
 
@@ -69,7 +69,9 @@ def _refuse_known_identifiers(session, donation: Donation) -> None:
         )
 
 
-def receive(uow: UnitOfWork, donation: Donation, received: dict[str, dict]) -> Donation:
+def receive(
+    uow: UnitOfWork, donation: Donation, received: dict[str, dict], now: datetime
+) -> Donation:
     """Record each line's received quantity (every line, even when zero), its declared value and
     any identifier that did not arrive; number the receipt; emit the event inventory consumes."""
     if donation.state != "announced":
@@ -86,7 +88,7 @@ def receive(uow: UnitOfWork, donation: Donation, received: dict[str, dict]) -> D
     for line in donation.lines:
         _record_line(line, received[line.id])
     donation.state = "received"
-    donation.received_at = datetime.now(UTC)
+    donation.received_at = now
     donation.version += 1
     assign_receipt_number(uow.session, donation)
     uow.session.flush()

@@ -14,13 +14,14 @@ also be run by hand or by a scheduler:
 from __future__ import annotations
 
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
 from services.common.config import env_float, service_settings
 from services.common.worker import PeriodicTask
 from services.sales.beneficiaries import close
+from services.sales.clock import civil, utc_now
 from services.sales.models import IDEMPOTENCY, Beneficiary
 from services.sales.settings import sales_settings
 
@@ -28,7 +29,7 @@ PERSONAL_FIELDS = ("display_name", "display_name_folded", "contact", "referral_r
 
 
 def erase(session, beneficiary: Beneficiary, now: datetime) -> None:
-    close(beneficiary, now.date())
+    close(beneficiary, civil(now).date())
     for name in PERSONAL_FIELDS:
         setattr(beneficiary, name, None)
     if beneficiary.erased_at is None:
@@ -43,7 +44,8 @@ def erase(session, beneficiary: Beneficiary, now: datetime) -> None:
 
 
 def due_for_erasure(today: date, retention_days: int):
-    """People whose enrolment ended (closed or lapsed) more than ``retention_days`` ago."""
+    """People whose enrolment ended (closed or lapsed) more than ``retention_days`` ago;
+    ``today`` is the programme's civil date, as enrolment dates are."""
     ended_on = func.coalesce(Beneficiary.closed_on, Beneficiary.ends_on)
     return select(Beneficiary).where(
         Beneficiary.erased_at.is_(None), ended_on < today - timedelta(days=retention_days)
@@ -52,11 +54,11 @@ def due_for_erasure(today: date, retention_days: int):
 
 def erase_due(session_factory, retention_days: int, now: datetime | None = None) -> int:
     """Erase everyone due, in batches of 500 committed one by one; how many were erased."""
-    now = now or datetime.now(UTC)
+    now = now or utc_now()
     erased = 0
     while True:
         with session_factory() as session:
-            query = due_for_erasure(now.date(), retention_days).limit(500)
+            query = due_for_erasure(civil(now).date(), retention_days).limit(500)
             query = query.with_for_update(skip_locked=True)  # replicas share the work
             batch = session.scalars(query).all()
             for beneficiary in batch:

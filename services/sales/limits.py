@@ -1,5 +1,6 @@
 """Limits as stored data: the configured rules and a person's history, for the domain check
-at each order and for the allowance a counter shows."""
+at each order and for the allowance a counter shows. Windows follow the programme's civil
+calendar: ``now`` (UTC) is handed to the rules on the programme's clock."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from services.sales.clock import as_utc
+from services.sales.clock import as_utc, civil
 from services.sales.domain.limits import (
     LimitRule,
     Purchase,
@@ -57,16 +58,18 @@ def history_of(session, beneficiary_id: str, since: datetime) -> list[Purchase]:
 def _rules_and_history(session, beneficiary_id: str, now: datetime, enrolled_on: date):
     """The configured rules and the person's history as far back as the widest window."""
     rules = configured_rules(session)
-    since = min((window_start(rule, now, enrolled_on) for rule in rules), default=now)
+    since = min((window_start(rule, now, enrolled_on) for rule in rules), default=as_utc(now))
     return rules, history_of(session, beneficiary_id, since)
 
 
 def limit_breaches(session, beneficiary_id: str, basket, now: datetime, enrolled_on: date):
+    now = civil(now)
     rules, history = _rules_and_history(session, beneficiary_id, now, enrolled_on)
     return breaches(rules, history, basket, now, enrolled_on)
 
 
 def allowance(session, beneficiary_id: str, now: datetime, enrolled_on: date) -> list[Usage]:
     """Each rule's used and remaining amount for the person now (what the order check sees)."""
+    now = civil(now)
     rules, history = _rules_and_history(session, beneficiary_id, now, enrolled_on)
     return [usage_of(rule, history, now, enrolled_on) for rule in rules]

@@ -3,6 +3,8 @@
 Placing locks the person's row (``FOR UPDATE``) for the whole transaction: eligibility and
 limits are checked against the person's history and the order is written before the lock is
 released, so two counters serving the same person at once are served one after the other.
+Times are UTC; the day a person may order on, the limits' months and the month a sale
+counts in for impact are the programme's civil ones (``clock``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import datetime, timedelta
 
 from services.common.unit_of_work import UnitOfWork
 from services.sales.beneficiaries import get_beneficiary, require_can_order, require_counter_site
-from services.sales.clock import as_utc
+from services.sales.clock import as_utc, civil, month_of
 from services.sales.domain.errors import (
     IllegalOrderStep,
     LimitsExceeded,
@@ -32,7 +34,7 @@ def place(uow: UnitOfWork, request: dict, site_id: str, actor: str, now: datetim
     session = uow.session
     require_counter_site(session, site_id)
     beneficiary = get_beneficiary(session, request["beneficiary_code"], for_update=True)
-    require_can_order(session, beneficiary, now.date())
+    require_can_order(session, beneficiary, civil(now).date())
     priced = _priced(session, request["lines"], now)
     _require_within_limits(session, beneficiary, priced, now)
     order = Order(
@@ -127,7 +129,7 @@ def complete(
         raise ReservationLapsed(as_utc(order.expires_at or order.ended_at))
     move(order, "complete", "Only a reserved order can be completed.")
     order.payment_method, order.completed_at = payment_method, now
-    order.completed_month, order.ended_by = now.strftime("%Y-%m"), actor
+    order.completed_month, order.ended_by = month_of(now), actor
     assign_receipt_number(uow.session, order)
     data = {
         "order_id": order.id,

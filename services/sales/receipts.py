@@ -1,5 +1,8 @@
 """Sale receipts: numbered per site and calendar year without gaps, downloadable as PDF.
 
+The year, like the date printed, is the programme's civil one: a sale at 00:30 in Paris on
+1 January opens the new year's numbers although it is still 31 December in UTC.
+
 The number comes from a (site, year) counter row locked in the completion's transaction:
 concurrent completions at one site queue on it, and a rolled-back completion gives its
 number back with everything else.
@@ -11,6 +14,7 @@ from fpdf import FPDF
 
 from services.common.counters import next_number
 from services.common.pdf import latin1
+from services.sales.clock import civil
 from services.sales.models import Order, SaleReceiptCounter, SiteView
 
 HEADINGS = ("Produit", "Qte", "Prix marche", "Prix solidaire", "Total")
@@ -18,7 +22,7 @@ PAYMENT_LABELS = {"cash": "Especes / Cash", "card": "Carte / Card", "cheque": "C
 
 
 def assign_receipt_number(session, order: Order) -> None:
-    year = order.completed_at.year
+    year = civil(order.completed_at).year
     number = next_number(session, SaleReceiptCounter, site_id=order.site_id, year=year)
     order.receipt_year, order.receipt_number = year, number
 
@@ -46,7 +50,7 @@ def receipt_pdf(order: Order, site: SiteView | None) -> bytes:
         ("Point d'accueil / Counter", f"{site.name}, {site.city}" if site else order.site_id),
         ("Beneficiaire / Beneficiary", order.beneficiary_code),
         ("Commande / Order", order.id),
-        ("Date", order.completed_at.date().isoformat()),
+        ("Date", civil(order.completed_at).date().isoformat()),
         ("Paiement / Payment", PAYMENT_LABELS[order.payment_method]),
     ):
         pdf.cell(0, 7, latin1(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")

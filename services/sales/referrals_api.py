@@ -19,7 +19,7 @@ from services.common.pagination import page_of, paginate
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.sales import beneficiaries as people
-from services.sales.clock import utc_now
+from services.sales.clock import today, utc_now
 from services.sales.domain.names import folded
 from services.sales.erasure import erase
 from services.sales.limits import allowance
@@ -191,7 +191,7 @@ class BeneficiaryCollection(MethodView):
     @beneficiaries.response(201, BeneficiaryOut)
     def post(self, person):
         """Enrol a referred person: the answer carries their pseudonymous code."""
-        person.setdefault("starts_on", utc_now().date())
+        person.setdefault("starts_on", today())
         person["home_site_id"] = _home_site(person.get("home_site_id"))
         with current_runtime().unit_of_work() as uow:
             enrolled = people.enrol(
@@ -238,7 +238,7 @@ class BeneficiaryRenewal(MethodView):
     def post(self, code):
         """Renew the enrolment (once, by default): it runs on from its current end."""
         policy = current_settings().enrolment
-        return _change(code, lambda _s, b: people.renew(b, utc_now().date(), policy))
+        return _change(code, lambda _s, b: people.renew(b, today(), policy))
 
 
 @beneficiaries.route("/<string:code>/closure")
@@ -247,7 +247,7 @@ class BeneficiaryClosure(MethodView):
     @beneficiaries.response(200, BeneficiaryOut)
     def post(self, code):
         """End the enrolment today; the retention period before erasure starts now."""
-        return _change(code, lambda _s, b: people.close(b, utc_now().date()))
+        return _change(code, lambda _s, b: people.close(b, today()))
 
 
 @beneficiaries.route("/<string:code>/erasure")

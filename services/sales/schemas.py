@@ -13,7 +13,7 @@ from services.common.events.contracts.sale_saga import PAYMENT_METHODS, PRODUCT_
 from services.common.pagination import PageArgs
 from services.common.schemas import Strict, UtcDateTime
 from services.sales.beneficiaries import state_of
-from services.sales.clock import utc_now
+from services.sales.clock import today
 from services.sales.domain.limits import MEASURES, WINDOWS
 from services.sales.domain.orders import STATES
 from services.sales.receipts import receipt_label
@@ -116,7 +116,7 @@ class BeneficiaryOut(RedactsPersonalData):
     closed_on = fields.Date(allow_none=True)
     erased_at = UtcDateTime(allow_none=True)
     state = fields.Function(
-        lambda person: state_of(person, utc_now().date()),
+        lambda person: state_of(person, today()),
         metadata={"description": "upcoming, active, renewed, expired or closed (today)"},
     )
     created_at = UtcDateTime()

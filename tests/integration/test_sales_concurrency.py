@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 
 import pytest
 
 from services.sales.app import SERVICE as SALES
+from services.sales.clock import today
 from tests.support.sales import accepted, expired, ready_desk
 
 
@@ -68,7 +68,7 @@ def test_concurrent_completions_at_a_site_get_consecutive_receipt_numbers(desk):
         responses = list(pool.map(complete, orders))
     assert [r.status_code for r in responses] == [200] * 12
     numbers = sorted(r.get_json()["receipt_number"] for r in responses)
-    assert numbers == [f"{date.today().year}-{n:06d}" for n in range(1, 13)]
+    assert numbers == [f"{today().year}-{n:06d}" for n in range(1, 13)]
 
 
 def test_the_saga_and_erasure_on_postgresql(desk):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from services.common.events.envelope import parse_event
+from services.donations import receiving
 from services.donations.app import SERVICE as DONATIONS
 from services.donations.models import Donation, Partner
 
@@ -223,6 +225,25 @@ def test_receipts_are_numbered_in_sequence_and_downloadable(donations, partner):
     assert pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF")
     assert f"attestation-{year}-000003.pdf" in pdf.headers["Content-Disposition"]
+
+
+def test_receipts_are_numbered_by_the_paris_year_at_new_year(donations, partner):
+    runtime, client = donations
+    received = []
+    for moment in (
+        datetime(2027, 12, 31, 22, 30, tzinfo=UTC),  # 23:30 on 31 December in Paris
+        datetime(2027, 12, 31, 23, 30, tzinfo=UTC),  # 00:30 on 1 January 2028
+        datetime(2028, 1, 1, 10, tzinfo=UTC),
+    ):
+        donation_id = announce(client, partner["id"], phones(1)).get_json()["id"]
+        with runtime.unit_of_work() as uow:
+            donation = uow.session.get(Donation, donation_id)
+            lines = {line.id: {"received_quantity": 1} for line in donation.lines}
+            receiving.receive(uow, donation, lines, moment)
+            uow.commit()
+        received.append(client.get(f"/donations/{donation_id}").get_json())
+    assert [d["receipt_number"] for d in received] == ["2027-000001", "2028-000001", "2028-000002"]
+    assert received[1]["received_at"].startswith("2027-12-31T23:30:00")  # stored in UTC
 
 
 def test_no_receipt_before_reception(donations, partner):

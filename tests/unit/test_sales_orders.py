@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
+from services.sales import ordering
 from services.sales.app import SERVICE as SALES
+from services.sales.clock import today
+from services.sales.domain.errors import LimitsExceeded
 from services.sales.models import Order
 from tests.support.auth import as_counter
 from tests.support.sales import (
@@ -54,7 +57,7 @@ def test_accepted_then_completed_numbers_a_receipt_and_tells_inventory(desk):
     assert response.status_code == 200
     sold = response.get_json()
     assert (sold["state"], sold["payment_method"]) == ("completed", "card")
-    assert sold["receipt_number"] == f"{date.today().year}-000001"
+    assert sold["receipt_number"] == f"{today().year}-000001"
     [completed] = desk.emitted("sales.order.completed")
     assert completed["data"]["reservation_id"] == order["reservation_id"]
     pdf = desk.client.get(f"/orders/{order['id']}/receipt.pdf")
@@ -70,7 +73,7 @@ def test_receipts_are_numbered_per_site_without_gaps(desk):
     desk.apply(accepted(order))
     at_other_site = desk.complete(order).get_json()
     second = desk.completed(code, ("card:orange:1000", 1))
-    year = date.today().year
+    year = today().year
     assert [first["receipt_number"], second["receipt_number"]] == [
         f"{year}-000001",
         f"{year}-000002",
@@ -309,6 +312,91 @@ def test_limits_are_configurable(desk):
     assert desk.order(code, ("card:orange:1000", 2)).status_code == 201
     bad = desk.client.put("/limits/x", json={**rule, "window": "rolling_days"})
     assert bad.status_code == 422
+
+
+# the programme's calendar (Europe/Paris) at fixed moments --------------------------------------
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+def enrolled_for(desk, moment: datetime) -> str:
+    """A person enrolled from the first of ``moment``'s month, with prices in force then."""
+    desk.publish_prices(valid_from="2027-01-01T00:00:00+00:00")
+    starts_on = date(moment.year, moment.month, 1).isoformat()
+    return desk.person(referred_on=starts_on, starts_on=starts_on)
+
+
+def place_at(desk, code: str, moment: datetime, *lines: tuple[str, int]) -> str:
+    """Place an order at ``moment`` through the counter's use case; its id."""
+    request = {
+        "beneficiary_code": code,
+        "lines": [{"product_key": key, "quantity": quantity} for key, quantity in lines],
+    }
+    with desk.runtime.unit_of_work() as uow:
+        order_id = ordering.place(uow, request, desk.site_id, "test counter", moment).id
+        uow.commit()
+    return order_id
+
+
+def sell_at(desk, code: str, moment: datetime, *lines: tuple[str, int]) -> dict:
+    """Place an order at ``moment``, let inventory reserve it, complete it at ``moment``."""
+    order_id = place_at(desk, code, moment, *lines)
+    desk.apply(accepted(desk.get({"id": order_id})))
+    with desk.runtime.unit_of_work() as uow:
+        order = uow.session.get(Order, order_id)
+        order.expires_at = moment + timedelta(minutes=15)
+        ordering.complete(uow, order, "cash", "test counter", moment, margin=30)
+        uow.commit()
+    return desk.get({"id": order_id})
+
+
+@pytest.mark.parametrize(
+    ("last_evening", "first_night", "months"),
+    [
+        # 23:30 and 00:30 in Paris, winter time (UTC+1)
+        (utc(2027, 2, 28, 22, 30), utc(2027, 2, 28, 23, 30), ("2027-02", "2027-03")),
+        # summer time (UTC+2, since 28 March)
+        (utc(2027, 3, 31, 21, 30), utc(2027, 3, 31, 22, 30), ("2027-03", "2027-04")),
+        # back to winter time that very day
+        (utc(2027, 10, 31, 22, 30), utc(2027, 10, 31, 23, 30), ("2027-10", "2027-11")),
+    ],
+)
+def test_an_order_at_half_past_midnight_in_paris_counts_in_the_new_month(
+    desk, last_evening, first_night, months
+):
+    code = enrolled_for(desk, last_evening)
+    sell_at(desk, code, last_evening, ("card:orange:2000", 4))  # 2000 cents, the old month
+    sell_at(desk, code, first_night, ("card:orange:2000", 4))  # 2000 more: a new month began
+    with pytest.raises(LimitsExceeded) as refused:
+        place_at(desk, code, first_night + timedelta(hours=1), ("card:orange:2000", 3))
+    [breach] = refused.value.breaches
+    assert (breach.already_used, breach.exceeded_by) == (2000, 500)
+    assert breach.window_start == (first_night - timedelta(minutes=30)).isoformat()
+    rows = desk.client.get("/impact/monthly").get_json()
+    assert [(row["month"], row["orders"]) for row in rows] == [(months[0], 1), (months[1], 1)]
+
+
+def test_sale_receipts_are_numbered_by_the_paris_year_at_new_year(desk):
+    code = enrolled_for(desk, utc(2027, 12, 1))
+    numbers = [
+        sell_at(desk, code, moment, ("card:orange:1000", 1))["receipt_number"]
+        for moment in (
+            utc(2027, 12, 31, 22, 30),  # 23:30 on 31 December in Paris
+            utc(2027, 12, 31, 23, 30),  # 00:30 on 1 January 2028
+            utc(2028, 1, 1, 10),
+        )
+    ]
+    assert numbers == ["2027-000001", "2028-000001", "2028-000002"]
+    months = [row["month"] for row in desk.client.get("/impact/monthly").get_json()]
+    assert months == ["2027-12", "2028-01"]
+
+
+def test_a_bad_programme_time_zone_stops_the_service_at_start(sqlite_settings, monkeypatch):
+    monkeypatch.setenv("PROGRAMME_TIMEZONE", "Paris")
+    with pytest.raises(ValueError, match="PROGRAMME_TIMEZONE"):
+        SALES.runtime(sqlite_settings("sales"))
 
 
 # prices and catalogue -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, select, text
 
 from services.common.migrations import upgrade
 from services.sales.app import SERVICE as SALES
+from services.sales.clock import month_of
 from services.sales.erasure import PERSONAL_FIELDS, erase_due
 from services.sales.models import IDEMPOTENCY, Beneficiary, metadata
 from tests.support.auth import as_role
@@ -145,6 +146,30 @@ def test_the_migration_folds_the_names_of_people_enrolled_before_it(tmp_path):
     assert folded == "elodie m."
 
 
+def test_the_migration_moves_sales_completed_just_after_midnight_in_paris_to_their_month(
+    tmp_path,
+):
+    url = f"sqlite:///{tmp_path / 'sales.db'}"
+    upgrade("sales", url, revision="0003")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for order, completed_at in (("o1", "2027-02-28 23:30:00"), ("o2", "2027-02-28 22:30:00")):
+            connection.execute(
+                text(
+                    "INSERT INTO orders (id, site_id, beneficiary_id, beneficiary_code, state, "
+                    "version, total_cents, market_total_cents, placed_at, placed_by, "
+                    "completed_at, completed_month) VALUES (:order, 's', 'p', 'B-1', "
+                    "'completed', 3, 250, 1000, :at, 'test', :at, '2027-02')"
+                ),
+                {"order": order, "at": completed_at},
+            )
+    upgrade("sales", url)
+    with engine.connect() as connection:
+        months = connection.execute(text("SELECT id, completed_month FROM orders ORDER BY id"))
+        assert months.all() == [("o1", "2027-03"), ("o2", "2027-02")]
+    engine.dispose()
+
+
 def test_contacts_named_by_referrals_are_kept(desk):
     organisation = desk.organisation()
     desk.enrol(organisation)
@@ -250,7 +275,7 @@ def test_impact_counts_distinct_people_across_sites_against_the_target(desk):
     by_site = {row["site_id"]: row for row in rows}
     assert (by_site[desk.site_id]["people"], by_site[desk.site_id]["orders"]) == (2, 2)
     assert by_site[other_site]["items_by_family"]["device"] == 1
-    assert by_site[other_site]["month"] == datetime.now(UTC).strftime("%Y-%m")
+    assert by_site[other_site]["month"] == month_of(datetime.now(UTC))
 
 
 def test_impact_exports_csv_for_funders(desk):

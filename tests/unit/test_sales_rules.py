@@ -1,14 +1,24 @@
-"""Sales' plain-Python rules: enrolment and eligibility, limits, prices, the order table."""
+"""Sales' plain-Python rules: enrolment and eligibility, limits on the programme's calendar,
+prices, the order table."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.sales.clock import civil, month_of
 from services.sales.domain import enrolment as e
 from services.sales.domain.errors import NotEligible, RenewalRefused
-from services.sales.domain.limits import DEFAULT_RULES, LimitRule, Purchase, breaches, covers
+from services.sales.domain.limits import (
+    DEFAULT_RULES,
+    LimitRule,
+    Purchase,
+    breaches,
+    covers,
+    window_start,
+)
 from services.sales.domain.orders import TERMINAL, next_state
 from services.sales.domain.pricing import Price, PricedLine, family_of, unpriced
 
@@ -143,6 +153,66 @@ def test_every_breach_is_reported_at_once():
     )
     basket = [bought("card:orange:1000", quantity=3, cents=3300)]
     assert [b.rule for b in check([], basket, rules)] == ["monthly-spending", "cards-per-month"]
+
+
+# the programme's calendar (Europe/Paris) ------------------------------------------------------
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "month_starts"),
+    [
+        (utc(2027, 2, 28, 23, 30), utc(2027, 2, 28, 23)),  # 00:30 on 1 March in Paris (UTC+1)
+        (utc(2027, 3, 31, 22, 30), utc(2027, 3, 31, 22)),  # 00:30 on 1 April (summer time, +2)
+        (utc(2027, 3, 28, 12), utc(2027, 2, 28, 23)),  # summer time began today, March in winter
+        (utc(2027, 10, 31, 0, 30), utc(2027, 9, 30, 22)),  # 02:30 summer time, 31 October
+        (utc(2027, 10, 31, 1, 30), utc(2027, 9, 30, 22)),  # 02:30 again, winter time
+        (utc(2027, 10, 31, 22, 30), utc(2027, 9, 30, 22)),  # 23:30, still October
+        (utc(2027, 10, 31, 23, 30), utc(2027, 10, 31, 23)),  # 00:30 on 1 November (+1)
+    ],
+)
+def test_the_calendar_month_is_the_one_of_paris_across_midnight_and_clock_changes(
+    now, month_starts
+):
+    start = window_start(SPENDING, now.astimezone(PARIS), START)
+    assert (start, start.utcoffset()) == (month_starts, timedelta(0))
+
+
+def test_a_purchase_at_half_past_midnight_in_paris_counts_in_the_new_month():
+    now = utc(2027, 3, 10, 12).astimezone(PARIS)
+    history = [
+        Purchase("card:orange:2000", 4, 2000, utc(2027, 2, 28, 23, 30)),  # 00:30 on 1 March
+        Purchase("card:orange:2000", 2, 1000, utc(2027, 2, 28, 22, 30)),  # 23:30 on 28 February
+    ]
+    basket = [Purchase("card:orange:2000", 3, 1500, now)]
+    [breach] = breaches([SPENDING], history, basket, now, START)
+    assert (breach.already_used, breach.exceeded_by) == (2000, 500)
+    assert breach.window_start == "2027-02-28T23:00:00+00:00"
+
+
+def test_the_enrolment_window_opens_at_midnight_in_paris():
+    now, enrolled_on = utc(2027, 6, 20, 12).astimezone(PARIS), date(2027, 6, 1)
+    basket = [Purchase("device:laptop:a", 1, 2500, now)]
+    on_the_eve = Purchase("device:laptop:a", 1, 2500, utc(2027, 5, 31, 21, 30))  # 23:30, 31 May
+    first_hour = Purchase("device:laptop:a", 1, 2500, utc(2027, 5, 31, 22, 30))  # 00:30, 1 June
+    assert breaches([COMPUTER], [on_the_eve], basket, now, enrolled_on) == []
+    assert breaches([COMPUTER], [first_hour], basket, now, enrolled_on) != []
+
+
+def test_days_and_months_follow_the_programme_time_zone_setting(monkeypatch):
+    moment = utc(2027, 2, 28, 23, 30)
+    assert (month_of(moment), civil(moment).date()) == ("2027-03", date(2027, 3, 1))
+    assert month_of(moment.replace(tzinfo=None)) == "2027-03"  # SQLite hands UTC back naive
+    monkeypatch.setenv("PROGRAMME_TIMEZONE", "America/Cayenne")  # UTC-3, no summer time
+    assert (month_of(moment), month_of(utc(2027, 3, 1, 2, 30))) == ("2027-02", "2027-02")
+    monkeypatch.setenv("PROGRAMME_TIMEZONE", "Europe/Lutece")
+    with pytest.raises(ValueError, match="PROGRAMME_TIMEZONE must be an IANA time zone"):
+        month_of(moment)
 
 
 # prices and orders ----------------------------------------------------------------------------

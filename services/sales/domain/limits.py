@@ -5,6 +5,9 @@ orders) inside its window, adds the basket, and is breached when the total passe
 maximum. Each breach says which rule, the maximum, what was already used, what the basket
 asks and by how much it overflows. The caller runs this with the person's row locked, so
 two counters serving the same person cannot both pass.
+
+Calendar windows (the month, the enrolment's first day) are those of ``now``'s time zone:
+callers pass the programme's civil time. Window starts come back in UTC, like stored times.
 """
 
 from __future__ import annotations
@@ -74,11 +77,14 @@ def covers(rule: LimitRule, product_key: str) -> bool:
 
 
 def window_start(rule: LimitRule, now: datetime, enrolled_on: date) -> datetime:
+    """The window's first instant, in UTC; ``now`` is aware, on the calendar's clock."""
     if rule.window == "calendar_month":
-        return datetime(now.year, now.month, 1, tzinfo=UTC)
-    if rule.window == "rolling_days":
-        return now - timedelta(days=rule.window_days or 0)
-    return datetime.combine(enrolled_on, time.min, tzinfo=UTC)
+        start = datetime(now.year, now.month, 1, tzinfo=now.tzinfo)
+    elif rule.window == "rolling_days":
+        start = now - timedelta(days=rule.window_days or 0)
+    else:
+        start = datetime.combine(enrolled_on, time.min, tzinfo=now.tzinfo)
+    return start.astimezone(UTC)
 
 
 def _measure(rule: LimitRule, purchases: Iterable[Purchase]) -> int:
