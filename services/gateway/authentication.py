@@ -31,13 +31,15 @@ class Authentication:
         if "principal" in g:
             return self._admitted(g.principal, roles)
         client = request.remote_addr or "unknown"
-        self.limits.refuse_if_failing(client)
         scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise _unauthenticated("Send your API key as 'Authorization: Bearer <key>'.")
         try:
             principal = self.keys.authenticate(secret.strip())
         except UnknownKey:
+            # Only wrong keys are slowed down: a valid key behind the same address (a
+            # counter's NAT, a proxy) keeps working while someone else guesses.
+            self.limits.refuse_if_failing(client)
             self.limits.count_failure(client)
             raise _unauthenticated(
                 "This API key is not valid (unknown, rotated or revoked)."
