@@ -226,6 +226,12 @@ class BeneficiaryAllowance(MethodView):
 def _change(code: str, change) -> Beneficiary:
     with current_runtime().unit_of_work() as uow:
         beneficiary = people.get_beneficiary(uow.session, code, for_update=True)
+        site_id = site_scope()
+        if site_id is not None and beneficiary.home_site_id != site_id:
+            # Any counter serves anyone, but the person's enrolment is their home counter's.
+            raise Problem(
+                403, "not-your-site", "Only the person's home counter renews or closes it."
+            )
         change(uow.session, beneficiary)
         uow.commit()
         return beneficiary

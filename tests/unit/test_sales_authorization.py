@@ -221,6 +221,19 @@ def test_a_counter_serves_people_whatever_their_home_site(desk):
     assert desk.order(code, CARD, site_id=elsewhere).status_code == 201
 
 
+@pytest.mark.parametrize("change", ["renewal", "closure"])
+def test_only_the_persons_home_counter_renews_or_closes_the_enrolment(desk, change):
+    code = desk.person()  # at the desk's site
+    elsewhere = desk.open_site()
+
+    refused = desk.client.post(f"/beneficiaries/{code}/{change}", headers=as_counter(elsewhere))
+
+    assert (refused.status_code, refused.get_json()["code"]) == (403, "not-your-site")
+    assert desk.client.get(f"/beneficiaries/{code}").get_json()["state"] == "active"
+    done = desk.client.post(f"/beneficiaries/{code}/{change}", headers=as_counter(desk.site_id))
+    assert done.status_code == 200, done.get_json()
+
+
 def test_only_an_admin_erases_a_person(desk):
     code = desk.person()
     refused = desk.client.post(f"/beneficiaries/{code}/erasure", headers=as_counter(desk.site_id))
