@@ -161,14 +161,16 @@ class RevealedCode:
 
 
 def reservation_closed(session: Session, order_id: str, site_id: str) -> bool:
-    """Whether inventory has closed the reservation of ``order_id`` held for ``site_id``
-    (committed once the sale is completed); another site's order is as unknown."""
+    """Whether there is nothing left to wait for: the reservation of ``order_id`` at
+    ``site_id`` is closed (committed once the sale is completed), or there is none there —
+    an unknown or another site's order answers at once, so a wait cannot hold a thread for
+    nothing and its duration tells nothing."""
     state = session.scalar(
         select(Reservation.state).where(
             Reservation.order_id == order_id, Reservation.site_id == site_id
         )
     )
-    return state is not None and state != ReservationState.HELD
+    return state != ReservationState.HELD
 
 
 def reveal_codes(uow: UnitOfWork, order_id: str, site_id: str, actor: str) -> list[RevealedCode]:

@@ -65,7 +65,7 @@ class MovementFilter(PageArgs):
     reference = text(36)
 
 
-class MovementOut(Schema):
+class MovementOut(RedactsPersonalData):
     id = fields.Integer()
     site_id = fields.String()
     product_key = fields.String()
@@ -77,7 +77,8 @@ class MovementOut(Schema):
     in_transit = fields.Integer()
     written_off = fields.Integer()
     reference = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
+    # Typed at a count or an adjustment (a counter's words may name someone).
+    reason = fields.String(allow_none=True, metadata=PERSONAL)
     actor = fields.String()
     at = UtcDateTime()
 

@@ -199,6 +199,21 @@ def test_the_auditor_does_not_read_cancellation_reasons(inventory, counters):
     assert client.get(url, headers=as_counter(a)).get_json()["outcome_note"] == "beneficiary left"
 
 
+@pytest.mark.parametrize("role", ["auditor", "workshop"])
+def test_a_counters_words_at_a_count_are_not_shown_to_auditor_or_workshop(inventory, role):
+    runtime, client = inventory
+    site = add_site(runtime, kind="counter")
+    handle(runtime, donation(site, [{"kind": "allowance", "unit": "minutes", "quantity": 100}]))
+    reason = "écart après la visite de M. Martin"
+    body = {"product_key": MINUTES, "counted": 90, "reason": reason, "site_id": site}
+    assert client.post("/stock/counts", json=body, headers=as_counter(site)).status_code == 201
+
+    url = f"/stock/movements?site_id={site}"
+    hidden = items(client.get(url, headers=as_role(role)))
+    assert hidden and all("reason" not in movement for movement in hidden)
+    assert reason in [m.get("reason") for m in items(client.get(url, headers=as_counter(site)))]
+
+
 def test_the_workshop_never_sees_cards_reservations_or_codes(inventory, counters):
     _, client = inventory
     for path in ("/cards", "/reservations"):
