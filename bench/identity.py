@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 
 from services.common.tokens import Principal, TokenIssuer, generate_token_keys, load_signing_key
 
-LONG_TTL_SECONDS = 3600  # one token for a whole wrk run against a service directly
+LONG_TTL_SECONDS = 300  # one token for the wrk runs against a service directly (the most allowed)
 
 
 def ensure_token_keys() -> Path:

@@ -31,6 +31,7 @@ ALGORITHM = "EdDSA"
 SIGNING_KEY_FILE = "token-signing.pem"
 VERIFY_KEY_FILE = "token-verify.pem"
 DEFAULT_TTL_SECONDS = 60
+MAX_LIFETIME_SECONDS = 300  # a token meant to live longer was not minted by our gateway
 CLOCK_LEEWAY_SECONDS = 5
 
 
@@ -129,6 +130,8 @@ class TokenIssuer:
     """The gateway's side: one signed token per forwarded request."""
 
     def __init__(self, key: Ed25519PrivateKey, ttl_seconds: int = DEFAULT_TTL_SECONDS) -> None:
+        if not 0 < ttl_seconds <= MAX_LIFETIME_SECONDS:
+            raise ValueError(f"a token lives 1 to {MAX_LIFETIME_SECONDS} s, not {ttl_seconds}")
         self._key = key
         self._ttl = ttl_seconds
 
@@ -170,6 +173,8 @@ class TokenVerifier:
                 leeway=CLOCK_LEEWAY_SECONDS,
                 options={"require": ["exp", "iat", "iss", "aud", "sub", "role", "rid"]},
             )
+            if claims["exp"] - claims["iat"] > MAX_LIFETIME_SECONDS:
+                raise InvalidToken("the token claims too long a life")
             principal = Principal(
                 role=claims["role"],
                 key_id=str(claims["sub"]),

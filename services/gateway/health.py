@@ -1,25 +1,46 @@
-"""``/health/live`` (the gateway itself) and ``/health`` (every service's readiness at once)."""
+"""``/health/live`` (the gateway itself) and ``/health`` (every service's readiness at once).
+
+``/health`` needs no key (load balancers and operators call it), so its answer is kept for
+``CACHE_SECONDS``: however often it is asked, each service's readiness (a database query and
+a broker connection) is checked at most that often.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 from flask import Flask
 
 from services.gateway.upstreams import JsonReply, Upstreams, UpstreamUnavailable
 
+CACHE_SECONDS = 2.0
+
 
 def init_app(app: Flask, upstreams: Upstreams, *, timeout: float) -> None:
+    lock = threading.Lock()
+    cached: dict[str, Any] = {"until": 0.0, "answer": None}
+
     @app.get("/health/live")
     def gateway_live():
         return {"status": "up", "service": "gateway"}
 
     @app.get("/health")
     def gateway_health():
-        replies = upstreams.get_json_from_all("/health/ready", timeout)
-        services = {name: service_health(reply) for name, reply in replies.items()}
-        up = all(state["status"] == "up" for state in services.values())
-        return {"status": "up" if up else "degraded", "services": services}, 200 if up else 503
+        with lock:  # one check at a time; the others take its answer
+            if time.monotonic() >= cached["until"]:
+                cached["answer"] = _check_all(upstreams, timeout)
+                cached["until"] = time.monotonic() + CACHE_SECONDS
+            body, up = cached["answer"]
+        return body, 200 if up else 503
+
+
+def _check_all(upstreams: Upstreams, timeout: float) -> tuple[dict[str, Any], bool]:
+    replies = upstreams.get_json_from_all("/health/ready", timeout)
+    services = {name: service_health(reply) for name, reply in replies.items()}
+    up = all(state["status"] == "up" for state in services.values())
+    return {"status": "up" if up else "degraded", "services": services}, up
 
 
 def service_health(reply: JsonReply | UpstreamUnavailable) -> dict[str, Any]:

@@ -81,6 +81,7 @@ STRANGERS = {
     "unknown role": lambda: "Bearer " + _signed(_claims(role="root")),
     "partner without its partner": lambda: "Bearer " + _signed(_claims(role="partner")),
     "no expiry": lambda: "Bearer " + _signed(_claims(exp=None)),
+    "a life of years": lambda: "Bearer " + _signed(_claims(exp=int(time.time()) + 10**9)),
 }
 
 
