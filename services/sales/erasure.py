@@ -2,7 +2,8 @@
 enrolment has ended and the retention period has passed.
 
 The person's row keeps its pseudonymous code and enrolment dates; the personal fields are
-nulled, and stored API answers that could repeat them (idempotency replays) are deleted.
+nulled, so is the free text typed at the counter when their orders ended (it may name
+them), and stored API answers that could repeat them (idempotency replays) are deleted.
 Orders, limit history and impact figures use the code only, so they stay correct.
 
 The sales worker runs it every ``SALES_ERASURE_INTERVAL_SECONDS`` (default hourly); it can
@@ -16,13 +17,13 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from services.common.config import env_float, service_settings
 from services.common.worker import PeriodicTask
 from services.sales.beneficiaries import close
 from services.sales.clock import civil, utc_now
-from services.sales.models import IDEMPOTENCY, Beneficiary
+from services.sales.models import IDEMPOTENCY, Beneficiary, Order
 from services.sales.settings import sales_settings
 
 PERSONAL_FIELDS = ("display_name", "display_name_folded", "contact", "referral_reason")
@@ -35,6 +36,9 @@ def erase(session, beneficiary: Beneficiary, now: datetime) -> None:
     if beneficiary.erased_at is None:
         beneficiary.erased_at = now
         beneficiary.version += 1
+    session.execute(
+        update(Order).where(Order.beneficiary_id == beneficiary.id).values(end_reason=None)
+    )
     stored = IDEMPOTENCY.c
     session.execute(
         delete(IDEMPOTENCY).where(

@@ -16,7 +16,7 @@ from services.sales.app import SERVICE as SALES
 from services.sales.clock import month_of
 from services.sales.erasure import PERSONAL_FIELDS, erase_due
 from services.sales.models import IDEMPOTENCY, Beneficiary, metadata
-from tests.support.auth import as_role
+from tests.support.auth import as_counter, as_role
 from tests.support.sales import accepted, ready_desk
 
 NAME, CONTACT, REASON = "Jeanne D.", "06 12 34 56 78", "hébergée en CHRS, recherche d'emploi"
@@ -215,6 +215,24 @@ def test_erasure_on_request_leaves_no_personal_field_and_impact_unchanged(desk):
     assert desk.client.get("/impact").get_json() == impact_before
     assert desk.client.get("/impact/monthly").get_json() == monthly_before
     assert desk.client.get(f"/orders?beneficiary_code={code}").get_json()["total"] == 1
+
+
+def test_erasure_removes_what_the_counter_typed_when_the_persons_order_ended(desk):
+    code = desk.person()
+    order = desk.placed(code, ("card:orange:1000", 1))
+    said = "Mme Dupont-Secret a renoncé"
+    cancelled = desk.client.post(
+        f"/orders/{order['id']}/cancellation",
+        json={"reason": said},
+        headers=as_counter(desk.site_id),
+    )
+    assert cancelled.status_code == 200, cancelled.get_json()
+    assert desk.get(order)["end_reason"] == said
+
+    desk.client.post(f"/beneficiaries/{code}/erasure")
+
+    assert desk.get(order)["end_reason"] is None
+    assert desk.get(order)["state"] == "cancelled"
 
 
 def test_erasure_removes_stored_answers_that_repeat_personal_data(desk):
