@@ -55,6 +55,8 @@ def _kind_checks(line: dict, today: date):
     imeis, serials = line.get("imeis") or [], line.get("serials") or []
     if imeis and line.get("category") not in IMEI_CATEGORIES:
         yield "imeis", f"A {line.get('category')} has no IMEI; give serials instead."
+    if len(codes := line.get("codes") or []) > line["quantity"]:
+        yield "codes", f"{len(codes)} given for {line['quantity']} cards."
     for name, values in (("imeis", imeis), ("serials", serials)):
         if len(values) > line["quantity"]:
             yield name, f"{len(values)} given for {line['quantity']} items."

@@ -11,10 +11,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -143,9 +146,23 @@ class CardCodeBatch(Base):
 
 
 class CardCode(Base):
-    """A prepaid card's code, sealed: donations cannot read it back (see card_codes.py)."""
+    """A prepaid card's code, sealed: donations cannot read it back (see card_codes.py).
+
+    A code whose PIN another partner donated before is kept ``quarantined``: never forwarded
+    to inventory, never sold (see ``card_code_files.py``). Among the codes in circulation a
+    PIN is unique.
+    """
 
     __tablename__ = "card_codes"
+    __table_args__ = (
+        Index(
+            "uq_card_codes_pin_hash_in_circulation",
+            "pin_hash",
+            unique=True,
+            sqlite_where=text("NOT quarantined"),
+            postgresql_where=text("NOT quarantined"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
@@ -154,9 +171,10 @@ class CardCode(Base):
     line_id: Mapped[str] = mapped_column(ForeignKey("donation_lines.id"), index=True)
     serial: Mapped[str] = mapped_column(String(64))
     expiry_date: Mapped[date | None] = mapped_column(Date)
-    pin_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(64), index=True)
     nonce: Mapped[str] = mapped_column(String(24))
     ciphertext: Mapped[str] = mapped_column(Text)
+    quarantined: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ReceiptCounter(Base):

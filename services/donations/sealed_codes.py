@@ -2,7 +2,8 @@
 
 Codes travel in ``donations.card_codes.sealed`` events of at most ``CODES_PER_EVENT`` codes,
 each carrying the batch's wrapped data key: only inventory, holding the private key, can
-open them. A batch is forwarded once; ``forwarded_at`` records it.
+open them. A batch is forwarded once; ``forwarded_at`` records it. Quarantined codes (a PIN
+another partner donated before, see ``card_code_files.py``) are never forwarded.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def forward_sealed_codes(uow: UnitOfWork, donation: Donation) -> int:
 
 def _forward(uow: UnitOfWork, donation: Donation, batch: CardCodeBatch) -> None:
     codes = uow.session.scalars(
-        select(CardCode).where(CardCode.batch_id == batch.id).order_by(CardCode.id)
+        select(CardCode)
+        .where(CardCode.batch_id == batch.id, CardCode.quarantined.is_(False))
+        .order_by(CardCode.id)
     ).all()
     parts = max(1, -(-len(codes) // CODES_PER_EVENT))
     for part in range(parts):
