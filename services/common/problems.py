@@ -1,8 +1,10 @@
 """RFC 9457 problem details: the one error format of every service and the gateway.
 
 Domain exceptions are mapped to a status and a stable code in one table per service, given
-to :func:`install_problem_handlers`. Anything unexpected becomes a 500 problem with no stack
-trace in the body (the trace goes to the log, with the request id).
+to :func:`install_problem_handlers`. What a client sends never makes a 500: input too deep,
+not valid Unicode or out of range that got past the precise checks is still a 4xx (and
+logged). Anything unexpected becomes a 500 problem with no stack trace in the body (the trace
+goes to the log, with the request id).
 """
 
 from __future__ import annotations
@@ -117,6 +119,26 @@ def install_problem_handlers(
         return problem_response(
             422, "unstorable-value", "A value cannot be stored as given (e.g. a NUL character)."
         )
+
+    # Safety nets: input the precise checks (the JSON parser, the schemas' bounds) should
+    # have refused, found out deeper. Still the client's input, said as such, and logged with
+    # the trace so the missing check gets written.
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError) -> Response:
+        log.warning("input nested too deep for a request", exc_info=exc)
+        return problem_response(400, "input-too-deep", "The input is nested too deeply.")
+
+    @app.errorhandler(UnicodeEncodeError)
+    def _not_unicode(exc: UnicodeEncodeError) -> Response:
+        log.warning("text that is not valid Unicode reached the code", exc_info=exc)
+        return problem_response(
+            422, "unstorable-value", "A text is not valid Unicode (e.g. a lone surrogate)."
+        )
+
+    @app.errorhandler(OverflowError)
+    def _out_of_range(exc: OverflowError) -> Response:
+        log.warning("a value out of range reached the code", exc_info=exc)
+        return problem_response(422, "value-out-of-range", "A number or date is out of range.")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

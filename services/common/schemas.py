@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, ValidationError, fields
+
+# Dates the APIs compute with (months added, offsets converted to UTC) stay this side of
+# Python's year 1 and year 9999, where that arithmetic overflows.
+YEARS = range(1900, 2201)
 
 
 class Strict(Schema):
@@ -13,6 +17,12 @@ class Strict(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+def in_calendar(value: date) -> None:
+    """A validator for a ``Date`` or a ``DateTime`` field: a year within :data:`YEARS`."""
+    if value.year not in YEARS:
+        raise ValidationError(f"Give a year from {YEARS[0]} to {YEARS[-1]}.")
 
 
 class UtcDateTime(fields.DateTime):

@@ -116,9 +116,11 @@ def _upstream_headers(extra: Mapping[str, str | None]) -> urllib3.HTTPHeaderDict
         token.strip().lower() for token in request.headers.get("Connection", "").split(",")
     }
     headers = urllib3.HTTPHeaderDict()
+    not_forwarded = _NOT_FORWARDED | named_by_connection
+    if _chunked():  # re-chunked on the way out: a length the client also gave would lie
+        not_forwarded |= {"content-length"}
     for name, value in request.headers.items():
-        lowered = name.lower()
-        if lowered not in _NOT_FORWARDED and lowered not in named_by_connection:
+        if name.lower() not in not_forwarded:
             headers.add(name, value)
     forwarded_for = request.headers.get("X-Forwarded-For")
     client = request.remote_addr or "unknown"
@@ -133,8 +135,11 @@ def _upstream_headers(extra: Mapping[str, str | None]) -> urllib3.HTTPHeaderDict
 
 def _body() -> IO[bytes] | None:
     """The request body as a stream (never read whole here), or None when there is none."""
-    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
-    return request.stream if request.content_length or chunked else None
+    return request.stream if request.content_length or _chunked() else None
+
+
+def _chunked() -> bool:
+    return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
 
 
 def _relay(reply: urllib3.BaseHTTPResponse, upstreams: Upstreams, service: str) -> Response:

@@ -21,7 +21,7 @@ from marshmallow import (
 from services.common.authorization import PERSONAL, RedactsPersonalData
 from services.common.events.contracts import HARDWARE_CATEGORIES
 from services.common.pagination import PageArgs
-from services.common.schemas import Strict, UtcDateTime
+from services.common.schemas import Strict, UtcDateTime, in_calendar
 from services.inventory.domain import records as r
 from services.inventory.domain.workflow import NEXT, State
 
@@ -65,7 +65,7 @@ class DiagnosisIn(Strict):
 class OperatorIn(Strict):
     person = text(120, required=True)
     title = text(120, required=True)
-    at = fields.AwareDateTime(required=True)
+    at = fields.AwareDateTime(required=True, validate=in_calendar)
     location = text(120, required=True)
 
     @post_load

@@ -26,6 +26,7 @@ price_grids = Blueprint(
     "price_grids", __name__, url_prefix="/price-grids", description="Solidarity price grid"
 )
 _RULE_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+MAX_VERSION = 2**31 - 1  # a version column's range; a larger number in the path is no route
 SEE_SETTINGS = ("admin", "auditor", "counter")
 
 
@@ -107,7 +108,7 @@ class CurrentPriceGrid(MethodView):
             return grid
 
 
-@price_grids.route("/<int:version>")
+@price_grids.route(f"/<int(min=1, max={MAX_VERSION}):version>")
 class PriceGridItem(MethodView):
     @allow(*SEE_SETTINGS)
     @price_grids.response(200, PriceGridOut)

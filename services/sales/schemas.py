@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from services.common.authorization import PERSONAL, RedactsPersonalData
 from services.common.events.contracts.sale_saga import PAYMENT_METHODS, PRODUCT_KEY
 from services.common.pagination import PageArgs
-from services.common.schemas import Strict, UtcDateTime
+from services.common.schemas import Strict, UtcDateTime, in_calendar
 from services.sales.beneficiaries import state_of
 from services.sales.clock import today
 from services.sales.domain.limits import MEASURES, WINDOWS
@@ -96,9 +96,9 @@ class EnrolmentIn(Strict):
     )
     organisation_id = fields.UUID(required=True)
     social_worker_id = fields.UUID()
-    referred_on = fields.Date(required=True)
+    referred_on = fields.Date(required=True, validate=in_calendar)
     referral_reason = fields.String(validate=validate.Length(min=1, max=500))
-    starts_on = fields.Date(metadata={"description": "default: today"})
+    starts_on = fields.Date(validate=in_calendar, metadata={"description": "default: today"})
 
 
 class BeneficiaryOut(RedactsPersonalData):
@@ -192,8 +192,10 @@ class PriceEntryIn(Strict):
 
 
 class PriceGridIn(Strict):
-    valid_from = fields.AwareDateTime(metadata={"description": "default: now"})
-    valid_until = fields.AwareDateTime()
+    valid_from = fields.AwareDateTime(
+        validate=in_calendar, metadata={"description": "default: now"}
+    )
+    valid_until = fields.AwareDateTime(validate=in_calendar)
     note = fields.String(validate=validate.Length(max=200))
     entries = fields.List(
         fields.Nested(PriceEntryIn), required=True, validate=validate.Length(min=1, max=5000)

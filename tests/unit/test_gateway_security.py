@@ -212,6 +212,22 @@ def test_a_body_over_the_limit_is_refused_with_413(make_gateway, store):
         assert refused.content_type == "application/problem+json"
 
 
+def test_a_chunked_body_is_forwarded_without_the_clients_content_length(client, store):
+    headers = bearer(store.create("Admin", "admin").secret)
+
+    response = client.post(
+        "/api/donations/upload",
+        input_stream=io.BytesIO(b"x" * 5000),
+        headers={**headers, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True, "CONTENT_LENGTH": "10"},
+    )
+
+    seen = response.get_json()
+    assert seen["body_bytes"] == 5000  # re-chunked whole: a length of 10 would cut it short
+    assert "Content-Length" not in seen["headers"]
+    assert seen["headers"]["Transfer-Encoding"] == "chunked"
+
+
 def test_an_admin_manages_keys_through_the_api(client, store):
     admin = bearer(store.create("Root", "admin").secret)
     site_id = str(uuid.uuid4())
@@ -284,6 +300,33 @@ def test_a_key_with_an_inconsistent_or_unknown_field_is_refused(client, store, b
     assert len(store.list()) == 1
 
 
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        ('{"name": "Lyon \\ud800", "role": "admin"}', 422),
+        ("[" * 100_000 + "]" * 100_000, 400),
+        ('{"name": "Lyon", "role": "admin", "site_id": ' + "9" * 5000 + "}", 400),
+    ],
+    ids=["a lone surrogate", "nested 100,000 deep", "an integer of 5,000 digits"],
+)
+def test_a_key_request_the_gateway_cannot_read_safely_is_refused(
+    client, store, database, raw, status
+):
+    admin = bearer(store.create("Root", "admin").secret)
+    engine = create_engine(database)
+    with engine.connect() as connection:
+        before = connection.execute(text("SELECT * FROM api_keys")).all()
+
+    response = client.post("/api/keys", data=raw, content_type="application/json", headers=admin)
+
+    assert response.status_code == status
+    assert response.content_type == "application/problem+json"
+    assert "json" in response.get_json()["errors"]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT * FROM api_keys")).all() == before
+    engine.dispose()
+
+
 def test_unknown_key_ids_are_404_problems(client, store):
     admin = bearer(store.create("Root", "admin").secret)
     missing = uuid.uuid4()
@@ -330,6 +373,19 @@ def test_the_docs_page_is_served_with_local_assets_only(client):
     start = client.get("/docs/start.js").get_data(as_text=True)
     assert '"/openapi.json"' in start
     assert client.get("/docs/assets/../app.py").status_code == 404
+
+
+def test_the_docs_keep_the_key_in_the_page_and_carry_the_security_headers(client):
+    start = client.get("/docs/start.js").get_data(as_text=True)
+    assert "persistAuthorization: false" in start  # never in localStorage, which /app shares
+
+    for path in ("/docs", "/docs/start.js", "/docs/assets/swagger-ui.css", "/docs/assets/nope"):
+        headers = client.get(path).headers
+        policy = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in policy and "script-src 'self';" in policy
+        assert "http" not in policy and "unsafe-eval" not in policy
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_the_combined_document_asks_for_an_api_key_and_names_the_roles(client):

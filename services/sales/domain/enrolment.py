@@ -61,8 +61,13 @@ def renew(enrolment: Enrolment, today: date, policy: EnrolmentPolicy) -> Enrolme
         raise RenewalRefused(
             f"An enrolment may be renewed {policy.max_renewals} time(s) only.", enrolment.renewals
         )
-    start = max(enrolment.ends_on + timedelta(days=1), today)
-    ends_on = add_months(start, policy.renewal_months) - timedelta(days=1)
+    try:
+        start = max(enrolment.ends_on + timedelta(days=1), today)
+        ends_on = add_months(start, policy.renewal_months) - timedelta(days=1)
+    except (OverflowError, ValueError):  # past year 9999: only from dates no API accepts now
+        raise RenewalRefused(
+            "The renewed enrolment would end past the calendar's last year.", enrolment.renewals
+        ) from None
     return replace(enrolment, ends_on=ends_on, renewals=enrolment.renewals + 1)
 
 
