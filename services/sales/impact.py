@@ -125,11 +125,23 @@ def _name_sites(session, rows) -> None:
             row["site_name"], row["city"] = site.name, site.city
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def impact_csv(rows: list[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         items = {f"items_{family}": count for family, count in row["items_by_family"].items()}
-        writer.writerow({**{k: row[k] for k in CSV_COLUMNS if k in row}, **items})
+        cells = {**{k: row[k] for k in CSV_COLUMNS if k in row}, **items}
+        writer.writerow({name: _inert(value) for name, value in cells.items()})
     return buffer.getvalue()
+
+
+def _inert(value):
+    """Text a spreadsheet would run as a formula (a site named "=HYPERLINK(...)") is quoted
+    with a leading apostrophe, as spreadsheets expect; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

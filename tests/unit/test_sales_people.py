@@ -17,7 +17,7 @@ from services.sales.clock import month_of
 from services.sales.erasure import PERSONAL_FIELDS, erase_due
 from services.sales.models import IDEMPOTENCY, Beneficiary, metadata
 from tests.support.auth import as_counter, as_role
-from tests.support.sales import accepted, ready_desk
+from tests.support.sales import accepted, event, ready_desk
 
 NAME, CONTACT, REASON = "Jeanne D.", "06 12 34 56 78", "hébergée en CHRS, recherche d'emploi"
 
@@ -305,3 +305,16 @@ def test_impact_exports_csv_for_funders(desk):
     assert (row["people"], row["items_prepaid_card"], row["revenue_cents"]) == ("1", "2", "500")
     assert row["savings_cents"] == "1500"
     assert desk.client.get("/impact/monthly?from_month=2026-13").status_code == 422
+
+
+def test_impact_csv_cells_cannot_run_as_spreadsheet_formulas(desk):
+    name = '=HYPERLINK("http://example.invalid","Lyon")'
+    data = {"site_id": desk.site_id, "name": name, "city": "+33 Lyon", "kind": "counter"}
+    desk.apply(event("inventory.site.opened", desk.site_id, 2, data))  # renamed by inventory
+    desk.completed(desk.person(), ("card:orange:1000", 1))
+
+    response = desk.client.get(f"/impact/monthly.csv?site_id={desk.site_id}")
+
+    [row] = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert (row["site_name"], row["city"]) == ("'" + name, "'+33 Lyon")
+    assert row["people"] == "1"
