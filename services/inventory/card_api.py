@@ -106,12 +106,12 @@ class RevealCodes(MethodView):
 def _wait_for_the_sale(order_id: str, site_id: str, seconds: float) -> None:
     runtime = current_runtime()
 
-    def closed() -> bool:
+    def nothing_held() -> bool:
         with runtime.session_factory() as session:
-            return cards.reservation_closed(session, order_id, site_id)
+            return cards.nothing_held_for(session, order_id, site_id)
 
     waits = key_waits(current_app, runtime, RESERVATION_CLOSED, REVEAL_WAIT_POLL_SECONDS)
-    waits.wait(order_id, seconds, closed)
+    waits.wait(order_id, seconds, nothing_held)
 
 
 def _revealed(item: cards.RevealedCode) -> dict:

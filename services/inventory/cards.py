@@ -160,7 +160,7 @@ class RevealedCode:
     code: str
 
 
-def reservation_closed(session: Session, order_id: str, site_id: str) -> bool:
+def nothing_held_for(session: Session, order_id: str, site_id: str) -> bool:
     """Whether there is nothing left to wait for: the reservation of ``order_id`` at
     ``site_id`` is closed (committed once the sale is completed), or there is none there —
     an unknown or another site's order answers at once, so a wait cannot hold a thread for
