@@ -27,6 +27,7 @@ from services.gateway.keys import KeyStore
 
 RESULTS = Path(__file__).resolve().parent / "results" / "counter-orders-profile.md"
 SAMPLED_SECONDS = 8
+SAMPLED = ("sales-api", "inventory-worker-1", "gateway", "sales-worker-1")
 
 
 def _ticks_by_part(stack_pids: dict[int, str]) -> collections.Counter:
@@ -80,6 +81,31 @@ def _our_heaviest(raw: Path, top: int = 12) -> list[tuple[float, str]]:
     return [(100 * n / max(total, 1), name) for name, n in inclusive.most_common(top)]
 
 
+def _package(frame: str) -> str:
+    """Who a frame belongs to: our service code, or the package (or standard module) of
+    its file (py-spy names files relative to their ``sys.path`` entry)."""
+    path = frame.rsplit(" (", 1)[-1].rsplit(":", 1)[0]
+    if path.startswith("services/"):
+        return "ours: " + "/".join(path.split("/")[:2])
+    return path.split("/", 1)[0].removesuffix(".py")
+
+
+def _by_package(raw: Path, top: int = 12) -> list[tuple[float, float, str]]:
+    """Self share (the running frame's) and inclusive share of samples of each package."""
+    total, own, inclusive = 0, collections.Counter(), collections.Counter()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        total += int(count)
+        own[_package(frames[-1])] += int(count)
+        for package in {_package(frame) for frame in frames[1:]}:
+            inclusive[package] += int(count)
+    return [
+        (100 * n / max(total, 1), 100 * inclusive[name] / max(total, 1), name)
+        for name, n in own.most_common(top)
+    ]
+
+
 def profile() -> str:
     ensure_token_keys()
     with fresh_databases() as environment:
@@ -100,7 +126,7 @@ def profile() -> str:
 
             def sample_later() -> None:
                 time.sleep(1)  # once the load runs
-                for name in ("sales-api", "inventory-worker-1"):
+                for name in SAMPLED:
                     pid = next(p for p, n in parts.items() if n == name)
                     spies[name] = (_py_spy(pid, scratch / f"{name}.txt"), scratch / f"{name}.txt")
 
@@ -139,6 +165,9 @@ def profile() -> str:
             continue
         lines += [f"## {name}: heaviest functions of ours (py-spy --gil, inclusive)", ""]
         lines += [f"* {share:.0f} % {function}" for share, function in _our_heaviest(raw)]
+        lines += ["", f"{name}: by package, self and inclusive share of samples", ""]
+        lines += ["| package | self | inclusive |", "|---|---:|---:|"]
+        lines += [f"| {pkg} | {own:.0f} % | {incl:.0f} % |" for own, incl, pkg in _by_package(raw)]
         lines.append("")
     return "\n".join(lines)
 

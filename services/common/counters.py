@@ -6,19 +6,18 @@ everything else, so the sequence never has a hole.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.common.upserts import dialect_insert
 
 
 def next_number(session: Session, model, **key) -> int:
-    """The next ``last_number`` of ``model``'s row for ``key`` (created at 0 if missing)."""
-    session.execute(
-        dialect_insert(session, model).values(**key, last_number=0).on_conflict_do_nothing()
-    )
-    counter = session.execute(
-        select(model).filter_by(**key).with_for_update().execution_options(populate_existing=True)
+    """The next ``last_number`` of ``model``'s row for ``key`` (the first is 1), in one
+    statement: the upsert creates or increments the row and holds its lock until commit."""
+    insert = dialect_insert(session, model).values(**key, last_number=1)
+    return session.execute(
+        insert.on_conflict_do_update(
+            index_elements=list(key),
+            set_={"last_number": model.__table__.c.last_number + 1},
+        ).returning(model.__table__.c.last_number)
     ).scalar_one()
-    counter.last_number += 1
-    return counter.last_number

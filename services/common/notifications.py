@@ -4,7 +4,8 @@ Polling stays the safety net (a notification can be missed while a listener reco
 notifications only cut the wait short. On SQLite (the embedded mode) nothing is sent and
 nothing listens: the waits poll, as before.
 
-* :func:`notify` in a transaction: delivered to listeners when (and only if) it commits.
+* :func:`notify` in a transaction: delivered to listeners when (and only if) it commits. The
+  notifications of one transaction leave together, in one statement just before its commit.
 * :class:`Listener`: one connection and one thread per process, calling a callback per
   channel with the notification's payload.
 * :class:`Waiters`: threads waiting for one key (e.g. an order id) until someone wakes it.
@@ -19,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -36,9 +37,33 @@ def is_postgresql(url: str) -> bool:
 def notify(session: Session, channel: str, payload: str = "") -> None:
     """Notify ``channel`` when the session's transaction commits (PostgreSQL only)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload}
-        )
+        session.info.setdefault(_PENDING, {})[(channel, payload)] = None  # an ordered set
+
+
+_PENDING = "pending_notifications"
+_SEND = text(
+    "SELECT pg_notify(channel, payload) "
+    "FROM unnest(CAST(:channels AS text[]), CAST(:payloads AS text[])) AS n(channel, payload)"
+)
+
+
+@event.listens_for(Session, "before_commit")
+def _send_pending(session: Session) -> None:
+    """One round trip for all of a transaction's notifications (a savepoint's wait for the
+    outer commit; ``NOTIFY`` is transactional anyway)."""
+    if session.in_nested_transaction():
+        return
+    if pending := session.info.pop(_PENDING, None):
+        channels, payloads = zip(*pending, strict=True)
+        session.execute(_SEND, {"channels": list(channels), "payloads": list(payloads)})
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, _previous) -> None:
+    # A rolled-back savepoint keeps what was queued (at worst a spurious wake-up: waiters
+    # re-read the state); the whole transaction rolled back sends nothing.
+    if not session.in_transaction():
+        session.info.pop(_PENDING, None)
 
 
 class Listener:
@@ -100,5 +125,5 @@ class Waiters:
     def wake(self, key: str) -> None:
         with self._lock:
             events = list(self._events.get(key, ()))
-        for event in events:
-            event.set()
+        for waiter in events:
+            waiter.set()

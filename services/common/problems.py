@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, json
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,17 @@ def install_problem_handlers(
         return problem_response(
             422, "unstorable-value", "A value cannot be stored as given (e.g. a NUL character)."
         )
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError) -> Response:
+        # The database dropped the connection (restart, failover: the pool is then renewed),
+        # is unreachable, or gave up on a lock (deadlock): nothing was written, try again.
+        log.warning("database unavailable: %s", exc.orig)
+        response = problem_response(
+            503, "database-unavailable", "The database could not serve the request; retry."
+        )
+        response.headers["Retry-After"] = "1"
+        return response
 
     # Safety nets: input the precise checks (the JSON parser, the schemas' bounds) should
     # have refused, found out deeper. Still the client's input, said as such, and logged with

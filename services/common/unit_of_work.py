@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.common.events.contracts import schema_for
 from services.common.events.envelope import CloudEvent
 from services.common.events.store import Outbox
 
@@ -41,7 +42,8 @@ class UnitOfWork:
         self._session_factory = session_factory
         self.outbox = outbox
         self.session: Session | None = None
-        self._pending: list[dict[str, Any]] = []  # outbox rows not yet written
+        self._pending: list[dict[str, Any] | None] = []  # outbox rows not yet written
+        self._latest: dict[tuple[str, str], int] = {}  # snapshot event → its pending index
         self._emitted = False
         self._joined = False
 
@@ -55,7 +57,7 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
-        self._pending, self._emitted = [], False
+        self._pending, self._latest, self._emitted = [], {}, False
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -70,6 +72,10 @@ class UnitOfWork:
     ) -> CloudEvent:
         assert self.session is not None, "emit() outside 'with uow:'"
         event, row = self.outbox.build(event_type, subject=subject, data=data, sequence=sequence)
+        if schema_for(event_type).latest_only:  # an earlier snapshot of the subject is stale
+            if (earlier := self._latest.get((event_type, subject))) is not None:
+                self._pending[earlier] = None
+            self._latest[(event_type, subject)] = len(self._pending)
         self._pending.append(row)
         self._emitted = True
         return event
@@ -78,8 +84,8 @@ class UnitOfWork:
         """Write the events emitted so far into the outbox (one insert for all of them);
         ``commit`` does it, and a consumer does it once for its batch."""
         assert self.session is not None
-        pending, self._pending = self._pending, []
-        self.outbox.write(self.session, pending)
+        pending, self._pending, self._latest = self._pending, [], {}
+        self.outbox.write(self.session, [row for row in pending if row is not None])
 
     def commit(self) -> None:
         assert self.session is not None
@@ -98,4 +104,4 @@ class UnitOfWork:
     def rollback(self) -> None:
         assert self.session is not None
         self.session.rollback()
-        self._pending, self._emitted = [], False
+        self._pending, self._latest, self._emitted = [], {}, False

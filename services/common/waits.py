@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import Flask
 
@@ -21,6 +24,36 @@ from services.common.runtime import ServiceRuntime
 
 NOTIFIED_POLL_SECONDS = 1.0
 _lock = threading.Lock()
+T = TypeVar("T")
+
+
+@dataclass
+class Watch:
+    """Wake-ups of one key, registered: what changes from now on cuts the next pause short."""
+
+    changed: threading.Event
+    poll_seconds: float
+
+    def read_until(
+        self, read: Callable[[], T], done: Callable[[T], bool], seconds: float, *, first=True
+    ) -> T:
+        """``read()`` until ``done`` says the value will do, again after each wake-up (or
+        poll), for at most ``seconds``; returns the last value read. ``first=False`` when
+        the caller knows it does not hold yet (it just wrote the state): pause first."""
+        deadline = time.monotonic() + seconds
+        if not first:
+            self._pause(deadline)
+        while True:
+            value = read()
+            if done(value) or time.monotonic() >= deadline:
+                return value
+            self._pause(deadline)
+
+    def _pause(self, deadline: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining > 0:
+            self.changed.wait(min(self.poll_seconds, remaining))
+            self.changed.clear()  # a wake-up in between is seen by the read that follows
 
 
 class KeyWaits:
@@ -32,16 +65,17 @@ class KeyWaits:
             self.listener = Listener(database_url, {channel: self.waiters.wake}).start()
             self.poll_seconds = max(poll_seconds, NOTIFIED_POLL_SECONDS)
 
+    @contextmanager
+    def watching(self, key: str) -> Iterator[Watch]:
+        """Register for ``key``'s wake-ups: before committing what another process will
+        answer, so that no answer falls before the registration."""
+        with self.waiters.waiting_for(key) as changed:
+            yield Watch(changed, self.poll_seconds)
+
     def wait(self, key: str, seconds: float, holds: Callable[[], bool]) -> None:
         """Return once ``holds()`` or after ``seconds``."""
-        deadline = time.monotonic() + seconds
-        with self.waiters.waiting_for(key) as changed:
-            while not holds():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return
-                changed.wait(min(self.poll_seconds, remaining))
-                changed.clear()
+        with self.watching(key) as watch:
+            watch.read_until(holds, bool, seconds)
 
 
 def key_waits(app: Flask, runtime: ServiceRuntime, channel: str, poll_seconds: float) -> KeyWaits:

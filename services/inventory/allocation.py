@@ -82,7 +82,7 @@ class Allocator:
 
     def _cards(self, request: Request) -> list[Pick]:
         query = (
-            select(Card)
+            select(Card.id, Card.partner_id, Card.donation_id)
             .where(
                 Card.site_id == self.site_id,
                 Card.product_key == request.product_key,
@@ -96,7 +96,7 @@ class Allocator:
         )
         return [
             Pick(request, "prepaid_card", c.id, partner_id=c.partner_id, donation_id=c.donation_id)
-            for c in self.session.scalars(query)
+            for c in self.session.execute(query)
         ]
 
     def _allowance(self, request: Request) -> Served:

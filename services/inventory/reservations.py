@@ -49,19 +49,19 @@ def on_order_placed(uow: UnitOfWork, event: CloudEvent) -> None:
         log.info("order %s already has a reservation; placed again, ignored", data["order_id"])
         return
     requests = [_request(line) for line in data["lines"]]
-    picks, shortfalls = _allocate(uow.session, data["site_id"], requests)
+    levels = stock.lock_levels(uow.session, data["site_id"], (r.product_key for r in requests))
+    picks, shortfalls = _allocate(uow.session, data["site_id"], levels, requests)
     if shortfalls:
         _reject(uow, data, shortfalls)
     else:
-        _hold(uow, data, picks)
+        _hold(uow, data, picks, levels)
 
 
 def _request(line: dict) -> Request:
     return Request(line["line_id"], line["product_key"], line["quantity"], line.get("device_id"))
 
 
-def _allocate(session: Session, site_id: str, requests: list[Request]):
-    levels = stock.lock_levels(session, site_id, (r.product_key for r in requests))
+def _allocate(session: Session, site_id: str, levels, requests: list[Request]):
     allocator = Allocator(session, site_id, levels, datetime.now(UTC).date())
     picks: list[Pick] = []
     shortfalls: list[Shortfall] = []
@@ -93,7 +93,7 @@ def _reject(uow: UnitOfWork, data: dict, shortfalls: list[Shortfall]) -> None:
     )
 
 
-def _hold(uow: UnitOfWork, data: dict, picks: list[Pick]) -> None:
+def _hold(uow: UnitOfWork, data: dict, picks: list[Pick], levels) -> None:
     session = uow.session
     reservation = Reservation(
         order_id=data["order_id"],
@@ -109,7 +109,7 @@ def _hold(uow: UnitOfWork, data: dict, picks: list[Pick]) -> None:
     custody.move_items(
         session, _pairs(items), "reserve", actor=ACTOR, note=note, reservation_id=reservation.id
     )
-    _move_stock(uow, reservation, items, "reserved")
+    _move_stock(uow, reservation, items, "reserved", levels)
     uow.emit(
         "inventory.reservation.accepted",
         subject=reservation.order_id,
@@ -224,11 +224,13 @@ def _close(uow, reservation, state, action, movement, note=None) -> None:
     notify(session, RESERVATION_CLOSED, reservation.order_id)
 
 
-def _move_stock(uow, reservation: Reservation, items: list[ReservedItem], kind: str) -> None:
+def _move_stock(uow, reservation: Reservation, items, kind: str, levels=None) -> None:
+    """Move the items' stock from one bucket to another (``levels``: already locked)."""
     quantities = Counter()
     for item in items:
         quantities[item.product_key] += item.quantity
-    levels = stock.lock_levels(uow.session, reservation.site_id, quantities)
+    if levels is None:
+        levels = stock.lock_levels(uow.session, reservation.site_id, quantities)
     for key, quantity in sorted(quantities.items()):
         stock.move(uow, levels[key], kind, quantity, reference=reservation.id, actor=ACTOR)
 

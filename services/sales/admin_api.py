@@ -17,6 +17,7 @@ from services.common.blueprint import Blueprint
 from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.sales.clock import utc_now
+from services.sales.limits import forget_rules
 from services.sales.models import LimitRuleRow, PriceGrid
 from services.sales.prices import grid_in_force, publish_grid
 from services.sales.schemas import LimitRuleIn, LimitRuleOut, PriceGridIn, PriceGridOut
@@ -57,6 +58,7 @@ class LimitItem(MethodView):
             row.updated_at, row.updated_by = utc_now(), current_actor()
             uow.session.add(row)
             uow.commit()
+            forget_rules(uow.session)
             return row
 
     @allow("admin")
@@ -68,6 +70,7 @@ class LimitItem(MethodView):
                 raise Problem(404, "limit-not-found", f"No limit {code!r}.")
             uow.session.delete(row)
             uow.commit()
+            forget_rules(uow.session)
 
 
 def _check_rule_code(code: str) -> None:

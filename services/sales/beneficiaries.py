@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from services.common.database_cache import DatabaseCache
 from services.common.problems import Problem
 from services.sales.domain import enrolment as rules
 from services.sales.domain.enrolment import Enrolment, EnrolmentPolicy
@@ -60,11 +61,17 @@ def _check_referral(session, referral: dict) -> None:
             raise Problem(422, "social-worker-not-found", f"No contact {worker_id} there.")
 
 
-def require_counter_site(session, site_id: str) -> SiteView:
-    site = session.get(SiteView, site_id)
-    if site is None or site.kind != "counter":
+# Sites are opened and never change kind: a site once seen as a counter stays one.
+_KNOWN_COUNTERS: DatabaseCache[bool] = DatabaseCache(seconds=None)
+
+
+def require_counter_site(session, site_id: str) -> None:
+    def is_counter() -> bool | None:
+        site = session.get(SiteView, site_id)
+        return True if site is not None and site.kind == "counter" else None
+
+    if not _KNOWN_COUNTERS.get(session, site_id, is_counter):
         raise Problem(422, "unknown-counter-site", f"No counter site {site_id} is known.")
-    return site
 
 
 def enrol(session, person: dict, policy: EnrolmentPolicy, actor: str) -> Beneficiary:
@@ -106,9 +113,23 @@ def close(beneficiary: Beneficiary, today: date) -> None:
         beneficiary.version += 1
 
 
-def require_can_order(session, beneficiary: Beneficiary, today: date) -> None:
+def beneficiary_for_order(session, code: str) -> tuple[Beneficiary, Organisation]:
+    """The person, locked until the order is written, and their referring organisation (one
+    statement: every order reads them)."""
+    found = session.execute(
+        select(Beneficiary, Organisation)
+        .join(Organisation, Organisation.id == Beneficiary.organisation_id)
+        .where(Beneficiary.code == code)
+        .with_for_update(of=Beneficiary)
+    ).first()
+    if found is None:
+        raise Problem(404, "beneficiary-not-found", f"No beneficiary {code}.")
+    beneficiary, organisation = found
+    return beneficiary, organisation
+
+
+def require_can_order(beneficiary: Beneficiary, organisation: Organisation, today: date) -> None:
     """Eligibility, checked at every order: enrolment in force, referral still approved."""
     rules.require_eligible(enrolment_of(beneficiary), today)
-    organisation = session.get(Organisation, beneficiary.organisation_id)
     if not organisation.approved:
         raise ReferralNotApproved(f"{organisation.name!r} is no longer approved.")

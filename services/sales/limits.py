@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from services.common.database_cache import DatabaseCache
 from services.sales.clock import as_utc, civil
 from services.sales.domain.limits import (
     LimitRule,
@@ -32,26 +33,46 @@ def rule_of(row: LimitRuleRow) -> LimitRule:
     )
 
 
-def configured_rules(session) -> list[LimitRule]:
-    return [rule_of(row) for row in session.scalars(select(LimitRuleRow).order_by("code"))]
+# Every order checks the rules; they change seldom. A change applies at once in the API
+# process that made it (``forget_rules``) and within these seconds in the others.
+RULES_KEPT_SECONDS = 5.0
+_RULES: DatabaseCache[tuple[LimitRule, ...]] = DatabaseCache(RULES_KEPT_SECONDS)
+
+
+def configured_rules(session) -> tuple[LimitRule, ...]:
+    def load() -> tuple[LimitRule, ...]:
+        return tuple(rule_of(row) for row in session.scalars(select(LimitRuleRow).order_by("code")))
+
+    return _RULES.get(session, "rules", load)
+
+
+def forget_rules(session) -> None:
+    """After committing a change of the rules: the next order reads them again."""
+    _RULES.clear(session)
 
 
 def history_of(session, beneficiary_id: str, since: datetime) -> list[Purchase]:
     """What the person holds or bought since ``since``: lines of live or completed orders."""
     rows = session.execute(
-        select(Order.state, Order.placed_at, OrderLine)
+        select(
+            Order.state,
+            Order.placed_at,
+            OrderLine.product_key,
+            OrderLine.quantity,
+            OrderLine.unit_solidarity_cents,
+        )
         .join(OrderLine, OrderLine.order_id == Order.id)
         .where(Order.beneficiary_id == beneficiary_id, Order.placed_at >= since)
     ).all()
     return [
         Purchase(
-            line.product_key,
-            line.quantity,
-            line.quantity * line.unit_solidarity_cents,
-            as_utc(at),
+            row.product_key,
+            row.quantity,
+            row.quantity * row.unit_solidarity_cents,
+            as_utc(row.placed_at),
         )
-        for state, at, line in rows
-        if holds_stock(state)
+        for row in rows
+        if holds_stock(row.state)
     ]
 
 

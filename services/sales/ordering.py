@@ -12,7 +12,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.common.unit_of_work import UnitOfWork
-from services.sales.beneficiaries import get_beneficiary, require_can_order, require_counter_site
+from services.sales.beneficiaries import (
+    beneficiary_for_order,
+    require_can_order,
+    require_counter_site,
+)
 from services.sales.clock import as_utc, civil, month_of
 from services.sales.domain.errors import (
     IllegalOrderStep,
@@ -33,8 +37,8 @@ def place(uow: UnitOfWork, request: dict, site_id: str, actor: str, now: datetim
     """``request``: ``beneficiary_code`` and ``lines`` (product_key, quantity, device_id)."""
     session = uow.session
     require_counter_site(session, site_id)
-    beneficiary = get_beneficiary(session, request["beneficiary_code"], for_update=True)
-    require_can_order(session, beneficiary, civil(now).date())
+    beneficiary, organisation = beneficiary_for_order(session, request["beneficiary_code"])
+    require_can_order(beneficiary, organisation, civil(now).date())
     priced = _priced(session, request["lines"], now)
     _require_within_limits(session, beneficiary, priced, now)
     order = Order(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Response, current_app
 from flask.views import MethodView
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from services.common.actors import counter_site_id, current_actor
 from services.common.authorization import allow, site_scope
@@ -52,17 +52,12 @@ def _visible(query):
     return query
 
 
-def _order_state(session, order_id) -> str:
-    """Just the state (the bounded wait reads it often), with the same 404 as the order."""
-    state = session.scalar(_visible(select(Order.state)).where(Order.id == str(order_id)))
-    if state is None:
-        raise Problem(404, "order-not-found", f"No order {order_id}.")
-    return state
-
-
 def _get_order(session, order_id, *, for_update: bool = False) -> Order:
-    query = _visible_orders().where(Order.id == str(order_id))
-    order = session.scalar(query.with_for_update() if for_update else query)
+    """One order with its lines, in one statement (locking the order's row only)."""
+    query = _visible(select(Order).options(joinedload(Order.lines)))
+    query = query.where(Order.id == str(order_id))
+    found = session.scalars(query.with_for_update(of=Order) if for_update else query)
+    order = found.unique().first()
     if order is None:
         raise Problem(404, "order-not-found", f"No order {order_id}.")
     return order
@@ -97,10 +92,12 @@ class OrderCollection(MethodView):
         site_id, actor = counter_site_id(), current_actor()
         with current_runtime().unit_of_work() as uow:
             order = ordering.place(uow, request, site_id, actor, utc_now())
-            uow.commit()
-        if args["wait"] <= 0:
-            return order
-        return _after_waiting(order.id, args["wait"])
+            if args["wait"] <= 0:
+                uow.commit()
+                return order
+            with _order_waits().watching(order.id) as watch:  # before inventory can answer
+                uow.commit()
+                return _read_until_decided(watch, order.id, args["wait"], first=False)
 
 
 @orders.route("/<uuid:order_id>")
@@ -113,22 +110,27 @@ class OrderItem(MethodView):
 
         The wait is capped (``SALES_ORDER_WAIT_MAX_SECONDS``); see ``order_waits.py``.
         """
-        return _after_waiting(order_id, args["wait"])
+        if args["wait"] <= 0:
+            return _read_order(order_id)
+        with _order_waits().watching(str(order_id)) as watch:
+            return _read_until_decided(watch, order_id, args["wait"])
 
 
-def _after_waiting(order_id, seconds: float) -> Order:
-    """The order once it has left ``pending``, or after ``seconds`` (capped)."""
-    settings, runtime = current_settings(), current_runtime()
-    seconds = min(seconds, settings.max_wait_seconds)
-    if seconds > 0:
+def _order_waits():
+    settings = current_settings()
+    return order_waits(current_app, current_runtime(), settings.wait_poll_seconds)
 
-        def decided() -> bool:
-            with runtime.session_factory() as session:
-                return _order_state(session, order_id) != "pending"
 
-        waits = order_waits(current_app, runtime, settings.wait_poll_seconds)
-        waits.wait(str(order_id), seconds, decided)
-    with runtime.unit_of_work() as uow:
+def _read_until_decided(watch, order_id, seconds: float, *, first: bool = True) -> Order:
+    """The order once it has left ``pending``, or as it is after ``seconds`` (capped)."""
+    seconds = min(seconds, current_settings().max_wait_seconds)
+    return watch.read_until(
+        lambda: _read_order(order_id), lambda order: order.state != "pending", seconds, first=first
+    )
+
+
+def _read_order(order_id) -> Order:
+    with current_runtime().unit_of_work() as uow:
         return _get_order(uow.session, order_id)
 
 

@@ -15,9 +15,9 @@ from services.sales.domain.pricing import Price
 from services.sales.models import PriceEntry, PriceGrid
 
 
-def grid_in_force(session, at: datetime) -> PriceGrid | None:
-    return session.scalar(
-        select(PriceGrid)
+def _in_force(at: datetime):
+    return (
+        select(PriceGrid.version)
         .where(
             PriceGrid.valid_from <= at,
             or_(PriceGrid.valid_until.is_(None), PriceGrid.valid_until > at),
@@ -27,16 +27,19 @@ def grid_in_force(session, at: datetime) -> PriceGrid | None:
     )
 
 
+def grid_in_force(session, at: datetime) -> PriceGrid | None:
+    return session.get(PriceGrid, version) if (version := session.scalar(_in_force(at))) else None
+
+
 def prices_in_force(session, at: datetime, product_keys=None) -> dict[str, Price]:
-    grid = grid_in_force(session, at)
-    if grid is None:
-        return {}
-    query = select(PriceEntry).where(PriceEntry.grid_version == grid.version)
+    """The prices of the grid in force at ``at`` (of ``product_keys`` only if given), read in
+    one statement: every order reads them."""
+    query = select(PriceEntry).where(PriceEntry.grid_version == _in_force(at).scalar_subquery())
     if product_keys is not None:
         query = query.where(PriceEntry.product_key.in_(set(product_keys)))
     return {
         entry.product_key: Price(
-            entry.product_key, entry.market_cents, entry.solidarity_cents, grid.version
+            entry.product_key, entry.market_cents, entry.solidarity_cents, entry.grid_version
         )
         for entry in session.scalars(query)
     }

@@ -40,8 +40,10 @@ class Product(Contract):
 
 class AvailabilityChanged(Contract):
     """How many units of a product a site can sell now (subject ``<site_id>:<product_key>``,
-    sequence = that stock row's version). Feeds the sales catalogue."""
+    sequence = that stock row's version). Feeds the sales catalogue. Only the newest count
+    matters: a transaction moving a product's stock several times publishes the last."""
 
+    latest_only = True
     site_id = fields.UUID(required=True)
     product = fields.Nested(Product, required=True)
     available = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
