@@ -30,9 +30,15 @@ from services.gateway.keys import KeyStore
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = "card:orange:1000"
+# 50 counters, twice as many orders as cards: the first half is reserved and sold, the rest
+# refused. 16 orders each keeps the load up long enough (~15 s) for steady figures.
+COUNTERS, ORDERS_EACH = 50, 16
+STOCK = COUNTERS * ORDERS_EACH // 2
 
 
-def counter_orders(counters: int = 50, stock: int = 200, orders_each: int = 8) -> list[Figure]:
+def counter_orders(
+    counters: int = COUNTERS, stock: int = STOCK, orders_each: int = ORDERS_EACH
+) -> list[Figure]:
     with fresh_databases() as environment:
         directory = Path(environment["STACK_DIR"])
         generate_keys(Path(environment["CARD_CODES_KEY_DIR"]))

@@ -116,8 +116,10 @@ def profile() -> str:
             gateway = f"http://127.0.0.1:{environment['GATEWAY_PORT']}/api"
             keys = KeyStore(environment["GATEWAY_DATABASE_URL"])
             admin = {"Authorization": f"Bearer {keys.create('profile', 'admin').secret}"}
-            site, people = orders._set_up(gateway, 50, 200, admin)
-            counters = [keys.create(f"c{n}", "counter", site_id=site).secret for n in range(50)]
+            site, people = orders._set_up(gateway, orders.COUNTERS, orders.STOCK, admin)
+            counters = [
+                keys.create(f"c{n}", "counter", site_id=site).secret for n in range(orders.COUNTERS)
+            ]
             keys.close()
             parts = {process.pid: process.name for process in running(directory)}
             before, started = _ticks_by_part(parts), time.perf_counter()
@@ -132,7 +134,11 @@ def profile() -> str:
 
             threading.Thread(target=sample_later, daemon=True).start()
             results, _, _ = orders._load(
-                gateway, site, list(zip(people, counters, strict=True)), 8, directory
+                gateway,
+                site,
+                list(zip(people, counters, strict=True)),
+                orders.ORDERS_EACH,
+                directory,
             )
             elapsed = time.perf_counter() - started
             after = _ticks_by_part(parts)
@@ -146,8 +152,9 @@ def profile() -> str:
     lines = [
         "# Counter orders: where the CPU goes",
         "",
-        f"{count} orders by 50 counters in {elapsed:.1f} s ({count / elapsed:.1f} orders/s) on "
-        f"{os.cpu_count()} cores. CPU per order, by process (from /proc):",
+        f"{count} orders by {orders.COUNTERS} counters in {elapsed:.1f} s "
+        f"({count / elapsed:.1f} orders/s) on {os.cpu_count()} cores. "
+        "CPU per order, by process (from /proc):",
         "",
         "| process | CPU ms per order | share of one core |",
         "|---|---:|---:|",

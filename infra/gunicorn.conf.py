@@ -8,11 +8,10 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-# Threads mostly wait (on the database, on a service, on an order's bounded wait), so each
-# process keeps many: the gateway proxies every in-flight request, and holds it while the
-# service waits, so it needs the most.
-_default_threads = "32" if os.environ.get("SERVICE") == "gateway" else "8"
-threads = int(os.environ.get("GUNICORN_THREADS", _default_threads))
+# Threads mostly wait (on the database, on a service, on an order's bounded wait: a counter's
+# `POST /orders?wait=5` holds its thread until inventory answers), so each process keeps many:
+# with fewer than the requests in flight, requests queue behind the waiting ones.
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 worker_class = "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20

@@ -101,7 +101,7 @@ def messaging_settings() -> MessagingSettings:
         delivery_limit=env_int("EVENT_DELIVERY_LIMIT", 10),
         prefetch=env_int("EVENT_PREFETCH", 200),
         relay_batch_size=env_int("RELAY_BATCH_SIZE", 500),
-        relay_poll_seconds=env_float("RELAY_POLL_SECONDS", 0.1),
+        relay_poll_seconds=env_float("RELAY_POLL_SECONDS", 1.0),
         relay_linger_seconds=env_float("RELAY_LINGER_SECONDS", 0.01),
     )
 

@@ -58,11 +58,12 @@ def _send_pending(session: Session) -> None:
         session.execute(_SEND, {"channels": list(channels), "payloads": list(payloads)})
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_pending(session: Session, _previous) -> None:
-    # A rolled-back savepoint keeps what was queued (at worst a spurious wake-up: waiters
-    # re-read the state); the whole transaction rolled back sends nothing.
-    if not session.in_transaction():
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction) -> None:
+    # Whatever ended the whole transaction (a rollback, a close) sends nothing more; a
+    # rolled-back savepoint keeps what was queued (at worst a spurious wake-up: waiters read
+    # the state again).
+    if transaction.parent is None:
         session.info.pop(_PENDING, None)
 
 

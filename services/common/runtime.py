@@ -48,6 +48,7 @@ class ServiceRuntime:
             poll_seconds=messaging.relay_poll_seconds,
             linger_seconds=messaging.relay_linger_seconds,
             wake=self.outbox.written,
+            at_once=self.outbox.batch_written,
         )
 
     def consumer(self, handlers: dict[str, Handler]) -> EventConsumer:

@@ -45,7 +45,7 @@ class UnknownReservation(LookupError):
 # sales.order.placed ---------------------------------------------------------------------------
 def on_order_placed(uow: UnitOfWork, event: CloudEvent) -> None:
     data = event.data
-    if _by_order(uow.session, data["order_id"]) is not None:
+    if _has_reservation(uow.session, data["order_id"]):
         log.info("order %s already has a reservation; placed again, ignored", data["order_id"])
         return
     requests = [_request(line) for line in data["lines"]]
@@ -257,6 +257,11 @@ def _item_data(item: ReservedItem) -> dict:
         "partner_id": item.partner_id,
         "donation_id": item.donation_id,
     }
+
+
+def _has_reservation(session: Session, order_id: str) -> bool:
+    query = select(Reservation.id).where(Reservation.order_id == order_id).limit(1)
+    return session.scalar(query) is not None
 
 
 def _by_order(session: Session, order_id: str, lock: bool = False) -> Reservation | None:

@@ -134,7 +134,8 @@ def complete(
     move(order, "complete", "Only a reserved order can be completed.")
     order.payment_method, order.completed_at = payment_method, now
     order.completed_month, order.ended_by = month_of(now), actor
-    assign_receipt_number(uow.session, order)
+    with uow.session.no_autoflush:  # the order's changes leave in one UPDATE, at commit
+        assign_receipt_number(uow.session, order)
     data = {
         "order_id": order.id,
         "site_id": order.site_id,

@@ -97,7 +97,7 @@ class OrderCollection(MethodView):
                 return order
             with _order_waits().watching(order.id) as watch:  # before inventory can answer
                 uow.commit()
-                return _read_until_decided(watch, order.id, args["wait"], first=False)
+                return _until_decided(watch, lambda: _refreshed(order), args["wait"], first=False)
 
 
 @orders.route("/<uuid:order_id>")
@@ -113,7 +113,7 @@ class OrderItem(MethodView):
         if args["wait"] <= 0:
             return _read_order(order_id)
         with _order_waits().watching(str(order_id)) as watch:
-            return _read_until_decided(watch, order_id, args["wait"])
+            return _until_decided(watch, lambda: _read_order(order_id), args["wait"])
 
 
 def _order_waits():
@@ -121,12 +121,21 @@ def _order_waits():
     return order_waits(current_app, current_runtime(), settings.wait_poll_seconds)
 
 
-def _read_until_decided(watch, order_id, seconds: float, *, first: bool = True) -> Order:
+def _until_decided(watch, read, seconds: float, *, first: bool = True) -> Order:
     """The order once it has left ``pending``, or as it is after ``seconds`` (capped)."""
     seconds = min(seconds, current_settings().max_wait_seconds)
-    return watch.read_until(
-        lambda: _read_order(order_id), lambda order: order.state != "pending", seconds, first=first
-    )
+    return watch.read_until(read, lambda order: order.state != "pending", seconds, first=first)
+
+
+def _refreshed(order: Order) -> Order:
+    """The order just placed, as the database has it now: only its row is read again (the
+    lines are a snapshot, never changed once placed)."""
+    orders_table = Order.__table__
+    with current_runtime().session_factory() as session:
+        row = session.execute(select(orders_table).where(orders_table.c.id == order.id)).one()
+    for name, value in row._mapping.items():
+        setattr(order, name, value)
+    return order
 
 
 def _read_order(order_id) -> Order:

@@ -126,3 +126,19 @@ def test_nothing_of_a_rolled_back_transaction_is_ever_heard(database):
 
     assert _heard_after(heard, SECOND, "marker", engine) == [(FIRST, "committed")]
     assert all("rolled-back" not in str(params) for _, params in _notifications(statements))
+
+
+def test_a_transaction_ended_by_closing_the_session_sends_nothing(database):
+    """A unit of work left without committing closes its session: what it queued is dropped,
+    not sent by a later commit of the same session."""
+    engine, heard, statements = database
+    session = Session(engine)
+    session.execute(text("SELECT 1"))
+    notify(session, FIRST, "abandoned")
+    session.close()
+    notify(session, FIRST, "committed")
+    session.commit()
+    session.close()
+
+    assert _heard_after(heard, SECOND, "marker", engine) == [(FIRST, "committed")]
+    assert all("abandoned" not in str(params) for _, params in _notifications(statements))

@@ -37,6 +37,7 @@ from services.common.events.envelope import CloudEvent, InvalidEvent, parse_even
 from services.common.events.store import MessagingTables, Outbox
 from services.common.events.topology import Topology
 from services.common.unit_of_work import UnitOfWork
+from services.common.upserts import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -190,18 +191,17 @@ class EventConsumer:
     def _apply(self, messages: list[Message]) -> list[Outcome]:
         """Apply the batch in one transaction; the outcome of each message, after commit.
 
-        Together first: one inbox look-up and one inbox insert for the whole batch, no
-        savepoints. If anything fails, the batch is rolled back and applied again with each
-        message in its own savepoint, so that only the failing ones take the retry path.
+        Together first: one inbox statement for the whole batch (it records the new ids and
+        names them), no savepoints. If anything fails, the batch is rolled back and applied again
+        with each message in its own savepoint, so that only the failing ones take the retry path.
         """
         decoded = [self._decode(message) for message in messages]
         session = self.session_factory()
         try:
             try:
                 outcomes = self._apply_together(session, decoded)
-                self.outbox.announce(session)  # one per batch, whatever the handlers emitted
                 session.commit()
-                self.outbox.written.set()  # events the handlers emitted: wake a local relay
+                self.outbox.wrote_batch()  # the relay of this process publishes what was emitted
                 return outcomes
             except Exception as exc:  # noqa: BLE001 - isolate the culprit, one by one
                 log.debug(
@@ -209,9 +209,8 @@ class EventConsumer:
                 )
                 session.rollback()
             outcomes = [self._apply_alone(session, event, outcome) for event, outcome in decoded]
-            self.outbox.announce(session)
             session.commit()
-            self.outbox.written.set()
+            self.outbox.wrote_batch()
             return outcomes
         finally:
             session.close()
@@ -226,33 +225,36 @@ class EventConsumer:
         return event, None
 
     def _apply_together(self, session, decoded) -> list[Outcome]:
-        ids = [event.id for event, _ in decoded if event is not None]
-        done = set(
-            session.scalars(
-                select(self.inbox.c.event_id).where(
-                    self.inbox.c.consumer == self.service, self.inbox.c.event_id.in_(ids)
-                )
-            )
-        )
+        fresh = self._claim(session, [event for event, outcome in decoded if outcome is None])
         # One joined unit of work for the batch: the events its handlers emit are written to
         # the outbox in one insert at the end (in the order they were emitted).
         uow = UnitOfWork.joining(session, self.outbox)
-        outcomes, inbox_rows, run = [], [], []
+        outcomes, run = [], []
         for event, outcome in decoded:
-            if outcome is None and event.id not in done:
+            if outcome is None and event.id in fresh:
+                fresh.discard(event.id)  # twice in one batch: applied once
                 if run and run[-1].type != event.type:
                     self._handle_run(uow, run)
                     run = []
                 run.append(event)
-                done.add(event.id)
-                inbox_rows.append(self._inbox_row(event))
             outcomes.append(outcome or ACK)
         if run:
             self._handle_run(uow, run)
         uow.write_events()
-        if inbox_rows:
-            session.execute(insert(self.inbox), inbox_rows)
         return outcomes
+
+    def _claim(self, session, events: list[CloudEvent]) -> set[str]:
+        """Write the batch's inbox rows in one statement that skips the ids already there
+        and returns the others: the events to apply (their effects commit with the rows)."""
+        rows = {event.id: self._inbox_row(event) for event in events}
+        if not rows:
+            return set()
+        claim = (
+            dialect_insert(session, self.inbox)
+            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+            .returning(self.inbox.c.event_id)
+        )
+        return set(session.scalars(claim, list(rows.values())))
 
     def _handle_run(self, uow: UnitOfWork, run: list[CloudEvent]) -> None:
         """Consecutive events of one type, in order: at once if their handler can."""

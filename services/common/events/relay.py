@@ -2,10 +2,11 @@
 
 One batch is one database transaction: lock up to ``batch_size`` unsent rows (``FOR UPDATE
 SKIP LOCKED`` on PostgreSQL, so several relays share the work and never publish the same row
-at once), publish them, and mark the confirmed ones sent before committing. A crash anywhere
-before that commit leaves the rows unsent: they are published again, which consumers absorb
-through their inbox. A row the broker refuses (unroutable, nacked) stays unsent and is tried
-again later with an exponential back-off, without holding up the rows behind it.
+at once) and mark them sent in the same statement, publish them, and put back the ones the
+broker did not confirm before committing. A crash anywhere before that commit leaves the rows
+unsent: they are published again, which consumers absorb through their inbox. A row the
+broker refuses (unroutable, nacked) stays unsent and is tried again later with an
+exponential back-off, without holding up the rows behind it.
 """
 
 from __future__ import annotations
@@ -41,11 +42,15 @@ class OutboxRelay:
         poll_seconds: float = 0.1,
         linger_seconds: float = 0.0,
         wake: threading.Event | None = None,
+        at_once: threading.Event | None = None,
     ) -> None:
         self.engine = engine
         # Once woken, wait this long for more rows: a busy service's commits then go out in
-        # a few larger batches instead of one confirm round trip each.
+        # a few larger batches instead of one confirm round trip each. Not when woken by
+        # ``at_once`` (a consumer of this process committed a batch: it is one already, and
+        # the reply it holds is on someone's critical path).
         self.linger_seconds = linger_seconds
+        self.at_once = at_once or threading.Event()
         self.outbox = outbox
         self.publisher = publisher
         self.batch_size = batch_size
@@ -63,36 +68,42 @@ class OutboxRelay:
         """Publish one batch; return how many rows the broker confirmed."""
         table = self.outbox
         now = datetime.now(UTC)
+        due = (
+            select(table.c.id)
+            .where(
+                table.c.sent_at.is_(None),
+                or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+            )
+            .order_by(table.c.id)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
         with self.engine.begin() as connection:
-            rows = connection.execute(
-                select(
+            taken = connection.execute(  # sent, unless put back below
+                update(table)
+                .where(table.c.id.in_(due.scalar_subquery()))
+                .values(sent_at=now)
+                .returning(
                     table.c.id, table.c.event_id, table.c.event_type, table.c.body, table.c.attempts
                 )
-                .where(
-                    table.c.sent_at.is_(None),
-                    or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
-                )
-                .order_by(table.c.id)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
             ).all()
-            if not rows:
+            if not taken:
                 return 0
+            rows = sorted(taken, key=lambda row: row.id)
             result = self.publisher.publish(
                 [OutgoingMessage(row.id, row.event_id, row.event_type, row.body) for row in rows]
             )
-            if result.confirmed:
-                connection.execute(
-                    update(table).where(table.c.id.in_(result.confirmed)).values(sent_at=now)
-                )
             attempts = {row.id: row.attempts for row in rows}
-            for outbox_id, reason in result.failed.items():
+            confirmed = set(result.confirmed)
+            unconfirmed = {i: "not confirmed by the broker" for i in attempts if i not in confirmed}
+            for outbox_id, reason in {**unconfirmed, **result.failed}.items():
                 tries = attempts[outbox_id] + 1
                 delay = min(MAX_ROW_BACKOFF_SECONDS, 2**tries)
                 connection.execute(
                     update(table)
                     .where(table.c.id == outbox_id)
                     .values(
+                        sent_at=None,
                         attempts=tries,
                         last_error=reason,
                         next_attempt_at=now + timedelta(seconds=delay),
@@ -119,6 +130,7 @@ class OutboxRelay:
                 with contextlib.suppress(SQLAlchemyError):
                     self.purge_sent()
             self.wake.clear()
+            self.at_once.clear()
             try:
                 published = self.publish_batch()
                 failures = 0
@@ -136,7 +148,8 @@ class OutboxRelay:
                 self.publisher.reset()
                 stop.wait(5)
                 continue
-            if published < self.batch_size and self.wake.wait(self.poll_seconds):
+            woken = published < self.batch_size and self.wake.wait(self.poll_seconds)
+            if woken and not self.at_once.is_set():
                 stop.wait(self.linger_seconds)
         self.publisher.close()
 

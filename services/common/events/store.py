@@ -75,6 +75,13 @@ class Outbox:
         self.table = table
         self.source = source
         self.written = threading.Event()  # wakes an in-process relay after a commit
+        # ... after a consumer's batch: already a batch, so the relay need not linger for more
+        self.batch_written = threading.Event()
+
+    def wrote_batch(self) -> None:
+        """A consumer committed a batch's events: wake the relay of this process at once."""
+        self.batch_written.set()
+        self.written.set()
 
     def build(
         self, event_type: str, *, subject: str, data: dict[str, Any], sequence: int
