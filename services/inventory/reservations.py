@@ -11,12 +11,15 @@ counter's ``POST /orders/{id}/card-codes/reveal?wait=`` at once.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from services.common.db import column_values
 from services.common.events.envelope import CloudEvent
 from services.common.notifications import notify
 from services.common.unit_of_work import UnitOfWork
@@ -74,13 +77,9 @@ def _allocate(session: Session, site_id: str, levels, requests: list[Request]):
 
 
 def _reject(uow: UnitOfWork, data: dict, shortfalls: list[Shortfall]) -> None:
-    reservation = Reservation(
-        order_id=data["order_id"],
-        site_id=data["site_id"],
-        state=R.REJECTED,
-        closed_at=datetime.now(UTC),
+    _new_reservation(
+        uow.session, data, state=R.REJECTED, expires_at=None, closed_at=datetime.now(UTC)
     )
-    uow.session.add(reservation)
     uow.emit(
         "inventory.reservation.rejected",
         subject=data["order_id"],
@@ -95,16 +94,12 @@ def _reject(uow: UnitOfWork, data: dict, shortfalls: list[Shortfall]) -> None:
 
 def _hold(uow: UnitOfWork, data: dict, picks: list[Pick], levels) -> None:
     session = uow.session
-    reservation = Reservation(
-        order_id=data["order_id"],
-        site_id=data["site_id"],
-        state=R.HELD,
-        expires_at=datetime.now(UTC) + reservation_ttl(),
+    expires_at = datetime.now(UTC) + reservation_ttl()
+    reservation = _new_reservation(
+        session, data, state=R.HELD, expires_at=expires_at, closed_at=None
     )
-    session.add(reservation)
-    session.flush()
     items = [_item_row(reservation.id, pick) for pick in picks]
-    session.add_all(items)
+    session.execute(insert(_ITEMS), [column_values(item) for item in items])
     note = f"reserved for order {data['order_id']}"
     custody.move_items(
         session, _pairs(items), "reserve", actor=ACTOR, note=note, reservation_id=reservation.id
@@ -120,6 +115,24 @@ def _hold(uow: UnitOfWork, data: dict, picks: list[Pick], levels) -> None:
             "items": [_item_data(item) for item in items],
         },
     )
+
+
+# Written with Core statements (``column_values``): every order reserves or is refused.
+_RESERVATIONS, _ITEMS = Reservation.__table__, ReservedItem.__table__
+
+
+def _new_reservation(session: Session, data: dict, **values) -> Reservation:
+    """Insert the order's reservation now; the object returned is not in the session."""
+    reservation = Reservation(
+        id=str(uuid.uuid4()),
+        order_id=data["order_id"],
+        site_id=data["site_id"],
+        created_at=datetime.now(UTC),
+        outcome_note=None,
+        **values,
+    )
+    session.execute(insert(_RESERVATIONS), [column_values(reservation)])
+    return reservation
 
 
 def _item_row(reservation_id: str, pick: Pick) -> ReservedItem:
@@ -219,8 +232,12 @@ def _close(uow, reservation, state, action, movement, note=None) -> None:
     released = {"reservation_id": None} if action == "release" else {}
     custody.move_items(session, _pairs(items), action, actor=ACTOR, note=note_text, **released)
     _move_stock(uow, reservation, items, movement)
-    reservation.state, reservation.closed_at = state, datetime.now(UTC)
-    reservation.outcome_note = note
+    closing = {"state": state, "closed_at": datetime.now(UTC), "outcome_note": note}
+    session.execute(
+        update(_RESERVATIONS).where(_RESERVATIONS.c.id == reservation.id).values(closing)
+    )
+    for name, value in closing.items():
+        set_committed_value(reservation, name, value)
     notify(session, RESERVATION_CLOSED, reservation.order_id)
 
 

@@ -9,8 +9,12 @@ counts in for impact are the programme's civil ones (``clock``).
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert
+
+from services.common.db import column_values
 from services.common.unit_of_work import UnitOfWork
 from services.sales.beneficiaries import (
     beneficiary_for_order,
@@ -42,9 +46,12 @@ def place(uow: UnitOfWork, request: dict, site_id: str, actor: str, now: datetim
     priced = _priced(session, request["lines"], now)
     _require_within_limits(session, beneficiary, priced, now)
     order = Order(
+        id=str(uuid.uuid4()),
         site_id=site_id,
         beneficiary_id=beneficiary.id,
         beneficiary_code=beneficiary.code,
+        state="pending",
+        version=1,
         placed_at=now,
         placed_by=actor,
         total_cents=sum(line.amount_cents for line in priced),
@@ -53,11 +60,33 @@ def place(uow: UnitOfWork, request: dict, site_id: str, actor: str, now: datetim
             _line(position, line, given.get("device_id"))
             for position, (line, given) in enumerate(zip(priced, request["lines"], strict=True), 1)
         ],
+        **dict.fromkeys(_DECIDED_LATER),
     )
-    session.add(order)
-    session.flush()
+    for line in order.lines:
+        line.order_id = order.id
+    # Core inserts (every order is placed here): the object returned is not in the session.
+    session.execute(insert(Order.__table__), [column_values(order)])
+    session.execute(insert(OrderLine.__table__), [column_values(line) for line in order.lines])
     _emit_placed(uow, order)
     return order
+
+
+# What a placed order does not know yet (the transient object answers None for them).
+_DECIDED_LATER = (
+    "reservation_id",
+    "expires_at",
+    "reserved_items",
+    "refused_lines",
+    "payment_method",
+    "completed_at",
+    "completed_month",
+    "receipt_year",
+    "receipt_number",
+    "ended_at",
+    "ended_by",
+    "end_reason",
+    "reservation_lapsed_at",
+)
 
 
 def _require_within_limits(session, beneficiary, priced: list[PricedLine], now: datetime) -> None:
@@ -79,6 +108,7 @@ def _priced(session, lines: list[dict], now: datetime) -> list[PricedLine]:
 
 def _line(position: int, line: PricedLine, device_id) -> OrderLine:
     return OrderLine(
+        id=str(uuid.uuid4()),
         position=position,
         product_key=line.product_key,
         family=family_of(line.product_key),
