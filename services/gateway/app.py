@@ -38,7 +38,7 @@ def default_settings() -> dict[str, Any]:
         "RATE_LIMIT": env_str("GATEWAY_RATE_LIMIT", "50/second;1000/minute"),
         "AUTH_FAILURE_LIMIT": env_str("GATEWAY_AUTH_FAILURE_LIMIT", "30/minute"),
         "RATE_LIMIT_STORAGE": env_str("GATEWAY_RATE_LIMIT_STORAGE", "memory://"),
-        "KEY_CACHE_SECONDS": env_float("GATEWAY_KEY_CACHE_SECONDS", 5.0),
+        "KEY_CACHE_SECONDS": env_float("GATEWAY_KEY_CACHE_SECONDS", 30.0),
         "TOKEN_TTL_SECONDS": token_ttl_seconds(),
     }
 
@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     install_request_ids(app)
     install_problem_handlers(app, UPSTREAM_ERRORS)
     keys = KeyStore(app.config["DATABASE_URL"], cache_seconds=app.config["KEY_CACHE_SECONDS"])
+    keys.listen()
     app.extensions["gateway.keys"] = keys
     issuer = TokenIssuer(
         app.config.get("SIGNING_KEY") or load_signing_key(), app.config["TOKEN_TTL_SECONDS"]

@@ -2,8 +2,9 @@
 
 A key is ``cs_`` + 43 URL-safe characters (256 random bits). It is shown once, when it is
 created or rotated; the database keeps its SHA-256 only. Looking a key up costs one
-indexed query, remembered for ``cache_seconds`` (default 5 s): a revoked or rotated key
-stops working on every gateway process within that time.
+indexed query, remembered for ``cache_seconds`` (default 30 s). A rotation or revocation
+notifies ``KEYS_CHANGED`` (PostgreSQL): every gateway process forgets its lookups at once,
+so the key stops working everywhere; ``cache_seconds`` bounds a missed notification.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import sessionmaker
 
 from services.common.db import make_engine, make_session_factory
+from services.common.notifications import Listener, is_postgresql, notify
 from services.common.tokens import Principal
 from services.gateway.models import ApiKey
 
 KEY_PREFIX = "cs_"
 HINT_LENGTH = 8
 CACHE_ENTRIES = 10_000
+# Notified when a key is rotated or revoked: every gateway process forgets its lookups.
+KEYS_CHANGED = "gateway_api_keys_changed"
 
 
 class UnknownKey(Exception):
@@ -59,8 +63,10 @@ def principal_of(record: ApiKey) -> Principal:
 
 
 class KeyStore:
-    def __init__(self, database_url: str, *, cache_seconds: float = 5.0) -> None:
+    def __init__(self, database_url: str, *, cache_seconds: float = 30.0) -> None:
+        self.database_url = database_url
         self.engine: Engine = make_engine(database_url)
+        self._listener: Listener | None = None
         self._sessions: sessionmaker = make_session_factory(self.engine)
         self._cache_seconds = cache_seconds
         self._cache: OrderedDict[str, tuple[float, Principal | None]] = OrderedDict()
@@ -113,6 +119,7 @@ class KeyStore:
             record.secret_hash = hash_secret(secret)
             record.hint = secret[:HINT_LENGTH]
             record.rotated_at = datetime.now(UTC)
+            notify(session, KEYS_CHANGED)
         self._forget_all()
         return IssuedKey(record, secret)
 
@@ -125,6 +132,7 @@ class KeyStore:
                 raise UnknownKey(key_id)
             if record.revoked_at is None:
                 record.revoked_at = datetime.now(UTC)
+            notify(session, KEYS_CHANGED)
         self._forget_all()
         return record
 
@@ -160,5 +168,18 @@ class KeyStore:
         with self._lock:
             self._cache.clear()
 
+    def listen(self) -> KeyStore:
+        """On PostgreSQL, forget every lookup as soon as any process (another gateway, the
+        CLI) rotates or revokes a key; ``cache_seconds`` then only bounds a notification
+        missed while the listener reconnects."""
+        if self._listener is None and is_postgresql(self.database_url):
+            self._listener = Listener(self.database_url, {KEYS_CHANGED: self._on_change}).start()
+        return self
+
+    def _on_change(self, _payload: str) -> None:
+        self._forget_all()
+
     def close(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
         self.engine.dispose()
