@@ -113,23 +113,32 @@ def close(beneficiary: Beneficiary, today: date) -> None:
         beneficiary.version += 1
 
 
-def beneficiary_for_order(session, code: str) -> tuple[Beneficiary, Organisation]:
-    """The person, locked until the order is written, and their referring organisation (one
-    statement: every order reads them)."""
+def beneficiary_for_order(session, code: str):
+    """What an order needs of the person (locked until the order is written) and of their
+    referring organisation, in one statement of plain columns: every order reads them."""
     found = session.execute(
-        select(Beneficiary, Organisation)
+        select(
+            Beneficiary.id,
+            Beneficiary.code,
+            Beneficiary.starts_on,
+            Beneficiary.ends_on,
+            Beneficiary.renewals,
+            Beneficiary.closed_on,
+            Organisation.name.label("organisation_name"),
+            Organisation.approved.label("organisation_approved"),
+        )
         .join(Organisation, Organisation.id == Beneficiary.organisation_id)
         .where(Beneficiary.code == code)
         .with_for_update(of=Beneficiary)
     ).first()
     if found is None:
         raise Problem(404, "beneficiary-not-found", f"No beneficiary {code}.")
-    beneficiary, organisation = found
-    return beneficiary, organisation
+    return found
 
 
-def require_can_order(beneficiary: Beneficiary, organisation: Organisation, today: date) -> None:
-    """Eligibility, checked at every order: enrolment in force, referral still approved."""
-    rules.require_eligible(enrolment_of(beneficiary), today)
-    if not organisation.approved:
-        raise ReferralNotApproved(f"{organisation.name!r} is no longer approved.")
+def require_can_order(person, today: date) -> None:
+    """Eligibility, checked at every order: enrolment in force, referral still approved.
+    ``person``: a :func:`beneficiary_for_order` row."""
+    rules.require_eligible(enrolment_of(person), today)
+    if not person.organisation_approved:
+        raise ReferralNotApproved(f"{person.organisation_name!r} is no longer approved.")

@@ -41,8 +41,8 @@ def place(uow: UnitOfWork, request: dict, site_id: str, actor: str, now: datetim
     """``request``: ``beneficiary_code`` and ``lines`` (product_key, quantity, device_id)."""
     session = uow.session
     require_counter_site(session, site_id)
-    beneficiary, organisation = beneficiary_for_order(session, request["beneficiary_code"])
-    require_can_order(beneficiary, organisation, civil(now).date())
+    beneficiary = beneficiary_for_order(session, request["beneficiary_code"])
+    require_can_order(beneficiary, civil(now).date())
     priced = _priced(session, request["lines"], now)
     _require_within_limits(session, beneficiary, priced, now)
     order = Order(

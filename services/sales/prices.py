@@ -34,14 +34,19 @@ def grid_in_force(session, at: datetime) -> PriceGrid | None:
 def prices_in_force(session, at: datetime, product_keys=None) -> dict[str, Price]:
     """The prices of the grid in force at ``at`` (of ``product_keys`` only if given), read in
     one statement: every order reads them."""
-    query = select(PriceEntry).where(PriceEntry.grid_version == _in_force(at).scalar_subquery())
+    query = select(
+        PriceEntry.product_key,
+        PriceEntry.market_cents,
+        PriceEntry.solidarity_cents,
+        PriceEntry.grid_version,
+    ).where(PriceEntry.grid_version == _in_force(at).scalar_subquery())
     if product_keys is not None:
         query = query.where(PriceEntry.product_key.in_(set(product_keys)))
     return {
         entry.product_key: Price(
             entry.product_key, entry.market_cents, entry.solidarity_cents, entry.grid_version
         )
-        for entry in session.scalars(query)
+        for entry in session.execute(query)
     }
 
 
