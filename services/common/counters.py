@@ -14,10 +14,10 @@ from services.common.upserts import dialect_insert
 def next_number(session: Session, model, **key) -> int:
     """The next ``last_number`` of ``model``'s row for ``key`` (the first is 1), in one
     statement: the upsert creates or increments the row and holds its lock until commit."""
-    insert = dialect_insert(session, model).values(**key, last_number=1)
+    table = model.__table__  # a Core statement: the ORM's bulk-insert path costs more
+    insert = dialect_insert(session, table).values(**key, last_number=1)
     return session.execute(
         insert.on_conflict_do_update(
-            index_elements=list(key),
-            set_={"last_number": model.__table__.c.last_number + 1},
-        ).returning(model.__table__.c.last_number)
+            index_elements=list(key), set_={"last_number": table.c.last_number + 1}
+        ).returning(table.c.last_number)
     ).scalar_one()
