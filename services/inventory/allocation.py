@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from services.inventory.domain.custody import CardState
@@ -81,22 +81,16 @@ class Allocator:
         ]
 
     def _cards(self, request: Request) -> list[Pick]:
-        query = (
-            select(Card.id, Card.partner_id, Card.donation_id)
-            .where(
-                Card.site_id == self.site_id,
-                Card.product_key == request.product_key,
-                Card.state == CardState.IN_STOCK,
-                (Card.expiry_date.is_(None)) | (Card.expiry_date >= self.today),
-                Card.id.not_in(self.taken),
-            )
-            .order_by(Card.expiry_date.asc().nulls_last(), Card.id)
-            .limit(request.quantity)
-            .with_for_update(skip_locked=True)
-        )
+        parameters = {
+            "site_id": self.site_id,
+            "product_key": request.product_key,
+            "today": self.today,
+            "taken": list(self.taken),
+            "quantity": request.quantity,
+        }
         return [
             Pick(request, "prepaid_card", c.id, partner_id=c.partner_id, donation_id=c.donation_id)
-            for c in self.session.execute(query)
+            for c in self.session.execute(_CARDS_IN_STOCK, parameters)
         ]
 
     def _allowance(self, request: Request) -> Served:
@@ -107,3 +101,19 @@ class Allocator:
             return Served([], left)
         self.amounts[key] = self.amounts.get(key, 0) + request.quantity
         return Served([Pick(request, "allowance", level.id, quantity=request.quantity)], left)
+
+
+# Every card sale runs it: built once (building a statement costs more than running it).
+_CARDS_IN_STOCK = (
+    select(Card.id, Card.partner_id, Card.donation_id)
+    .where(
+        Card.site_id == bindparam("site_id"),
+        Card.product_key == bindparam("product_key"),
+        Card.state == CardState.IN_STOCK,
+        (Card.expiry_date.is_(None)) | (Card.expiry_date >= bindparam("today")),
+        Card.id.not_in(bindparam("taken", expanding=True)),
+    )
+    .order_by(Card.expiry_date.asc().nulls_last(), Card.id)
+    .limit(bindparam("quantity"))
+    .with_for_update(skip_locked=True)
+)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from services.inventory.domain.custody import CardState
@@ -85,13 +85,19 @@ def _move_devices(session, ids, action, actor, note, now, changes) -> None:
 
 def _move_cards(session, ids, action, now, changes) -> None:
     before, after = CARD_MOVES[action]
-    cards = Card.__table__  # a Core statement: every sale moves cards, the ORM's path costs more
-    result = session.execute(
-        update(cards)
-        .where(cards.c.id.in_(ids), cards.c.state == before)
-        .values(state=after, state_changed_at=now, version=cards.c.version + 1, **changes)
-    )
+    parameters = {"ids": list(ids), "before": before, "state": after, "state_changed_at": now}
+    result = session.execute(_MOVE_CARDS, {**parameters, **changes})
     _check(result.rowcount, len(ids), "card", before)
+
+
+# Every sale moves cards: a Core statement built once (building one costs more than running
+# it); SET takes the parameters' other keys (state, state_changed_at, reservation_id...).
+_CARDS = Card.__table__
+_MOVE_CARDS = (
+    update(_CARDS)
+    .where(_CARDS.c.id.in_(bindparam("ids", expanding=True)), _CARDS.c.state == bindparam("before"))
+    .values(version=_CARDS.c.version + 1)
+)
 
 
 def _check(moved: int, expected: int, kind: str, state: str) -> None:

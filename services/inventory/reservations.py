@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -276,22 +276,27 @@ def _item_data(item: ReservedItem) -> dict:
     }
 
 
+# Statements every order runs, built once (building one costs more than running it).
+_HAS_RESERVATION = (
+    select(Reservation.id).where(Reservation.order_id == bindparam("order_id")).limit(1)
+)
+_BY_ORDER = select(Reservation).where(Reservation.order_id == bindparam("order_id"))
+_BY_ORDER_LOCKED = _BY_ORDER.with_for_update().options(selectinload(Reservation.items))
+_LOCKED = (
+    select(Reservation)
+    .where(Reservation.id == bindparam("reservation_id"))
+    .with_for_update()
+    .options(selectinload(Reservation.items))
+)
+
+
 def _has_reservation(session: Session, order_id: str) -> bool:
-    query = select(Reservation.id).where(Reservation.order_id == order_id).limit(1)
-    return session.scalar(query) is not None
+    return session.scalar(_HAS_RESERVATION, {"order_id": order_id}) is not None
 
 
 def _by_order(session: Session, order_id: str, lock: bool = False) -> Reservation | None:
-    query = select(Reservation).where(Reservation.order_id == order_id)
-    if lock:
-        query = query.with_for_update().options(selectinload(Reservation.items))
-    return session.scalar(query)
+    return session.scalar(_BY_ORDER_LOCKED if lock else _BY_ORDER, {"order_id": order_id})
 
 
 def _for_update(session: Session, reservation_id: str) -> Reservation | None:
-    return session.scalar(
-        select(Reservation)
-        .where(Reservation.id == reservation_id)
-        .with_for_update()
-        .options(selectinload(Reservation.items))
-    )
+    return session.scalar(_LOCKED, {"reservation_id": reservation_id})

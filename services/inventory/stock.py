@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -47,13 +47,25 @@ def level_for_update(session: Session, site_id: str, product: Product) -> StockL
     return existing_for_update(session, site_id, product.key)
 
 
-def existing_for_update(session: Session, site_id: str, product_key: str) -> StockLevel | None:
-    return session.scalar(
-        select(StockLevel)
-        .where(StockLevel.site_id == site_id, StockLevel.product_key == product_key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+# Statements of every sale's path, built once: building one (and its cache key) costs more
+# than running it.
+_LEVEL_FOR_UPDATE = (
+    select(StockLevel)
+    .where(
+        StockLevel.site_id == bindparam("site_id"),
+        StockLevel.product_key == bindparam("product_key"),
     )
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LEVELS, _MOVEMENTS = StockLevel.__table__, StockMovement.__table__
+# SET columns come from the parameters' other keys (figures, version, updated_at).
+_UPDATE_LEVEL = update(_LEVELS).where(_LEVELS.c.id == bindparam("level_id"))
+_INSERT_MOVEMENT = insert(_MOVEMENTS)
+
+
+def existing_for_update(session: Session, site_id: str, product_key: str) -> StockLevel | None:
+    return session.scalar(_LEVEL_FOR_UPDATE, {"site_id": site_id, "product_key": product_key})
 
 
 def lock_levels(session: Session, site_id: str, keys: Iterable[str]) -> dict[str, StockLevel]:
@@ -78,17 +90,14 @@ def move(
     # Two Core statements, not the ORM's flush: a movement is on every sale's path, and the
     # unit-of-work machinery costs more than the statements. The loaded figures follow.
     session = uow.session
-    session.execute(update(_LEVELS).where(_LEVELS.c.id == level.id).values(changes))
+    session.execute(_UPDATE_LEVEL, {"level_id": level.id, **changes})
     for name, value in changes.items():
         set_committed_value(level, name, value)
     ledger_row = _ledger_row(level, kind, deltas, reference, reason, actor)
-    session.execute(insert(_MOVEMENTS), [ledger_row])
+    session.execute(_INSERT_MOVEMENT, [ledger_row])
     if deltas.available:
         _emit_availability(uow, level)
     return level
-
-
-_LEVELS, _MOVEMENTS = StockLevel.__table__, StockMovement.__table__
 
 
 def _ledger_row(level, kind, deltas, reference, reason, actor) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from services.common.database_cache import DatabaseCache
 from services.sales.clock import as_utc, civil
@@ -51,19 +51,25 @@ def forget_rules(session) -> None:
     _RULES.clear(session)
 
 
+# Every order reads it: built once (building a statement costs more than running it).
+_HISTORY = (
+    select(
+        Order.state,
+        Order.placed_at,
+        OrderLine.product_key,
+        OrderLine.quantity,
+        OrderLine.unit_solidarity_cents,
+    )
+    .join(OrderLine, OrderLine.order_id == Order.id)
+    .where(
+        Order.beneficiary_id == bindparam("beneficiary_id"), Order.placed_at >= bindparam("since")
+    )
+)
+
+
 def history_of(session, beneficiary_id: str, since: datetime) -> list[Purchase]:
     """What the person holds or bought since ``since``: lines of live or completed orders."""
-    rows = session.execute(
-        select(
-            Order.state,
-            Order.placed_at,
-            OrderLine.product_key,
-            OrderLine.quantity,
-            OrderLine.unit_solidarity_cents,
-        )
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(Order.beneficiary_id == beneficiary_id, Order.placed_at >= since)
-    ).all()
+    rows = session.execute(_HISTORY, {"beneficiary_id": beneficiary_id, "since": since}).all()
     return [
         Purchase(
             row.product_key,

@@ -10,9 +10,11 @@ asks inventory through the gateway (``/api/inventory/…``) with the order id.
 
 from __future__ import annotations
 
+import functools
+
 from flask import Response, current_app
 from flask.views import MethodView
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from services.common.actors import counter_site_id, current_actor
@@ -54,13 +56,23 @@ def _visible(query):
 
 def _get_order(session, order_id, *, for_update: bool = False) -> Order:
     """One order with its lines, in one statement (locking the order's row only)."""
-    query = _visible(select(Order).options(joinedload(Order.lines)))
-    query = query.where(Order.id == str(order_id))
-    found = session.scalars(query.with_for_update(of=Order) if for_update else query)
+    site_id = site_scope()
+    parameters = {"order_id": str(order_id), "site_id": site_id}
+    found = session.scalars(_order_query(site_id is not None, for_update), parameters)
     order = found.unique().first()
     if order is None:
         raise Problem(404, "order-not-found", f"No order {order_id}.")
     return order
+
+
+@functools.cache
+def _order_query(scoped: bool, for_update: bool):
+    """Built once per kind (every order is read this way; building costs more than running)."""
+    query = select(Order).options(joinedload(Order.lines))
+    query = query.where(Order.id == bindparam("order_id"))
+    if scoped:
+        query = query.where(Order.site_id == bindparam("site_id"))
+    return query.with_for_update(of=Order) if for_update else query
 
 
 @orders.route("")
@@ -127,12 +139,14 @@ def _until_decided(watch, read, seconds: float, *, first: bool = True) -> Order:
     return watch.read_until(read, lambda order: order.state != "pending", seconds, first=first)
 
 
+_ORDER_ROW = select(Order.__table__).where(Order.__table__.c.id == bindparam("order_id"))
+
+
 def _refreshed(order: Order) -> Order:
     """The order just placed, as the database has it now: only its row is read again (the
     lines are a snapshot, never changed once placed)."""
-    orders_table = Order.__table__
     with current_runtime().session_factory() as session:
-        row = session.execute(select(orders_table).where(orders_table.c.id == order.id)).one()
+        row = session.execute(_ORDER_ROW, {"order_id": order.id}).one()
     for name, value in row._mapping.items():
         setattr(order, name, value)
     return order

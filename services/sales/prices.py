@@ -8,45 +8,49 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from services.sales.clock import as_utc
 from services.sales.domain.pricing import Price
 from services.sales.models import PriceEntry, PriceGrid
 
-
-def _in_force(at: datetime):
-    return (
-        select(PriceGrid.version)
-        .where(
-            PriceGrid.valid_from <= at,
-            or_(PriceGrid.valid_until.is_(None), PriceGrid.valid_until > at),
-        )
-        .order_by(PriceGrid.version.desc())
-        .limit(1)
+# The grid in force at :at, and its prices: every order reads them, so the statements are
+# built once (building one costs more than running it).
+_IN_FORCE = (
+    select(PriceGrid.version)
+    .where(
+        PriceGrid.valid_from <= bindparam("at"),
+        or_(PriceGrid.valid_until.is_(None), PriceGrid.valid_until > bindparam("at")),
     )
+    .order_by(PriceGrid.version.desc())
+    .limit(1)
+)
+_PRICES = select(
+    PriceEntry.product_key,
+    PriceEntry.market_cents,
+    PriceEntry.solidarity_cents,
+    PriceEntry.grid_version,
+).where(PriceEntry.grid_version == _IN_FORCE.scalar_subquery())
+_PRICES_OF = _PRICES.where(PriceEntry.product_key.in_(bindparam("keys", expanding=True)))
 
 
 def grid_in_force(session, at: datetime) -> PriceGrid | None:
-    return session.get(PriceGrid, version) if (version := session.scalar(_in_force(at))) else None
+    version = session.scalar(_IN_FORCE, {"at": at})
+    return session.get(PriceGrid, version) if version else None
 
 
 def prices_in_force(session, at: datetime, product_keys=None) -> dict[str, Price]:
     """The prices of the grid in force at ``at`` (of ``product_keys`` only if given), read in
-    one statement: every order reads them."""
-    query = select(
-        PriceEntry.product_key,
-        PriceEntry.market_cents,
-        PriceEntry.solidarity_cents,
-        PriceEntry.grid_version,
-    ).where(PriceEntry.grid_version == _in_force(at).scalar_subquery())
-    if product_keys is not None:
-        query = query.where(PriceEntry.product_key.in_(set(product_keys)))
+    one statement."""
+    if product_keys is None:
+        rows = session.execute(_PRICES, {"at": at})
+    else:
+        rows = session.execute(_PRICES_OF, {"at": at, "keys": sorted(set(product_keys))})
     return {
-        entry.product_key: Price(
-            entry.product_key, entry.market_cents, entry.solidarity_cents, entry.grid_version
+        row.product_key: Price(
+            row.product_key, row.market_cents, row.solidarity_cents, row.grid_version
         )
-        for entry in session.execute(query)
+        for row in rows
     }
 
 

@@ -101,6 +101,7 @@ class EventConsumer:
         self.ready = threading.Event()  # set once consuming (tests and health use it)
         self._broker_errors = Connection(broker_url).connection_errors
         self._next_purge = time.monotonic()
+        self._claim_statement = None  # the inbox claim, built at the first batch
 
     # the loop -----------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -249,12 +250,13 @@ class EventConsumer:
         rows = {event.id: self._inbox_row(event) for event in events}
         if not rows:
             return set()
-        claim = (
-            dialect_insert(session, self.inbox)
-            .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-            .returning(self.inbox.c.event_id)
-        )
-        return set(session.scalars(claim, list(rows.values())))
+        if self._claim_statement is None:  # built once: one per batch, building costs more
+            self._claim_statement = (
+                dialect_insert(session, self.inbox)
+                .on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+                .returning(self.inbox.c.event_id)
+            )
+        return set(session.scalars(self._claim_statement, list(rows.values())))
 
     def _handle_run(self, uow: UnitOfWork, run: list[CloudEvent]) -> None:
         """Consecutive events of one type, in order: at once if their handler can."""

@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from kombu import Connection
-from sqlalchemy import Engine, Table, delete, or_, select, update
+from sqlalchemy import Engine, Table, bindparam, delete, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.common.events.publishers import OutgoingMessage, Publisher, make_publisher
@@ -29,6 +29,27 @@ log = logging.getLogger(__name__)
 MAX_ROW_BACKOFF_SECONDS = 300
 SENT_RETENTION = timedelta(days=3)  # sent rows are kept a while for inspection, then purged
 PURGE_EVERY_SECONDS = 600
+
+
+def _take_statement(table: Table, batch_size: int):
+    """Mark up to ``batch_size`` due rows sent and return them (built once per relay)."""
+    now = bindparam("now")
+    due = (
+        select(table.c.id)
+        .where(
+            table.c.sent_at.is_(None),
+            or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
+        )
+        .order_by(table.c.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(table)
+        .where(table.c.id.in_(due.scalar_subquery()))
+        .values(sent_at=now)
+        .returning(table.c.id, table.c.event_id, table.c.event_type, table.c.body, table.c.attempts)
+    )
 
 
 class OutboxRelay:
@@ -51,6 +72,7 @@ class OutboxRelay:
         # the reply it holds is on someone's critical path).
         self.linger_seconds = linger_seconds
         self.at_once = at_once or threading.Event()
+        self._take = _take_statement(outbox, batch_size)
         self.outbox = outbox
         self.publisher = publisher
         self.batch_size = batch_size
@@ -68,25 +90,8 @@ class OutboxRelay:
         """Publish one batch; return how many rows the broker confirmed."""
         table = self.outbox
         now = datetime.now(UTC)
-        due = (
-            select(table.c.id)
-            .where(
-                table.c.sent_at.is_(None),
-                or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
-            )
-            .order_by(table.c.id)
-            .limit(self.batch_size)
-            .with_for_update(skip_locked=True)
-        )
         with self.engine.begin() as connection:
-            taken = connection.execute(  # sent, unless put back below
-                update(table)
-                .where(table.c.id.in_(due.scalar_subquery()))
-                .values(sent_at=now)
-                .returning(
-                    table.c.id, table.c.event_id, table.c.event_type, table.c.body, table.c.attempts
-                )
-            ).all()
+            taken = connection.execute(self._take, {"now": now}).all()  # sent, unless put back
             if not taken:
                 return 0
             rows = sorted(taken, key=lambda row: row.id)

@@ -74,6 +74,7 @@ class Outbox:
     def __init__(self, table: Table, source: str) -> None:
         self.table = table
         self.source = source
+        self._insert = insert(table)  # built once: every state change with events runs it
         self.written = threading.Event()  # wakes an in-process relay after a commit
         # ... after a consumer's batch: already a batch, so the relay need not linger for more
         self.batch_written = threading.Event()
@@ -107,7 +108,7 @@ class Outbox:
     def write(self, session: Session, rows: list[dict[str, Any]]) -> None:
         """Insert rows in the caller's transaction, in order, in one round trip per batch."""
         if rows:
-            session.execute(insert(self.table), rows)
+            session.execute(self._insert, rows)
 
     @staticmethod
     def announce(session: Session) -> None:
