@@ -6,18 +6,29 @@ everything else, so the sequence never has a hole.
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy.orm import Session
 
-from services.common.upserts import dialect_insert
+from services.common.upserts import DIALECT_INSERTS
 
 
 def next_number(session: Session, model, **key) -> int:
     """The next ``last_number`` of ``model``'s row for ``key`` (the first is 1), in one
     statement: the upsert creates or increments the row and holds its lock until commit."""
-    table = model.__table__  # a Core statement: the ORM's bulk-insert path costs more
-    insert = dialect_insert(session, table).values(**key, last_number=1)
-    return session.execute(
-        insert.on_conflict_do_update(
-            index_elements=list(key), set_={"last_number": table.c.last_number + 1}
-        ).returning(table.c.last_number)
-    ).scalar_one()
+    dialect = session.get_bind().dialect.name
+    statement = _next_number(dialect, model.__table__, tuple(sorted(key)))
+    return session.execute(statement, {**key, "last_number": 1}).scalar_one()
+
+
+@functools.cache
+def _next_number(dialect: str, table, key_names: tuple[str, ...]):
+    """Built once per counter table (every sale numbers its receipt): a Core statement, the
+    ORM's bulk-insert path costs more; the row's values come from the parameters."""
+    return (
+        DIALECT_INSERTS[dialect](table)
+        .on_conflict_do_update(
+            index_elements=list(key_names), set_={"last_number": table.c.last_number + 1}
+        )
+        .returning(table.c.last_number)
+    )

@@ -15,12 +15,12 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+DIALECT_INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
 def dialect_insert(session: Session, model):
     """``INSERT`` with ``ON CONFLICT`` for the session's database (PostgreSQL or SQLite)."""
-    return _INSERTS[session.get_bind().dialect.name](model)
+    return DIALECT_INSERTS[session.get_bind().dialect.name](model)
 
 
 def upsert(
@@ -46,7 +46,7 @@ def _statement(dialect: str, model, keys: tuple[str, ...], update: tuple[str, ..
     # On the table, not the ORM class: a Core statement skips the ORM's bulk-insert
     # machinery, which costs more than the round trip itself.
     table = getattr(model, "__table__", model)
-    insert = _INSERTS[dialect](table)
+    insert = DIALECT_INSERTS[dialect](table)
     if not update:
         return insert.on_conflict_do_nothing(index_elements=list(keys))
     return insert.on_conflict_do_update(
