@@ -183,11 +183,17 @@ def cancel(uow: UnitOfWork, order: Order, reason: str, actor: str, now: datetime
     emit_cancelled(uow, order)
 
 
+# What a cancellation tells inventory. The reason typed at the counter is personal data (it
+# may say why a person left): it stays in the order's ``end_reason``, which erasure clears,
+# and never travels to inventory's records.
+CANCELLED_IN_SALES = "cancelled in sales"
+
+
 def emit_cancelled(uow: UnitOfWork, order: Order) -> None:
     data = {
         "order_id": order.id,
         "site_id": order.site_id,
         "reservation_id": order.reservation_id,
-        "reason": order.end_reason or "cancelled",
+        "reason": CANCELLED_IN_SALES,
     }
     uow.emit("sales.order.cancelled", subject=order.id, sequence=order.version, data=data)

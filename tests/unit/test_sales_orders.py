@@ -95,6 +95,9 @@ def test_cancelling_a_reserved_order_tells_inventory_which_reservation(desk):
     assert response.get_json()["state"] == "cancelled"
     [cancelled] = desk.emitted("sales.order.cancelled")
     assert cancelled["data"]["reservation_id"] == order["reservation_id"]
+    # the reason typed at the counter (personal) stays in sales; inventory gets a fixed one
+    assert cancelled["data"]["reason"] == "cancelled in sales"
+    assert response.get_json()["end_reason"] == "changed"
     desk.apply(released(order))
     assert desk.get(order)["state"] == "cancelled"
 
