@@ -204,3 +204,38 @@ def test_two_relays_on_one_outbox_publish_every_row_exactly_once(inventory, prob
     assert sorted(received) == sorted(e.id for e in events)  # each once, none missing
     assert published[0] > 0 and published[1] > 0, published  # both relays did share the work
     assert sum(published) == len(events)
+
+
+def test_a_consumer_batch_is_published_at_once_an_api_commit_after_the_linger(settings_for, probe):
+    """Woken by a commit of another kind, the relay lingers to gather more rows; woken by a
+    consumer's batch of its own process (already a batch, and on someone's critical path),
+    it publishes at once."""
+    runtime = INVENTORY.runtime(
+        settings_for("inventory", relay_linger_seconds=3.0, relay_poll_seconds=30.0)
+    )
+    tap = probe.tap(runtime.topology.exchange_name)  # a queue bound: the events are routable
+    relay, stop = runtime.relay(), threading.Event()
+    worker = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    worker.start()
+    try:
+        open_site(runtime)  # an API commit: wakes the relay, which lingers
+        threading.Event().wait(1.0)
+        assert unsent_count(runtime) == 1
+        wait_until(lambda: unsent_count(runtime) == 0, timeout=10)
+
+        with runtime.session_factory() as session, session.begin():  # a consumer's batch
+            _, row = runtime.outbox.build(
+                "inventory.site.opened",
+                subject=str(uuid.uuid4()),
+                sequence=1,
+                data={"site_id": str(uuid.uuid4()), "name": "B", "city": "Lyon", "kind": "counter"},
+            )
+            runtime.outbox.write(session, [row])
+        runtime.outbox.wrote_batch()
+        wait_until(lambda: unsent_count(runtime) == 0, timeout=1.5)
+        assert len(probe.take_all(tap)) == 2
+    finally:
+        stop.set()
+        relay.wake.set()
+        worker.join(10)
+        runtime.dispose()
