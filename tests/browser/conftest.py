@@ -18,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from services.embedded import DEMO_SITES, EmbeddedSystem
+from services.embedded import DEMO_SITES
 from tests.browser.api_setup import Api
 from tests.browser.artifacts import ARTIFACTS
 from tests.browser.chromium import CHROMIUM_ARGS, playwright_api, require_chromium
+from tests.support.embedded import embedded_system
 
 TIMEOUT_MS = 15_000
 
@@ -45,17 +46,8 @@ def browser(playwright):
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("browser-embedded")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATA_DIR", str(data_dir))
-        patch.setenv("EVENT_NAMESPACE", "browsertest")
-        patch.setenv("BROKER_URL", "memory://")
-        patch.setenv("GATEWAY_RATE_LIMIT", "1000/second")
-        for service in ("DONATIONS", "INVENTORY", "SALES", "GATEWAY"):
-            patch.delenv(f"{service}_DATABASE_URL", raising=False)
-        running = EmbeddedSystem(gateway_port=0).start()
-        running.demo_keys = running.create_demo_keys()
+    with embedded_system(data_dir, "browsertest", rate_limit="1000/second") as running:
         yield running
-        running.stop()
 
 
 @pytest.fixture(scope="module")

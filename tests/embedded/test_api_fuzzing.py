@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from services.embedded import EmbeddedSystem
+from tests.support.embedded import embedded_system
 
 EXAMPLES_PER_OPERATION = 6
 CHECKS = [not_a_server_error, response_schema_conformance, negative_data_rejection]
@@ -26,17 +26,9 @@ CHECKS = [not_a_server_error, response_schema_conformance, negative_data_rejecti
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATA_DIR", str(tmp_path_factory.mktemp("fuzzing")))
-        patch.setenv("EVENT_NAMESPACE", "fuzzing")
-        patch.setenv("BROKER_URL", "memory://")
-        patch.setenv("GATEWAY_RATE_LIMIT", "100000/second")
-        for service in ("DONATIONS", "INVENTORY", "SALES", "GATEWAY"):
-            patch.delenv(f"{service}_DATABASE_URL", raising=False)
-        running = EmbeddedSystem(gateway_port=0).start()
-        running.demo_keys = running.create_demo_keys()
+    data_dir = tmp_path_factory.mktemp("fuzzing")
+    with embedded_system(data_dir, "fuzzing", rate_limit="100000/second") as running:
         yield running
-        running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,8 @@ import pytest
 import requests
 
 from services.common.tokens import ROLES
-from services.embedded import DEMO_PARTNER, DEMO_SITES, EmbeddedSystem
+from services.embedded import DEMO_PARTNER, DEMO_SITES
+from tests.support.embedded import embedded_system
 from tests.support.waiting import wait_until
 
 http = requests.Session()  # sends the demo admin key (set by the fixture)
@@ -14,18 +15,9 @@ http = requests.Session()  # sends the demo admin key (set by the fixture)
 
 @pytest.fixture(scope="module")
 def system(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("embedded")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATA_DIR", str(data_dir))
-        patch.setenv("EVENT_NAMESPACE", "embeddedtest")
-        patch.setenv("BROKER_URL", "memory://")
-        for service in ("DONATIONS", "INVENTORY", "SALES"):
-            patch.delenv(f"{service}_DATABASE_URL", raising=False)
-        running = EmbeddedSystem(gateway_port=0).start()
-        running.demo_keys = running.create_demo_keys()
+    with embedded_system(tmp_path_factory.mktemp("embedded"), "embeddedtest") as running:
         http.headers["Authorization"] = f"Bearer {running.demo_keys['admin']}"
         yield running
-        running.stop()
 
 
 def api(system, path: str) -> str:

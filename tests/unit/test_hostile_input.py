@@ -23,6 +23,7 @@ from services.sales.app import SERVICE as SALES
 from services.sales.models import Beneficiary
 from tests.support.auth import as_role
 from tests.support.inventory_workshop import ALL_PASS, add_site, receive_devices, wipe
+from tests.support.openapi import json_writes
 from tests.support.sales import PRICES, ready_desk
 
 SERVICES = {"donations": DONATIONS, "inventory": INVENTORY, "sales": SALES}
@@ -69,23 +70,6 @@ def everything(runtime) -> dict[str, list]:
             name: [tuple(row) for row in connection.execute(select(table))]
             for name, table in tables.tables.items()
         }
-
-
-def json_writes(client):
-    """(method, path, roles, body fields) of each operation taking a JSON body."""
-    document = client.get("/openapi.json").get_json()
-    schemas = document["components"]["schemas"]
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            if method == "parameters":
-                continue
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if body is None:
-                continue
-            schema = body["schema"]
-            while "$ref" in schema:
-                schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
-            yield method.upper(), path, operation["x-roles"], sorted(schema.get("properties", {}))
 
 
 def send(client, method: str, path: str, roles: list[str], raw: str):

@@ -16,6 +16,7 @@ from services.donations.app import SERVICE as DONATIONS
 from services.inventory.app import SERVICE as INVENTORY
 from services.sales.app import SERVICE as SALES
 from tests.support.auth import as_role
+from tests.support.openapi import json_writes
 
 SERVICES = {"donations": DONATIONS, "inventory": INVENTORY, "sales": SALES}
 PROTECTED_FIELDS = (
@@ -75,19 +76,8 @@ WRITABLE_BY_DESIGN = {
 
 
 def _operations(client):
-    document = client.get("/openapi.json").get_json()
-    schemas = document["components"]["schemas"]
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            if method == "parameters":
-                continue
-            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if body is None:
-                continue
-            schema = body["schema"]
-            while "$ref" in schema:
-                schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
-            yield method.upper(), path, operation["x-roles"], set(schema.get("properties", {}))
+    for method, path, roles, fields in json_writes(client):
+        yield method, path, roles, set(fields)
 
 
 def _caller(roles: list[str]) -> dict[str, str]:
