@@ -234,6 +234,17 @@ def start(config: StackConfig, timeout: float = 90.0) -> None:
         raise
 
 
+def relaunch(config: StackConfig, name: str) -> subprocess.Popen:
+    """Start one long-running part again by name (after it died or was killed) and record its
+    new pid; does not wait for it to be ready (the fault tests restart killed processes)."""
+    part = next((part for part in config.long_running() if part.name == name), None)
+    if part is None:
+        raise StackError(f"no part named {name}")
+    process = _launch(config, part)
+    _record(config.directory, part.name, process.pid)
+    return process
+
+
 def _migrate(config: StackConfig, deadline: float) -> None:
     """Every service's one-shot migration step (in parallel: separate databases)."""
     steps = {part.name: _launch(config, part) for part in config.migrations()}
