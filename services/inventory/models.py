@@ -354,3 +354,31 @@ class TransferItem(Base):
     item_id: Mapped[str] = mapped_column(String(36))
     product_key: Mapped[str] = mapped_column(String(160))
     quantity: Mapped[int] = mapped_column(Integer)
+
+
+class StockDiscrepancy(Base):
+    """A difference the reconciliation check found (see ``stock_check.py`` and
+    ``sale_check.py``): open while it lasts, resolved when a later round no longer finds it.
+
+    ``kind``: ``ledger`` (a stored figure is not the sum of the ledger), ``items`` (a figure
+    is not the count of the items in that state), ``identity`` (received is not the sum of
+    the buckets) or ``sale-mismatch`` (completed sales in sales and committed reservations
+    here disagree in one bucket of order ids). A row counts once ``confirmed_at`` is set: at
+    once for the stock kinds, a round later for a sale mismatch (sagas in flight settle)."""
+
+    __tablename__ = "stock_discrepancies"
+    __table_args__ = (Index("ix_stock_discrepancies_open", "resolved_at", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    site_id: Mapped[str | None] = mapped_column(String(36))
+    product_key: Mapped[str | None] = mapped_column(String(160))
+    figure: Mapped[str | None] = mapped_column(String(20))
+    bucket: Mapped[str | None] = mapped_column(String(8))
+    expected: Mapped[int] = mapped_column(Integer)
+    found: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
