@@ -10,7 +10,7 @@ import base64
 import secrets
 from datetime import date
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from services.common.database_cache import DatabaseCache
 from services.common.problems import Problem
@@ -41,6 +41,22 @@ def get_beneficiary(session, code: str, *, for_update: bool = False) -> Benefici
     if beneficiary is None:
         raise Problem(404, "beneficiary-not-found", f"No beneficiary {code}.")
     return beneficiary
+
+
+def people_query(filters: dict, own_site: str | None) -> Select:
+    """People matching ``filters`` (``home_site_id``, ``organisation_id``, ``name``: part of
+    the folded name), oldest enrolment first. ``own_site``: a counter's site, the only home
+    site whose people it may list or search (None: every site)."""
+    query = select(Beneficiary)
+    for name in ("home_site_id", "organisation_id"):
+        if filters.get(name):
+            query = query.where(getattr(Beneficiary, name) == str(filters[name]))
+    if own_site is not None:
+        query = query.where(Beneficiary.home_site_id == own_site)
+    if filters.get("name"):
+        wanted = folded(filters["name"])
+        query = query.where(Beneficiary.display_name_folded.contains(wanted, autoescape=True))
+    return query.order_by(Beneficiary.created_at, Beneficiary.id)
 
 
 def _approved_organisation(session, organisation_id: str) -> Organisation:

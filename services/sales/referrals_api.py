@@ -1,8 +1,11 @@
 """Referring organisations (admin approval) and the beneficiaries they refer.
 
-Counters see every person (a referred person may go to any counter), enrol them at their
-own site, and register organisations that then wait for an admin's approval. Auditors read
-without personal fields (see ``schemas.py``); partners and the workshop see no one.
+Counters list and search by name only the people enrolled at their own site; a person
+enrolled elsewhere is reached by their exact code (a referred person may be served at any
+counter). Counters enrol people at their own site and register organisations that then wait
+for an admin's approval. Auditors read without personal fields (see ``schemas.py``) and
+cannot search by name; partners and the workshop see no one. Names travel in request bodies
+(``POST /beneficiaries/search``), never in URLs, so no access log keeps one.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from services.common.actors import current_actor
-from services.common.authorization import allow, sees_personal_data, site_scope
+from services.common.authorization import allow, site_scope
 from services.common.blueprint import Blueprint
 from services.common.idempotency import idempotent
 from services.common.pagination import page_of, paginate
@@ -20,7 +23,6 @@ from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.sales import beneficiaries as people
 from services.sales.clock import today, utc_now
-from services.sales.domain.names import folded
 from services.sales.erasure import erase
 from services.sales.limits import allowance
 from services.sales.models import IDEMPOTENCY, Beneficiary, Organisation, SocialWorker
@@ -29,6 +31,7 @@ from services.sales.schemas import (
     ApprovalIn,
     BeneficiaryFilter,
     BeneficiaryOut,
+    BeneficiarySearchIn,
     EnrolmentIn,
     OrganisationFilter,
     OrganisationIn,
@@ -163,27 +166,22 @@ class OrganisationApproval(MethodView):
             return organisation
 
 
+def _people_page(args: dict) -> dict:
+    """A page of people, oldest enrolment first, within the caller's reach."""
+    query = people.people_query(args, site_scope())
+    with current_runtime().unit_of_work() as uow:
+        return paginate(uow.session, query, args)
+
+
 @beneficiaries.route("")
 class BeneficiaryCollection(MethodView):
     @allow(*READ_REFERRALS)
     @beneficiaries.arguments(BeneficiaryFilter, location="query")
     @beneficiaries.response(200, page_of(BeneficiaryOut))
     def get(self, args):
-        """People, oldest enrolment first; ``name`` finds them by part of their name."""
-        query = select(Beneficiary)
-        for name in ("home_site_id", "organisation_id"):
-            if args.get(name):
-                query = query.where(getattr(Beneficiary, name) == str(args[name]))
-        if args.get("name"):
-            if not sees_personal_data():  # the answer would tell who is enrolled
-                detail = "Only roles that see personal data search people by name."
-                raise Problem(403, "personal-data", detail)
-            wanted = folded(args["name"])
-            query = query.where(Beneficiary.display_name_folded.contains(wanted, autoescape=True))
-        with current_runtime().unit_of_work() as uow:
-            return paginate(
-                uow.session, query.order_by(Beneficiary.created_at, Beneficiary.id), args
-            )
+        """People, oldest enrolment first; a counter's list holds its own site's people only
+        (a person enrolled elsewhere is reached by code). To find by name, see ``/search``."""
+        return _people_page(args)
 
     @allow(*ENROL)
     @idempotent(IDEMPOTENCY)
@@ -199,6 +197,18 @@ class BeneficiaryCollection(MethodView):
             )
             uow.commit()
             return enrolled
+
+
+@beneficiaries.route("/search")
+class BeneficiarySearch(MethodView):
+    @allow(*ENROL)
+    @beneficiaries.arguments(BeneficiarySearchIn)
+    @beneficiaries.response(200, page_of(BeneficiaryOut))
+    def post(self, args):
+        """Find people by part of their name (case and accents ignored; erased people never
+        match), in the body so that no URL or access log carries a name. A counter finds
+        only the people enrolled at its own site."""
+        return _people_page(args)
 
 
 @beneficiaries.route("/<string:code>")

@@ -123,15 +123,22 @@ class BeneficiaryOut(RedactsPersonalData):
 
 
 class BeneficiaryFilter(PageArgs):
-    home_site_id = fields.UUID()
+    home_site_id = fields.UUID(metadata={"description": "a counter lists its own site only"})
     organisation_id = fields.UUID()
+
+
+class BeneficiarySearchIn(PageArgs):
+    """A name search, sent as a body so that no URL (nor any access log) carries the name."""
+
     name = fields.String(
+        required=True,
         validate=[validate.Length(max=120), validate.Regexp(r"\s*\S", error="Type a name.")],
         metadata={
             "description": "part of the name, case and accents ignored (erased people never "
-            "match); only for roles that see personal data"
+            "match); a counter finds the people enrolled at its own site only"
         },
     )
+    organisation_id = fields.UUID()
 
 
 class AllowanceOut(Schema):

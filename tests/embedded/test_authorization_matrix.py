@@ -18,7 +18,9 @@ gateway (``tests/support/world.py``). What is checked:
   with A's key is refused and creates nothing; naming A works.
 * lists: what a partner or counter key lists shows none of the other owner's ids, unfiltered
   or filtered on the other owner's ids (``OTHER_SITES_ARE_PUBLIC``: where other sites show
-  by design, and why).
+  by design, and why). People are their home counter's: a counter's list and name search
+  (``SEARCHES``: reads sent as POST so that no URL carries a name) show none of B's people,
+  while a person enrolled at B is still reached, and served, by their exact code.
 * the auditor: no read shows the personal values planted in the world.
 
 Path parameters are filled from ``PARAMETERS``: a parameter it does not know, or a scoped
@@ -38,6 +40,7 @@ import pytest
 
 from services.common.tokens import ROLES
 from services.embedded import EmbeddedSystem
+from tests.support.waiting import wait_until
 from tests.support.world import (
     MINUTES,
     Owner,
@@ -46,6 +49,8 @@ from tests.support.world import (
     build_world,
     card_codes,
     embedded_environment,
+    items,
+    place_reserved_order,
     read_combined_document,
 )
 
@@ -172,13 +177,20 @@ PARAMETERS: dict[str, Parameter] = {
     "key_id": Parameter(lambda w, o, p: w.spare_key_id, None, "API keys are an admin's only"),
 }
 
+# Reads sent as POST (the body keeps names out of URLs and logs): a request finding ``owner``'s
+# objects by what only a personal search knows.
+SEARCHES: dict[str, Callable[[Owner], dict]] = {
+    "POST /api/sales/beneficiaries/search": lambda owner: {
+        "json": {"name": owner.beneficiary_name}
+    },
+}
+
 # Answers where a counter key sees other sites, and what they own, by design.
 OTHER_SITES_ARE_PUBLIC = {
     "GET /api/inventory/sites": "the programme's sites are listed to every key",
     "GET /api/inventory/sites/{site_id}": "any site's address is public to every key",
     "GET /api/sales/sites": "sales' copy of the site list, public to every key",
     "GET /api/sales/sites/{site_id}/catalogue": "what a counter has on sale is public",
-    "GET /api/sales/beneficiaries": "a person may be served at any counter: home sites show",
     "GET /api/sales/impact/monthly": "programme impact per site and month is published",
     "GET /api/sales/impact/monthly.csv": "the same impact, as CSV for funders",
 }
@@ -508,7 +520,7 @@ def test_every_scoped_write_has_a_valid_request_in_the_tables():
     body_writes = {str(op) for op in OPERATIONS if body_owner_kinds(op)}
     missing = sorted((object_writes - set(WRITES)) | (body_writes - set(BODY_OWNERS)))
     assert not missing, f"scoped writes without a valid request in WRITES/BODY_OWNERS: {missing}"
-    named = set(WRITES) | set(BODY_OWNERS) | set(OTHER_SITES_ARE_PUBLIC)
+    named = set(WRITES) | set(BODY_OWNERS) | set(OTHER_SITES_ARE_PUBLIC) | set(SEARCHES)
     assert sorted(named - set(BY_NAME)) == [], "table entries naming no operation"
 
 
@@ -556,6 +568,58 @@ def test_lists_show_nothing_of_another_owner(world, operation, role):
         text = answer_text(response)
         leaked = sorted(value for value in theirs if value in text)
         assert not leaked, f"{operation} {query} as {role} of A shows B's {leaked}"
+
+
+# searches and people of other sites --------------------------------------------------------
+
+
+def test_every_search_is_in_the_table():
+    searches = {str(op) for op in OPERATIONS if op.method == "POST" and op.path.endswith("/search")}
+    assert searches == set(SEARCHES)
+
+
+def search_cases(test: str) -> list:
+    return _cases(
+        test,
+        [
+            _as(BY_NAME[name], role)
+            for name in SEARCHES
+            for role in ("partner", "counter")
+            if role in BY_NAME[name].roles
+        ],
+    )
+
+
+@pytest.mark.parametrize(("operation", "role"), search_cases("test_searches_find_only_ones_own"))
+def test_searches_find_only_ones_own(world, operation, role):
+    """A's key searching for B's objects finds none of them (the admin's search does), and
+    finds A's own."""
+    kind, search = KIND_OF_ROLE[role], SEARCHES[str(operation)]
+    admin = world.gateway.call("POST", operation.path, world.keys["admin"], **search(world.b))
+    assert world.b.beneficiary_code in answer_text(admin), f"admin: {shown(admin)}"
+    theirs = world.gateway.call("POST", operation.path, world.a.key_for(role), **search(world.b))
+    assert theirs.status_code == 200, f"{operation} for B as {role} of A: {shown(theirs)}"
+    leaked = sorted(value for value in world.b.owned_ids(kind) if value in answer_text(theirs))
+    assert not leaked, f"{operation} as {role} of A shows B's {leaked}"
+    own = world.gateway.call("POST", operation.path, world.a.key_for(role), **search(world.a))
+    assert world.a.beneficiary_code in answer_text(own), f"own search: {shown(own)}"
+
+
+def test_a_person_enrolled_at_another_site_is_reached_and_served_by_exact_code(world):
+    """Counter A lists none of B's people, but B's person, named by code, is read, has their
+    allowance shown, and is sold to at A (the order is then cancelled: the world is kept)."""
+    key, person = world.a.counter_key, world.b.beneficiary_code
+    read = world.gateway.call("GET", f"/api/sales/beneficiaries/{person}", key)
+    assert (read.status_code, read.json()["display_name"]) == (200, world.b.beneficiary_name)
+    allowance = world.gateway.call("GET", f"/api/sales/beneficiaries/{person}/allowance", key)
+    assert allowance.status_code == 200, shown(allowance)
+    served = Owner("B at A", world.a.city, site_id=world.a.site_id, counter_key=key)
+    served.beneficiary_code = person
+    order_id = place_reserved_order(world, served)
+    path = f"/api/sales/orders/{order_id}/cancellation"
+    world.gateway.ok("POST", path, key, json={"reason": "matrix"})
+    released = f"/api/inventory/reservations?order_id={order_id}&state=released"
+    wait_until(lambda: items(world.gateway.ok("GET", released, world.keys["admin"])))
 
 
 # the auditor -------------------------------------------------------------------------------

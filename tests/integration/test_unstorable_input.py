@@ -16,10 +16,10 @@ def sales(settings_for):
     runtime.dispose()
 
 
-def test_a_nul_character_in_a_query_filter_is_a_422(sales):
+def test_a_nul_character_in_a_name_search_is_a_422(sales):
     client = sales
 
-    response = client.get("/beneficiaries?name=a%00b")
+    response = client.post("/beneficiaries/search", json={"name": "a\x00b"})
 
     assert response.status_code == 422
     assert response.content_type == "application/problem+json"

@@ -116,7 +116,8 @@ class Owner:
     pending_hardware_line_id: str = ""
     card_ids: list[str] = field(default_factory=list)
     transfer_id: str = ""
-    beneficiary_code: str = ""
+    beneficiary_code: str = ""  # a person enrolled at the site
+    beneficiary_name: str = ""
     sold_order_id: str = ""  # completed: its receipt exists, its codes may be revealed
     open_order_id: str = ""  # reserved, to complete
     spare_order_id: str = ""  # reserved, to cancel
@@ -132,7 +133,11 @@ class Owner:
         if kind == "partner":
             return {self.partner_id, self.donation_id, self.pending_donation_id}
         orders = (self.sold_order_id, self.open_order_id, self.spare_order_id)
-        return {self.site_id, self.transfer_id, self.reservation_id, *orders, *self.card_ids}
+        return {
+            *(self.site_id, self.transfer_id, self.reservation_id, self.beneficiary_code),
+            *orders,
+            *self.card_ids,
+        }
 
 
 @dataclass
@@ -251,7 +256,7 @@ def _referrals(world: World) -> None:
         enrolled = world.gateway.ok(
             "POST", "/api/sales/beneficiaries", owner.counter_key, json=person
         )
-        owner.beneficiary_code = enrolled["code"]
+        owner.beneficiary_code, owner.beneficiary_name = enrolled["code"], person["display_name"]
         owner.personal += [person["display_name"], person["contact"], person["referral_reason"]]
 
 

@@ -69,6 +69,9 @@ WRITABLE_BY_DESIGN = {
         "home_site_id": "a counter key enrols at its own site only (403 not-your-site)",
         "organisation_id": "must name an approved referring organisation",
     },
+    ("sales", "POST", "/beneficiaries/search"): {
+        "organisation_id": "a filter of a name search: it writes nothing"
+    },
     ("sales", "POST", "/orders"): {
         "beneficiary_code": "whom the order is for; limits and eligibility are checked"
     },

@@ -94,6 +94,10 @@ def test_enrolment_refuses_unknown_sites_contacts_and_extra_fields(desk):
     assert desk.enrol(organisation, birth_date="1980-01-01").status_code == 422
 
 
+def search(desk, headers=None, **body):
+    return desk.client.post("/beneficiaries/search", json=body, headers=headers)
+
+
 def test_a_person_is_found_by_part_of_their_name_whatever_case_and_accents(desk):
     organisation = desk.organisation()
     for name in ("Hélène Dupont", "Jeanne D.", "Zoé  MARTIN"):
@@ -101,29 +105,57 @@ def test_a_person_is_found_by_part_of_their_name_whatever_case_and_accents(desk)
     elsewhere = desk.open_site()
     desk.person(organisation=organisation, display_name="Hélène B.", home_site_id=elsewhere)
 
-    def found(**query) -> list[str]:
-        answer = desk.client.get("/beneficiaries", query_string=query)
+    def found(headers=None, **body) -> list[str]:
+        answer = search(desk, headers, **body)
         assert answer.status_code == 200, answer.get_json()
         return [person["display_name"] for person in answer.get_json()["items"]]
 
     assert found(name="helene") == ["Hélène Dupont", "Hélène B."]
-    assert found(name="HÉLÈNE", home_site_id=desk.site_id) == ["Hélène Dupont"]
+    assert found(as_counter(desk.site_id), name="HÉLÈNE") == ["Hélène Dupont"]
     assert found(name=" zoe martin ") == ["Zoé  MARTIN"]
     assert found(name="%") == found(name="_") == []  # wildcards are plain characters
-    page = desk.client.get("/beneficiaries?name=e&page_size=2").get_json()
+    page = search(desk, name="e", page_size=2).get_json()
     assert (page["total"], len(page["items"])) == (4, 2)  # still paginated
+
+
+def test_a_name_never_travels_in_a_url(desk):
+    desk.person(display_name="Hélène Dupont")
+    refused = desk.client.get("/beneficiaries?name=dupont")
+    assert refused.status_code == 422 and "name" in refused.get_json()["errors"]["query"]
+
+
+def test_a_counter_lists_and_searches_only_the_people_of_its_own_site(desk):
+    organisation = desk.organisation()
+    here = desk.person(organisation=organisation, display_name="Hélène Ici")
+    elsewhere = desk.open_site()
+    there = desk.person(
+        organisation=organisation, display_name="Hélène Ailleurs", home_site_id=elsewhere
+    )
+    counter = as_counter(desk.site_id)
+
+    def codes(page) -> list[str]:
+        assert page.status_code == 200, page.get_json()
+        return [person["code"] for person in page.get_json()["items"]]
+
+    assert codes(desk.client.get("/beneficiaries", headers=counter)) == [here]
+    assert codes(desk.client.get(f"/beneficiaries?home_site_id={elsewhere}", headers=counter)) == []
+    assert codes(search(desk, counter, name="helene")) == [here]
+    assert codes(search(desk, counter, name="ailleurs")) == []
+    assert codes(desk.client.get("/beneficiaries")) == [here, there]  # an admin sees all
+    reached = desk.client.get(f"/beneficiaries/{there}", headers=counter)  # by exact code
+    assert (reached.status_code, reached.get_json()["display_name"]) == (200, "Hélène Ailleurs")
 
 
 def test_erased_people_are_never_found_by_name_and_auditors_cannot_search(desk):
     code = desk.person(display_name="Hélène Dupont")
     counter = as_role("counter", site_id=desk.site_id)
-    assert desk.client.get("/beneficiaries?name=dupont", headers=counter).get_json()["total"] == 1
+    assert search(desk, counter, name="dupont").get_json()["total"] == 1
     desk.client.post(f"/beneficiaries/{code}/erasure")
-    assert desk.client.get("/beneficiaries?name=dupont", headers=counter).get_json()["total"] == 0
+    assert search(desk, counter, name="dupont").get_json()["total"] == 0
 
-    refused = desk.client.get("/beneficiaries?name=dupont", headers=as_role("auditor"))
-    assert (refused.status_code, refused.get_json()["code"]) == (403, "personal-data")
-    assert desk.client.get("/beneficiaries?name=%20").status_code == 422
+    refused = search(desk, as_role("auditor"), name="dupont")
+    assert (refused.status_code, refused.get_json()["code"]) == (403, "forbidden")
+    assert search(desk, name=" ").status_code == 422
 
 
 def test_the_migration_folds_the_names_of_people_enrolled_before_it(tmp_path):

@@ -48,7 +48,8 @@ function searchForm(results) {
           go(`counter/person/${person.code}`);
           return;
         }
-        const found = await get("sales/beneficiaries", { home_site_id: session.me.site_id, name: query, page_size: SHOWN });
+        // A name goes in the body, never in a URL; the counter finds its own site's people.
+        const found = await post("sales/beneficiaries/search", { name: query, page_size: SHOWN });
         replace(results,
           found.total ? peopleTable(found.items, found.total) : h("p", null, t("counter.noneFound")),
           found.total > found.items.length ? h("p", { class: "hint" }, t("counter.more", { shown: found.items.length })) : null);
