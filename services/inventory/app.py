@@ -14,6 +14,7 @@ from services.common.service import ServiceDefinition
 from services.inventory.api import sites
 from services.inventory.card_api import card_views, orders
 from services.inventory.device_api import devices
+from services.inventory.discrepancy_api import discrepancy_views
 from services.inventory.handlers import EVENT_HANDLERS
 from services.inventory.models import MESSAGING, metadata
 from services.inventory.reservation_api import reservation_views
@@ -32,6 +33,7 @@ SERVICE = ServiceDefinition(
         workshop,
         certificates,
         stock,
+        discrepancy_views,
         transfer_views,
         card_views,
         orders,

@@ -15,3 +15,8 @@ def reservation_ttl() -> timedelta:
 def sweep_seconds() -> float:
     """How often the worker expires overdue reservations and withdraws expired cards."""
     return env_float("INVENTORY_SWEEP_SECONDS", 5.0)
+
+
+def stock_check_seconds() -> float:
+    """How often the worker reconciles the stock figures with the ledger and the items."""
+    return env_float("INVENTORY_STOCK_CHECK_SECONDS", 300.0)

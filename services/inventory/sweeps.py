@@ -1,4 +1,5 @@
-"""The worker's periodic tasks: expire overdue reservations, withdraw expired cards.
+"""The worker's periodic tasks: expire overdue reservations, withdraw expired cards, check
+the stock figures (``stock_check.py``).
 
 Each round commits in short transactions of bounded size and repeats while there is work,
 so a long backlog never holds locks for long; several workers share it (SKIP LOCKED).
@@ -13,7 +14,8 @@ from services.common.runtime import ServiceRuntime
 from services.common.unit_of_work import UnitOfWork
 from services.common.worker import PeriodicTask
 from services.inventory import cards, reservations
-from services.inventory.settings import sweep_seconds
+from services.inventory.settings import stock_check_seconds, sweep_seconds
+from services.inventory.stock_check import check_stock
 
 
 def expire_reservations(runtime: ServiceRuntime) -> int:
@@ -40,4 +42,5 @@ def _until_done(runtime: ServiceRuntime, step: Callable[[UnitOfWork], int]) -> i
 PERIODIC = (
     PeriodicTask("reservation-expiry", expire_reservations, sweep_seconds),
     PeriodicTask("card-expiry", withdraw_expired_cards, sweep_seconds),
+    PeriodicTask("stock-check", check_stock, stock_check_seconds),
 )

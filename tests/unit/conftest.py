@@ -30,3 +30,13 @@ def sqlite_settings(tmp_path):
         return ServiceSettings(service, url, MessagingSettings(**options))
 
     return settings
+
+
+@pytest.fixture
+def inventory(sqlite_settings):
+    """Inventory on SQLite: ``(runtime, test client)`` (some modules still define their own)."""
+    from services.inventory.app import SERVICE as INVENTORY
+
+    runtime = INVENTORY.runtime(sqlite_settings("inventory"))
+    yield runtime, INVENTORY.create_app({"RUNTIME": runtime}).test_client()
+    runtime.dispose()
