@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,11 +22,14 @@ import requests
 
 from bench.environment import fresh_service
 from bench.figures import Figure
-from bench.identity import admin_client, admin_token
+from bench.identity import admin_client, admin_tokens
 from services.gateway.keys import KeyStore
 from services.inventory.app import SERVICE as INVENTORY
 
 ROOT = Path(__file__).resolve().parent.parent
+ONE_TOKEN_PER_REQUEST = Path(__file__).with_name("one_token_per_request.lua")
+# More than one direct run of wrk sends (a token opens one request); running out fails the run.
+DIRECT_TOKENS = 40_000
 
 
 def free_port() -> int:
@@ -70,23 +74,24 @@ def rss_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
 
 
-def wrk(url: str, connections: int, authorization: str, seconds: int = 6) -> dict:
-    threads = min(2, connections)
+def wrk(url: str, connections: int, authorization: str | Path, seconds: int = 6) -> dict:
+    """``authorization``: a header value sent on every request, or a file of tokens, one
+    per request (a service refuses a token used twice)."""
+    if isinstance(authorization, Path):
+        identity, script_args = ["-s", str(ONE_TOKEN_PER_REQUEST)], ["--", str(authorization)]
+    else:
+        identity, script_args = ["-H", f"Authorization: {authorization}"], []
     output = subprocess.run(
-        [
-            "wrk",
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--latency",
-            "-H",
-            f"Authorization: {authorization}",
-            url,
-        ],
+        ["wrk", "-t2", f"-c{max(2, connections)}", f"-d{seconds}s", "--latency", *identity]
+        + [url, *script_args],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    if isinstance(authorization, Path):
+        authorization.unlink()
+    if "Non-2xx" in output:
+        raise RuntimeError(f"wrk got refusals from {url}:\n{output}")
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
@@ -97,6 +102,14 @@ def wrk(url: str, connections: int, authorization: str, seconds: int = 6) -> dic
 def _ms(value: str) -> float:
     number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def direct_tokens(count: int = DIRECT_TOKENS) -> Path:
+    """A file of fresh tokens for ``GET /sites`` at inventory, one per direct request."""
+    tokens = admin_tokens(count, service="inventory", method="GET", path="/sites")
+    with tempfile.NamedTemporaryFile("w", suffix=".tokens", delete=False) as file:
+        file.write("\n".join(tokens) + "\n")
+    return Path(file.name)
 
 
 def gateway_hop() -> list[Figure]:
@@ -128,10 +141,10 @@ def gateway_hop() -> list[Figure]:
             direct_url = f"http://127.0.0.1:{service_port}/sites"
             hop_url = f"http://127.0.0.1:{gateway_port}/api/inventory/sites"
             # throughput at saturation (16 connections); latency of one client at a time
-            token, key = f"Bearer {admin_token()}", f"Bearer {api_key}"
-            direct, hop = wrk(direct_url, 16, token), wrk(hop_url, 16, key)
+            key = f"Bearer {api_key}"
+            direct, hop = wrk(direct_url, 16, direct_tokens()), wrk(hop_url, 16, key)
             loaded = {pid: rss_mb(pid) for pid in pids}
-            direct_alone, hop_alone = wrk(direct_url, 1, token), wrk(hop_url, 1, key)
+            direct_alone, hop_alone = wrk(direct_url, 1, direct_tokens()), wrk(hop_url, 1, key)
         runtime.dispose()
     added_p50 = hop_alone["p50"] - direct_alone["p50"]
     peak = max(loaded.values())

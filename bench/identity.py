@@ -10,9 +10,11 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
+from services.common.acting_client import ActingClient
 from services.common.tokens import Principal, TokenIssuer, generate_token_keys, load_signing_key
 
-LONG_TTL_SECONDS = 300  # one token for the wrk runs against a service directly (the most allowed)
+LONG_TTL_SECONDS = 300  # tokens minted ahead for the wrk runs against a service directly
+BENCH_ADMIN = Principal(role="admin", key_id="bench", name="bench")
 
 
 def ensure_token_keys() -> Path:
@@ -24,19 +26,15 @@ def ensure_token_keys() -> Path:
     return directory
 
 
-def admin_token(ttl_seconds: int = LONG_TTL_SECONDS) -> str:
-    principal = Principal(role="admin", key_id="bench", name="bench")
-    return TokenIssuer(load_signing_key(), ttl_seconds).mint(principal, str(uuid.uuid4()))
-
-
-class _AdminClient(FlaskClient):
-    def open(self, *args, **kwargs):
-        headers = dict(kwargs.pop("headers", None) or {})
-        headers.setdefault("Authorization", f"Bearer {admin_token(300)}")
-        return super().open(*args, headers=headers, **kwargs)
+def admin_tokens(count: int, *, service: str, method: str, path: str) -> list[str]:
+    """``count`` admin tokens for ``method path`` at ``service``: each opens one request."""
+    issuer = TokenIssuer(load_signing_key(), LONG_TTL_SECONDS)
+    return [
+        issuer.mint(BENCH_ADMIN, str(uuid.uuid4()), service=service, method=method, path=path)
+        for _ in range(count)
+    ]
 
 
 def admin_client(app: Flask) -> FlaskClient:
     """A test client of a service app that calls as an admin, as the gateway would."""
-    app.test_client_class = _AdminClient
-    return app.test_client()
+    return ActingClient(app, app.response_class, principal=BENCH_ADMIN)

@@ -11,10 +11,10 @@ import json
 import logging
 import signal
 import threading
-import uuid
 
 from werkzeug.serving import make_server
 
+from services.common.acting_client import ActingClient
 from services.common.card_codes import generate_keys
 from services.common.config import (
     SERVICES_WITH_DATABASE,
@@ -28,14 +28,7 @@ from services.common.config import (
 from services.common.migrations import upgrade
 from services.common.requests_context import configure_logging
 from services.common.service import ServiceDefinition
-from services.common.tokens import (
-    ROLES,
-    Principal,
-    TokenIssuer,
-    generate_token_keys,
-    load_signing_key,
-    token_key_dir,
-)
+from services.common.tokens import ROLES, Principal, generate_token_keys, token_key_dir
 from services.donations.app import SERVICE as DONATIONS
 from services.gateway.app import create_app as create_gateway
 from services.gateway.keys import KeyStore
@@ -52,6 +45,7 @@ DEFINITIONS: dict[str, ServiceDefinition] = {
 
 DEMO_PARTNER = "Opérateur partenaire (démo)"
 DEMO_KEY_PREFIX = "demo "
+DEMO_ADMIN = Principal(role="admin", key_id="embedded-seed", name="demo data")
 DEMO_SITES = [
     ("Atelier de reconditionnement", "Paris", "workshop"),
     ("Point d'accueil Paris", "Paris", "counter"),
@@ -113,21 +107,20 @@ class EmbeddedSystem:
 
     def _seed_demo_data(self) -> None:
         """Demo sites and a partner, written through the services' own APIs as an admin."""
-        admin = Principal(role="admin", key_id="embedded-seed", name="demo data")
-        token = TokenIssuer(load_signing_key()).mint(admin, request_id=str(uuid.uuid4()))
-        self._as_admin = {"Authorization": f"Bearer {token}"}
-        inventory = self.apps["inventory"].test_client()
-        if inventory.get("/sites", headers=self._as_admin).get_json():
+        inventory = self._as_admin("inventory")
+        if inventory.get("/sites").get_json():
             return
         for name, city, kind in DEMO_SITES:
-            body = {"name": name, "city": city, "kind": kind}
-            inventory.post("/sites", json=body, headers=self._as_admin)
-        self.apps["donations"].test_client().post(
-            "/partners",
-            json={"name": DEMO_PARTNER, "kind": "telecom_operator"},
-            headers=self._as_admin,
+            inventory.post("/sites", json={"name": name, "city": city, "kind": kind})
+        self._as_admin("donations").post(
+            "/partners", json={"name": DEMO_PARTNER, "kind": "telecom_operator"}
         )
         log.info("demo data seeded: %d sites, 1 partner", len(DEMO_SITES))
+
+    def _as_admin(self, service: str) -> ActingClient:
+        """A client that calls ``service`` in this process as an admin, as the gateway would."""
+        app = self.apps[service]
+        return ActingClient(app, app.response_class, principal=DEMO_ADMIN)
 
     def create_demo_keys(self) -> dict[str, str]:
         """One fresh key per role (earlier demo keys are revoked), saved to demo-keys.json.
@@ -135,9 +128,9 @@ class EmbeddedSystem:
         Development only: the partner key acts for the demo partner, the counter key for
         the Paris counter.
         """
-        sites = self.apps["inventory"].test_client().get("/sites", headers=self._as_admin)
+        sites = self._as_admin("inventory").get("/sites")
         paris = next(s for s in _items(sites.get_json()) if s["name"] == DEMO_SITES[1][0])
-        partners = self.apps["donations"].test_client().get("/partners", headers=self._as_admin)
+        partners = self._as_admin("donations").get("/partners")
         partner = next(p for p in _items(partners.get_json()) if p["name"] == DEMO_PARTNER)
         for record in self.keys.list():
             if record.name.startswith(DEMO_KEY_PREFIX):

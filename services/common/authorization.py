@@ -1,8 +1,9 @@
 """Who may call what, and see which objects, in every service.
 
 * **Authentication**: each request must carry the gateway's internal token
-  (``Authorization: Bearer <jwt>``, see ``tokens.py``); without a valid one, 401. Only the
-  health probes and the OpenAPI document are open.
+  (``Authorization: Bearer <jwt>``, see ``tokens.py``) minted for this service, this method
+  and this path, and not used before; otherwise 401. Only the health probes and the OpenAPI
+  document are open.
 * **Function level**: every operation declares the roles it admits with :func:`allow`
   (shown in the OpenAPI document as ``x-roles``); other roles get 403. An operation that
   declares nothing cannot be registered: :func:`check_declared` fails the app at start.
@@ -125,7 +126,9 @@ def install_authorization(app: Flask, verifier: TokenVerifier) -> None:
         if scheme.lower() != "bearer" or not token.strip():
             return _unauthenticated("This service answers only requests through the gateway.")
         try:
-            principal, _request_id = verifier.verify(token.strip())
+            principal, _request_id = verifier.verify(
+                token.strip(), method=request.method, path=request.path
+            )
         except InvalidToken as exc:
             return _unauthenticated(str(exc))
         g.principal = principal

@@ -5,6 +5,10 @@ private key (EdDSA) that carries the caller's role, scope (a partner or a site),
 request id. Services hold only the public key: a request that reaches a service port
 without a valid token is refused, so the network grants nothing.
 
+A token opens one request: its audience is one service (``connexions-<service>``), it names
+the HTTP method and the path (below the service's root) it was minted for, and the service
+refuses a ``jti`` it has already accepted (``replay.py``).
+
 Keys are two PEM files, made by :func:`generate_token_keys` (``make run`` and the tests do it
 for development): ``token-signing.pem`` (private, the gateway only) and ``token-verify.pem``
 (public, every service), in ``TOKEN_KEY_DIR`` (default ``$DATA_DIR/keys``), or at the paths
@@ -23,16 +27,23 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from services.common.config import data_dir, env_int, env_str
+from services.common.replay import SeenTokens
 
 ROLES = ("admin", "partner", "workshop", "counter", "auditor")
 ISSUER = "connexions-gateway"
-AUDIENCE = "connexions-services"
+AUDIENCE_PREFIX = "connexions-"
 ALGORITHM = "EdDSA"
 SIGNING_KEY_FILE = "token-signing.pem"
 VERIFY_KEY_FILE = "token-verify.pem"
 DEFAULT_TTL_SECONDS = 60
 MAX_LIFETIME_SECONDS = 300  # a token meant to live longer was not minted by our gateway
 CLOCK_LEEWAY_SECONDS = 5
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "role", "rid", "jti", "method", "path")
+
+
+def audience_of(service: str) -> str:
+    """The audience of tokens meant for ``service`` (its name: inventory, sales, ...)."""
+    return AUDIENCE_PREFIX + service
 
 
 class InvalidToken(Exception):
@@ -135,11 +146,24 @@ class TokenIssuer:
         self._key = key
         self._ttl = ttl_seconds
 
-    def mint(self, principal: Principal, request_id: str, *, now: float | None = None) -> str:
+    def mint(
+        self,
+        principal: Principal,
+        request_id: str,
+        *,
+        service: str,
+        method: str,
+        path: str,
+        now: float | None = None,
+    ) -> str:
+        """A token for one request: ``method`` ``path`` (below the service's root) at
+        ``service``."""
         issued = int(time.time() if now is None else now)
         claims = {
             "iss": ISSUER,
-            "aud": AUDIENCE,
+            "aud": audience_of(service),
+            "method": method.upper(),
+            "path": path,
             "sub": principal.key_id,
             "name": principal.name,
             "role": principal.role,
@@ -156,25 +180,33 @@ class TokenIssuer:
 
 
 class TokenVerifier:
-    """A service's side: the principal of a token, or :class:`InvalidToken`."""
+    """A service's side: the principal of a token, or :class:`InvalidToken`.
 
-    def __init__(self, key: Ed25519PublicKey) -> None:
+    ``service`` is the service's name: tokens minted for another service are refused.
+    """
+
+    def __init__(self, key: Ed25519PublicKey, service: str) -> None:
         self._key = key
+        self._audience = audience_of(service)
+        self._seen = SeenTokens()
 
-    def verify(self, token: str) -> tuple[Principal, str]:
-        """The principal and the request id the token was minted for."""
+    def verify(self, token: str, *, method: str, path: str) -> tuple[Principal, str]:
+        """The principal and the request id of a token minted for this very request
+        (``method`` and ``path`` as the service received them), used once."""
         try:
             claims = jwt.decode(
                 token,
                 self._key,
                 algorithms=[ALGORITHM],  # never what the token's header says
-                audience=AUDIENCE,
+                audience=self._audience,
                 issuer=ISSUER,
                 leeway=CLOCK_LEEWAY_SECONDS,
-                options={"require": ["exp", "iat", "iss", "aud", "sub", "role", "rid"]},
+                options={"require": [*REQUIRED_CLAIMS]},
             )
             if claims["exp"] - claims["iat"] > MAX_LIFETIME_SECONDS:
                 raise InvalidToken("the token claims too long a life")
+            if claims["method"] != method.upper() or claims["path"] != path:
+                raise InvalidToken("the token was minted for another request")
             principal = Principal(
                 role=claims["role"],
                 key_id=str(claims["sub"]),
@@ -186,4 +218,7 @@ class TokenVerifier:
             raise InvalidToken("the token has expired") from exc
         except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
             raise InvalidToken(f"the token is not valid: {exc}") from exc
+        # Checked last: only a token valid in every other way takes a place in the set.
+        if not self._seen.first_use(str(claims["jti"]), claims["exp"] + CLOCK_LEEWAY_SECONDS):
+            raise InvalidToken("the token has been used already")
         return principal, str(claims["rid"])

@@ -41,7 +41,7 @@ def create_service_app(
         API_SPEC_OPTIONS={"info": {"description": f"{title} of Connexions solidaires."}},
     )
     config = dict(config or {})
-    verifier = config.pop("TOKEN_VERIFIER", None) or TokenVerifier(load_verify_key())
+    verifier = config.pop("TOKEN_VERIFIER", None) or TokenVerifier(load_verify_key(), runtime.name)
     app.config.update(config)
     app.extensions["runtime"] = runtime
     api = Api(app)

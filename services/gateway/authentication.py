@@ -2,8 +2,9 @@
 
 Every request under ``/api/`` must carry ``Authorization: Bearer <API key>``. The key is
 looked up (``keys.py``), counted against its rate limit (``rate_limits.py``), and replaced on
-the forwarded request by a token minted for this request alone (``services/common/tokens.py``)
-carrying the key's role and scope and the request id. The client's key never reaches a
+the forwarded request by a token minted for this request alone (``services/common/tokens.py``:
+this service, method and path, used once) carrying the key's role and scope and the request
+id. The client's key never reaches a
 service.
 """
 
@@ -59,10 +60,16 @@ class Authentication:
             )
         return principal
 
-    def forwarding_headers(self, _forwarding: Forwarding) -> dict[str, str | None]:
-        """The request guard: the client's key out, our token in."""
-        principal = self.principal()
-        return {"Authorization": f"Bearer {self.issuer.mint(principal, g.request_id)}"}
+    def forwarding_headers(self, forwarding: Forwarding) -> dict[str, str | None]:
+        """The request guard: the client's key out, a token for this request alone in."""
+        token = self.issuer.mint(
+            self.principal(),
+            g.request_id,
+            service=forwarding.service,
+            method=request.method,
+            path="/" + forwarding.path,
+        )
+        return {"Authorization": f"Bearer {token}"}
 
 
 def _unauthenticated(detail: str) -> Problem:

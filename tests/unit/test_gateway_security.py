@@ -28,7 +28,7 @@ class Recorder:
     """A stand-in service that verifies the gateway's token and answers with what it saw."""
 
     def __init__(self) -> None:
-        self.verifier = TokenVerifier(load_verify_key())
+        self.verifier = TokenVerifier(load_verify_key(), "donations")  # mounted as donations
         self.app = Flask("recorder")
         self.app.add_url_rule(
             "/<path:path>", "seen", self.seen, methods=["GET", "POST", "PUT", "DELETE"]
@@ -37,7 +37,9 @@ class Recorder:
     def seen(self, path: str):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         try:
-            principal, request_id = self.verifier.verify(token)
+            principal, request_id = self.verifier.verify(
+                token, method=request.method, path=request.path
+            )
         except InvalidToken as exc:
             return {"error": str(exc)}, 401
         return {
@@ -403,7 +405,8 @@ def test_tokens_expire(store):
 
     issuer = TokenIssuer(load_signing_key(), ttl_seconds=60)
     principal = Principal(role="admin", key_id="k", name="n")
-    old = issuer.mint(principal, "r", now=time.time() - 3600)
+    request = {"service": "sales", "method": "GET", "path": "/orders"}
+    old = issuer.mint(principal, "r", **request, now=time.time() - 3600)
 
     with pytest.raises(InvalidToken, match="expired"):
-        TokenVerifier(load_verify_key()).verify(old)
+        TokenVerifier(load_verify_key(), "sales").verify(old, method="GET", path="/orders")
