@@ -288,20 +288,20 @@ def _http_ok(url: str) -> bool:
 
 
 def _consumers_ready(config: StackConfig) -> bool:
-    """Every service queue has as many consumers as there are worker replicas."""
+    """Every service queue (each lane's) has as many consumers as there are worker replicas."""
     connection = Connection(config.broker_url, connect_timeout=2)
     errors = (OSError, *connection.connection_errors, *connection.channel_errors)
     try:
         with connection:
             for service in SUBSCRIPTIONS:
-                channel = connection.channel()
-                try:
-                    queue = config.topology.queue_name(service)
-                    declared = channel.queue_declare(queue, passive=True)
-                finally:
-                    channel.close()
-                if declared.consumer_count < config.worker_replicas:
-                    return False
+                for queue in config.topology.consumed_queue_names(service):
+                    channel = connection.channel()
+                    try:
+                        declared = channel.queue_declare(queue, passive=True)
+                    finally:
+                        channel.close()
+                    if declared.consumer_count < config.worker_replicas:
+                        return False
     except errors:  # not there yet: the broker, or a queue no worker has declared yet
         return False
     return True

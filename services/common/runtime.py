@@ -51,7 +51,10 @@ class ServiceRuntime:
             at_once=self.outbox.batch_written,
         )
 
-    def consumer(self, handlers: dict[str, Handler]) -> EventConsumer:
+    def consumer(
+        self, handlers: dict[str, Handler], lanes: tuple[str, ...] | None = None
+    ) -> EventConsumer:
+        """A consumer of ``lanes`` (default: all of them, on one connection)."""
         messaging = self.settings.messaging
         return EventConsumer(
             self.name,
@@ -62,6 +65,7 @@ class ServiceRuntime:
             broker_url=messaging.broker_url,
             topology=self.topology,
             prefetch=messaging.prefetch,
+            lanes=lanes,
         )
 
     def check_database(self) -> None:

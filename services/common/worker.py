@@ -1,5 +1,6 @@
-"""A service's worker: its outbox relay, its event consumer and its periodic tasks, each on
-its own thread."""
+"""A service's worker: its outbox relay, one event consumer per lane (the sale saga's apart
+from bulk work, see ``topology.py``) and its periodic tasks, each on its own thread (and each
+consumer on its own broker connection)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ class Worker:
     ) -> None:
         self.runtime = runtime
         self.relay = runtime.relay()
-        self.consumer = runtime.consumer(handlers) if handlers else None
+        lanes = runtime.topology.lanes(runtime.name) if handlers else ()
+        self.consumers = {lane: runtime.consumer(handlers, (lane,)) for lane in lanes}
         self.periodic = periodic
         self.stop_event = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -49,8 +51,8 @@ class Worker:
                 self.runtime.settings.database_url, {OUTBOX_WRITTEN: lambda _: wake.set()}
             ).start()
         targets = {"relay": self.relay.run}
-        if self.consumer is not None:
-            targets["consumer"] = self.consumer.run
+        for lane, consumer in self.consumers.items():
+            targets[f"consumer-{lane}"] = consumer.run
         for task in self.periodic:
             targets[task.name] = _every(task, self.runtime)
         for role, target in targets.items():
@@ -73,7 +75,7 @@ class Worker:
             thread.join(timeout)
 
     def wait_until_consuming(self, timeout: float = 30.0) -> bool:
-        return self.consumer is None or self.consumer.ready.wait(timeout)
+        return all(consumer.ready.wait(timeout) for consumer in self.consumers.values())
 
 
 def _every(task: PeriodicTask, runtime: ServiceRuntime) -> Callable[[threading.Event], None]:

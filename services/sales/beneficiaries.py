@@ -90,8 +90,17 @@ def require_counter_site(session, site_id: str) -> None:
         raise Problem(422, "unknown-counter-site", f"No counter site {site_id} is known.")
 
 
-def enrol(session, person: dict, policy: EnrolmentPolicy, actor: str) -> Beneficiary:
-    """``person``: name or initials, contact, home site and the referral."""
+def _check_start(starts_on: date, today: date, policy: EnrolmentPolicy) -> None:
+    earliest, latest = rules.start_window(today, policy)
+    if not earliest <= starts_on <= latest:
+        detail = f"An enrolment starts between {earliest.isoformat()} and {latest.isoformat()}."
+        raise Problem(422, "start-out-of-window", detail, errors={"json": {"starts_on": [detail]}})
+
+
+def enrol(session, person: dict, policy: EnrolmentPolicy, actor: str, today: date) -> Beneficiary:
+    """``person``: name or initials, contact, home site and the referral; it starts within
+    ``policy.start_window_days`` of ``today``."""
+    _check_start(person["starts_on"], today, policy)
     _check_referral(session, person)
     require_counter_site(session, str(person["home_site_id"]))
     enrolment = rules.enrol(person["starts_on"], policy)

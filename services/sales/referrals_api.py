@@ -189,11 +189,12 @@ class BeneficiaryCollection(MethodView):
     @beneficiaries.response(201, BeneficiaryOut)
     def post(self, person):
         """Enrol a referred person: the answer carries their pseudonymous code."""
-        person.setdefault("starts_on", today())
+        enrolled_on = today()
+        person.setdefault("starts_on", enrolled_on)
         person["home_site_id"] = _home_site(person.get("home_site_id"))
         with current_runtime().unit_of_work() as uow:
             enrolled = people.enrol(
-                uow.session, person, current_settings().enrolment, current_actor()
+                uow.session, person, current_settings().enrolment, current_actor(), enrolled_on
             )
             uow.commit()
             return enrolled

@@ -98,7 +98,13 @@ class EnrolmentIn(Strict):
     social_worker_id = fields.UUID()
     referred_on = fields.Date(required=True, validate=in_calendar)
     referral_reason = fields.String(validate=validate.Length(min=1, max=500))
-    starts_on = fields.Date(validate=in_calendar, metadata={"description": "default: today"})
+    starts_on = fields.Date(
+        validate=in_calendar,
+        metadata={
+            "description": "default: today; within 31 days of today either way (422 "
+            "start-out-of-window otherwise)"
+        },
+    )
 
 
 class BeneficiaryOut(RedactsPersonalData):

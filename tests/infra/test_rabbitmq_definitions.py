@@ -52,7 +52,14 @@ def test_each_service_queue_is_bound_to_the_types_it_consumes(committed):
     for binding in committed["bindings"]:
         assert binding["source"] == "connexions.events"
         bound.setdefault(binding["destination"], set()).add(binding["routing_key"])
-    assert bound == {f"connexions.{s}": set(types) for s, types in SUBSCRIPTIONS.items()}
+    topology = Topology()
+    expected = {
+        topology.queue_name(service, lane): set(topology.subscriptions(service, lane))
+        for service in SUBSCRIPTIONS
+        for lane in topology.lanes(service)
+    }
+    assert bound == expected
+    assert bound["connexions.inventory.saga"] >= {"sales.order.placed", "sales.order.cancelled"}
 
 
 def test_there_is_no_guest_and_each_service_has_its_own_user(committed):
@@ -86,7 +93,8 @@ def test_a_service_may_touch_its_own_queues_and_none_of_the_others(committed):
         assert all(_matches(allowed["configure"], name) for name in own)
         assert _matches(allowed["write"], topology.exchange_name)  # the relay publishes
         assert _matches(allowed["write"], "amq.default")  # retries and dead letters
-        assert _matches(allowed["read"], topology.queue_name(service))  # the consumer
+        for queue in topology.consumed_queue_names(service):  # the consumers, one per lane
+            assert _matches(allowed["read"], queue)
         assert _matches(allowed["read"], topology.dead_queue_name(service))  # replays
         for other in SERVICES_WITH_DATABASE:
             if other == service:

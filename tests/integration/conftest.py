@@ -107,10 +107,8 @@ def namespace(broker_url):
     connection = pika.BlockingConnection(pika.URLParameters(broker_url))
     channel = connection.channel()
     for service in SUBSCRIPTIONS:
-        names = [topology.queue_name(service), topology.dead_queue_name(service)]
-        names += [q.name for q in topology.retry_queues(service)]
-        for name in names:
-            channel.queue_delete(name)
+        for queue in topology.service_queues(service):
+            channel.queue_delete(queue.name)
     channel.exchange_delete(topology.exchange_name)
     connection.close()
 

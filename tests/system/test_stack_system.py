@@ -226,9 +226,9 @@ def wait_until_quiet(environment: dict[str, str]) -> None:
         try:
             channel = connection.channel()
             return all(
-                channel.queue_declare(topology.queue_name(s), passive=True).method.message_count
-                == 0
+                channel.queue_declare(queue, passive=True).method.message_count == 0
                 for s in SUBSCRIPTIONS
+                for queue in topology.consumed_queue_names(s)
             )
         finally:
             connection.close()

@@ -16,6 +16,7 @@ from services.sales.clock import today
 from services.sales.domain.errors import LimitsExceeded
 from services.sales.models import Order
 from tests.support.auth import as_counter
+from tests.support.enrolments import enrolled_from
 from tests.support.sales import (
     PRICES,
     accepted,
@@ -197,8 +198,7 @@ def test_wait_is_bounded_and_answers_pending_on_time_out(sqlite_settings):
 
 def test_orders_are_refused_before_and_after_the_enrolment(desk):
     later = desk.person(starts_on=(date.today() + timedelta(days=3)).isoformat())
-    long_ago = date.today() - timedelta(days=400)
-    lapsed = desk.person(referred_on=long_ago.isoformat(), starts_on=long_ago.isoformat())
+    lapsed = enrolled_from(desk, date.today() - timedelta(days=400))
     for code, state in ((later, "upcoming"), (lapsed, "expired")):
         response = desk.order(code, ("card:orange:1000", 1))
         assert response.status_code == 409
@@ -207,8 +207,7 @@ def test_orders_are_refused_before_and_after_the_enrolment(desk):
 
 
 def test_a_renewed_enrolment_can_order_again_but_only_one_renewal(desk):
-    start = date.today() - timedelta(days=300)
-    code = desk.person(referred_on=start.isoformat(), starts_on=start.isoformat())
+    code = enrolled_from(desk, date.today() - timedelta(days=300))
     assert desk.order(code, ("card:orange:1000", 1)).status_code == 409
     renewed = desk.client.post(f"/beneficiaries/{code}/renewal")
     assert renewed.get_json()["state"] == "renewed"
@@ -327,8 +326,7 @@ def utc(*parts: int) -> datetime:
 def enrolled_for(desk, moment: datetime) -> str:
     """A person enrolled from the first of ``moment``'s month, with prices in force then."""
     desk.publish_prices(valid_from="2027-01-01T00:00:00+00:00")
-    starts_on = date(moment.year, moment.month, 1).isoformat()
-    return desk.person(referred_on=starts_on, starts_on=starts_on)
+    return enrolled_from(desk, date(moment.year, moment.month, 1))
 
 
 def place_at(desk, code: str, moment: datetime, *lines: tuple[str, int]) -> str:

@@ -13,10 +13,12 @@ from sqlalchemy import create_engine, select, text
 
 from services.common.migrations import upgrade
 from services.sales.app import SERVICE as SALES
-from services.sales.clock import month_of
+from services.sales.clock import month_of, today
+from services.sales.domain.enrolment import add_months
 from services.sales.erasure import PERSONAL_FIELDS, erase_due
 from services.sales.models import IDEMPOTENCY, Beneficiary, metadata
 from tests.support.auth import as_counter, as_role
+from tests.support.enrolments import enrolled_from
 from tests.support.sales import accepted, event, ready_desk
 
 NAME, CONTACT, REASON = "Jeanne D.", "06 12 34 56 78", "hébergée en CHRS, recherche d'emploi"
@@ -80,9 +82,29 @@ def test_enrolment_durations_come_from_the_settings(sqlite_settings):
     runtime = SALES.runtime(sqlite_settings("sales"))
     settings = SalesSettings(enrolment=EnrolmentPolicy(months=1))
     desk = ready_desk(runtime, {"SALES_SETTINGS": settings})
-    person = desk.enrol(starts_on="2026-01-31").get_json()
-    assert person["ends_on"] == "2026-02-27"
+    person = desk.enrol().get_json()
+    assert person["ends_on"] == (add_months(today(), 1) - timedelta(days=1)).isoformat()
     runtime.dispose()
+
+
+@pytest.mark.parametrize("days", [-32, 32, -365 * 126, 365 * 173])
+def test_an_enrolment_starting_beyond_31_days_of_today_is_refused_unwritten(desk, days):
+    organisation = desk.organisation()
+    starts_on = (today() + timedelta(days=days)).isoformat()
+
+    refused = desk.enrol(organisation, starts_on=starts_on)
+
+    problem = refused.get_json()
+    assert (refused.status_code, problem["code"]) == (422, "start-out-of-window")
+    assert list(problem["errors"]["json"]) == ["starts_on"]
+    assert desk.client.get("/beneficiaries").get_json()["total"] == 0
+
+
+@pytest.mark.parametrize("days", [-31, 0, 31])
+def test_an_enrolment_starts_within_31_days_of_today(desk, days):
+    starts_on = (today() + timedelta(days=days)).isoformat()
+    enrolled = desk.enrol(starts_on=starts_on)
+    assert (enrolled.status_code, enrolled.get_json()["starts_on"]) == (201, starts_on)
 
 
 def test_enrolment_refuses_unknown_sites_contacts_and_extra_fields(desk):
@@ -283,8 +305,7 @@ def test_erasure_removes_stored_answers_that_repeat_personal_data(desk):
 
 
 def test_automatic_erasure_after_the_enrolment_ends_and_the_retention_passes(desk):
-    long_ago = date.today() - timedelta(days=400)
-    lapsed = desk.person(referred_on=long_ago.isoformat(), starts_on=long_ago.isoformat())
+    lapsed = enrolled_from(desk, date.today() - timedelta(days=400))
     current = desk.person()
     closed = desk.person()
     desk.client.post(f"/beneficiaries/{closed}/closure")

@@ -35,7 +35,7 @@ from sqlalchemy.orm import sessionmaker
 from services.common.correlation import correlated
 from services.common.events.envelope import CloudEvent, InvalidEvent, parse_event
 from services.common.events.store import MessagingTables, Outbox
-from services.common.events.topology import Topology
+from services.common.events.topology import Topology, lane_of
 from services.common.unit_of_work import UnitOfWork
 from services.common.upserts import dialect_insert
 
@@ -68,6 +68,7 @@ REASON_HEADER = "x-failure-reason"
 class Outcome:
     kind: str  # "ack", "retry" or "dead"
     reason: str = ""
+    event_type: str = ""  # of a retried event: its lane's retry queue takes it
 
 
 ACK = Outcome("ack")
@@ -86,8 +87,11 @@ class EventConsumer:
         topology: Topology,
         prefetch: int = 200,
         batch_size: int = 100,
+        lanes: tuple[str, ...] | None = None,
     ) -> None:
+        """Consumes the queues of ``lanes`` (default: every lane of the service)."""
         self.service = service
+        self.lanes = lanes or topology.lanes(service)
         self.session_factory = session_factory
         self.inbox = tables.inbox
         self.outbox = outbox
@@ -96,7 +100,7 @@ class EventConsumer:
         self.topology = topology
         self.prefetch = max(prefetch, batch_size)
         self.batch_size = batch_size
-        self._delayed: list[tuple[float, int, bytes, dict, dict]] = []  # in-process retries
+        self._delayed: list[tuple[float, int, str, bytes, dict, dict]] = []  # in-process retries
         self._delayed_counter = 0
         self.ready = threading.Event()  # set once consuming (tests and health use it)
         self._broker_errors = Connection(broker_url).connection_errors
@@ -137,7 +141,7 @@ class EventConsumer:
         buffer: list[Message] = []
         consumer = Consumer(
             channel,
-            queues=[self.topology.queue(self.service)],
+            queues=[self.topology.queue(self.service, lane) for lane in self.lanes],
             on_message=buffer.append,
             auto_declare=False,
             prefetch_count=self.prefetch,
@@ -184,7 +188,7 @@ class EventConsumer:
             return
         for message, outcome in zip(messages, outcomes, strict=False):
             if outcome.kind == "retry":
-                self._retry(message, outcome.reason, producer)
+                self._retry(message, outcome, producer)
             elif outcome.kind == "dead":
                 self._dead_letter(message, outcome.reason, producer)
             message.ack()
@@ -280,7 +284,7 @@ class EventConsumer:
                 session.execute(insert(self.inbox).values(**self._inbox_row(event)))
         except Exception as exc:  # noqa: BLE001 - any handler failure takes the retry path
             log.warning("%s failed on %s %s: %r", self.service, event.type, event.id, exc)
-            return Outcome("retry", f"{type(exc).__name__}: {exc}")
+            return Outcome("retry", f"{type(exc).__name__}: {exc}", event.type)
         return ACK
 
     def _handle(self, uow: UnitOfWork, event: CloudEvent) -> None:
@@ -304,7 +308,8 @@ class EventConsumer:
         return found is not None
 
     # retries and dead letters ----------------------------------------------------------------
-    def _retry(self, message: Message, reason: str, producer: Producer) -> None:
+    def _retry(self, message: Message, outcome: Outcome, producer: Producer) -> None:
+        reason, lane = outcome.reason, lane_of(outcome.event_type)
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 1))
         if attempt >= self.topology.max_attempts:
             self._dead_letter(message, f"failed {attempt} times; last: {reason}", producer)
@@ -315,16 +320,14 @@ class EventConsumer:
             REASON_HEADER: reason[:500],
         }
         if producer.connection.transport.driver_type == "amqp":
-            self._republish(
-                message, producer, self.topology.retry_queue_name(self.service, attempt), headers
-            )
+            retry_queue = self.topology.retry_queue_name(self.service, attempt, lane)
+            self._republish(message, producer, retry_queue, headers)
         else:  # the in-process transport has no message TTL: keep the delay here
             due = time.monotonic() + self.topology.retry_delays[attempt - 1]
             self._delayed_counter += 1
-            heapq.heappush(
-                self._delayed,
-                (due, self._delayed_counter, message.body, headers, _copied_properties(message)),
-            )
+            queue = self.topology.queue_name(self.service, lane)
+            delayed = (due, self._delayed_counter, queue, message.body, headers)
+            heapq.heappush(self._delayed, (*delayed, _copied_properties(message)))
 
     def _dead_letter(self, message: Message, reason: str, producer: Producer) -> None:
         log.error("%s dead-letters a message: %s", self.service, reason)
@@ -334,10 +337,8 @@ class EventConsumer:
     def _release_due_retries(self, producer: Producer) -> None:
         now = time.monotonic()
         while self._delayed and self._delayed[0][0] <= now:
-            _, _, body, headers, properties = heapq.heappop(self._delayed)
-            self._publish_to_queue(
-                producer, self.topology.queue_name(self.service), body, headers, properties
-            )
+            _, _, queue, body, headers, properties = heapq.heappop(self._delayed)
+            self._publish_to_queue(producer, queue, body, headers, properties)
 
     def _republish(self, message: Message, producer: Producer, queue: str, headers: dict) -> None:
         self._publish_to_queue(

@@ -4,8 +4,9 @@
     python -m services.common.events.deadletters replay inventory --event-id ID [--event-id ID]
     python -m services.common.events.deadletters replay inventory --all
 
-Listing leaves the queue as it is. Replay puts a message back on the service's own queue
-(not on the exchange, so other services do not see it twice) with a fresh retry budget,
+Listing leaves the queue as it is. Replay puts a message back on the service's own queue of
+its lane (the saga's or the bulk one; not on the exchange, so other services do not see it
+twice) with a fresh retry budget,
 and removes it from the dead-letter queue once the broker has confirmed the copy. It talks
 to the broker at ``BROKER_URL``: the in-process broker of the embedded mode is not reachable
 from another process.
@@ -23,7 +24,7 @@ from kombu.message import Message
 
 from services.common.config import messaging_settings
 from services.common.events.consumer import ATTEMPT_HEADER, REASON_HEADER
-from services.common.events.topology import SUBSCRIPTIONS, Topology
+from services.common.events.topology import SUBSCRIPTIONS, Topology, lane_of
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,16 @@ def _broker_reason(headers: dict) -> str | None:
     return f"dead-lettered by the broker: {reason}" if reason else None
 
 
+def _event_type(message: Message) -> str:
+    """The message's type property, else the type inside its body ("" if unreadable)."""
+    if message.properties.get("type"):
+        return message.properties["type"]
+    try:
+        return str(json.loads(message.body).get("type", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
 def list_dead_letters(broker_url: str, topology: Topology, service: str) -> list[DeadLetter]:
     with Connection(broker_url) as connection:
         topology.declare(connection, (service,))
@@ -90,7 +101,7 @@ def replay_dead_letters(
                 producer.publish(
                     message.body,
                     exchange="",
-                    routing_key=topology.queue_name(service),
+                    routing_key=topology.queue_name(service, lane_of(_event_type(message))),
                     headers=headers,
                     delivery_mode=2,
                     content_type=message.content_type,
@@ -124,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     ids = None if args.all else set(args.event_id)
     count = replay_dead_letters(settings.broker_url, topology, args.service, ids)
-    print(f"replayed {count} message(s) to {topology.queue_name(args.service)}", file=sys.stderr)
+    queues = ", ".join(topology.consumed_queue_names(args.service))
+    print(f"replayed {count} message(s) to {queues}", file=sys.stderr)
     return 0
 
 

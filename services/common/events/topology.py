@@ -1,12 +1,15 @@
 """The broker topology, declared once as data and used by code and by ``infra/``.
 
 * one durable topic exchange ``<ns>.events``; the routing key is the event type;
-* per consuming service a quorum queue ``<ns>.<service>`` bound to the types it consumes;
-* per retry step a quorum queue ``<ns>.<service>.retry.<n>`` whose messages wait ``delay``
-  seconds and then dead-letter back into the service queue (the back-off);
-* a dead-letter queue ``<ns>.<service>.dead`` for what still fails after the last retry, and
-  for what the broker gives up on after ``delivery_limit`` redeliveries (a consumer that
-  crashes on a message).
+* per consuming service and *lane* a quorum queue bound to the types of that lane it consumes:
+  ``<ns>.<service>.saga`` for the sale saga's events (:func:`lane_of`), ``<ns>.<service>`` for
+  everything else (intake, catalogue, impact projections). Each lane has a consumer of its own,
+  so a reservation decision never waits behind a bulk intake or a projection backlog;
+* per lane and retry step a quorum queue ``<lane queue>.retry.<n>`` whose messages wait
+  ``delay`` seconds and then dead-letter back into the lane's queue (the back-off);
+* one dead-letter queue ``<ns>.<service>.dead`` per service for what still fails after the last
+  retry, and for what the broker gives up on after ``delivery_limit`` redeliveries (a consumer
+  that crashes on a message). A replay sends each message back to its lane's queue.
 """
 
 from __future__ import annotations
@@ -45,6 +48,18 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# The sale saga's lane: every type of these families, present and future, travels apart.
+SAGA_TYPE_PREFIXES = ("sales.order.", "inventory.reservation.")
+SAGA = "saga"
+BULK = "bulk"
+LANES = (SAGA, BULK)
+
+
+def lane_of(event_type: str) -> str:
+    """The lane (queue and consumer) an event type travels on."""
+    return SAGA if event_type.startswith(SAGA_TYPE_PREFIXES) else BULK
+
+
 _AT_LEAST_ONCE_DEAD_LETTERING = {
     "x-queue-type": "quorum",
     "x-dead-letter-exchange": "",
@@ -68,14 +83,27 @@ class Topology:
     def exchange_name(self) -> str:
         return f"{self.namespace}.events"
 
-    def queue_name(self, service: str) -> str:
-        return f"{self.namespace}.{service}"
+    def queue_name(self, service: str, lane: str = BULK) -> str:
+        base = f"{self.namespace}.{service}"
+        return base if lane == BULK else f"{base}.{lane}"
 
-    def retry_queue_name(self, service: str, attempt: int) -> str:
-        return f"{self.namespace}.{service}.retry.{attempt}"
+    def retry_queue_name(self, service: str, attempt: int, lane: str = BULK) -> str:
+        return f"{self.queue_name(service, lane)}.retry.{attempt}"
 
     def dead_queue_name(self, service: str) -> str:
         return f"{self.namespace}.{service}.dead"
+
+    @staticmethod
+    def subscriptions(service: str, lane: str) -> tuple[str, ...]:
+        """The types ``service`` consumes on ``lane``."""
+        return tuple(t for t in SUBSCRIPTIONS.get(service, ()) if lane_of(t) == lane)
+
+    def lanes(self, service: str) -> tuple[str, ...]:
+        """The lanes ``service`` consumes something on: one queue and one consumer each."""
+        return tuple(lane for lane in LANES if self.subscriptions(service, lane))
+
+    def consumed_queue_names(self, service: str) -> list[str]:
+        return [self.queue_name(service, lane) for lane in self.lanes(service)]
 
     @property
     def routed_types(self) -> frozenset[str]:
@@ -92,30 +120,30 @@ class Topology:
     def exchange(self) -> Exchange:
         return Exchange(self.exchange_name, type="topic", durable=True)
 
-    def queue(self, service: str) -> Queue:
+    def queue(self, service: str, lane: str = BULK) -> Queue:
         arguments = {
             **_AT_LEAST_ONCE_DEAD_LETTERING,
             "x-dead-letter-routing-key": self.dead_queue_name(service),
             "x-delivery-limit": self.delivery_limit,
         }
         return Queue(
-            self.queue_name(service),
+            self.queue_name(service, lane),
             bindings=[
                 binding(self.exchange, routing_key=event_type)
-                for event_type in SUBSCRIPTIONS[service]
+                for event_type in self.subscriptions(service, lane)
             ],
             durable=True,
             queue_arguments=arguments,
         )
 
-    def retry_queues(self, service: str) -> list[Queue]:
+    def retry_queues(self, service: str, lane: str = BULK) -> list[Queue]:
         return [
             Queue(
-                self.retry_queue_name(service, attempt),
+                self.retry_queue_name(service, attempt, lane),
                 durable=True,
                 queue_arguments={
                     **_AT_LEAST_ONCE_DEAD_LETTERING,
-                    "x-dead-letter-routing-key": self.queue_name(service),
+                    "x-dead-letter-routing-key": self.queue_name(service, lane),
                     "x-message-ttl": int(delay * 1000),
                 },
             )
@@ -131,7 +159,11 @@ class Topology:
 
     # declaration -----------------------------------------------------------------------------
     def service_queues(self, service: str) -> list[Queue]:
-        return [self.queue(service), *self.retry_queues(service), self.dead_queue(service)]
+        """Each lane's queue and its retry queues, then the service's dead-letter queue."""
+        queues = []
+        for lane in self.lanes(service):
+            queues += [self.queue(service, lane), *self.retry_queues(service, lane)]
+        return [*queues, self.dead_queue(service)]
 
     def declare(self, connection: Connection, services: tuple[str, ...] = ()) -> None:
         """Declare the exchange and, for each consuming service given, its queues."""
@@ -149,8 +181,8 @@ def rabbitmq_definitions(
 
     Each service gets a user of its own name, allowed no more than what its relay and its
     consumer do: declare the exchange and its own queues, publish event types named after
-    itself, bind its queue to the types it consumes (topic permissions), consume its queue
-    and dead-letter queue, and republish to the default exchange (retries, dead letters,
+    itself, bind its queues to the types it consumes (topic permissions), consume its lanes'
+    queues and its dead-letter queue, and republish to the default exchange (retries, dead letters,
     replays). Queues carry exactly the arguments :meth:`Topology.declare` uses, so a worker
     declaring them against a broker loaded with these definitions meets no conflict. Users'
     passwords are not part of the topology: the caller adds ``users``.
@@ -198,15 +230,15 @@ def rabbitmq_definitions(
                         "arguments": {},
                     }
                 )
-        consumed = [topology.queue_name(service), topology.dead_queue_name(service)]
-        consumed = consumed if queues else []
+        consumed = topology.consumed_queue_names(service) if queues else []
+        dead = [topology.dead_queue_name(service)] if queues else []
         definitions["permissions"].append(
             {
                 "user": service,
                 "vhost": vhost,
                 "configure": _any_of(exchange.name, *(queue.name for queue in queues)),
-                "write": _any_of(exchange.name, *consumed[:1], "amq.default"),
-                "read": _any_of(exchange.name, *consumed),
+                "write": _any_of(exchange.name, *consumed, "amq.default"),
+                "read": _any_of(exchange.name, *consumed, *dead),
             }
         )
         definitions["topic_permissions"].append(

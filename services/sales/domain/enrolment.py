@@ -21,6 +21,10 @@ class EnrolmentPolicy:
     months: int = 9
     renewal_months: int = 9
     max_renewals: int = 1
+    # An enrolment starts within this many days of today, either way: the start sets the end,
+    # and the end when the person's data is erased (a start in 2199 would keep it for ever, a
+    # start in 1900 would have it erased within the hour).
+    start_window_days: int = 31
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,12 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def start_window(today: date, policy: EnrolmentPolicy) -> tuple[date, date]:
+    """The first and last days an enrolment made ``today`` may start on."""
+    margin = timedelta(days=policy.start_window_days)
+    return today - margin, today + margin
 
 
 def enrol(starts_on: date, policy: EnrolmentPolicy) -> Enrolment:
