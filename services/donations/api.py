@@ -368,9 +368,13 @@ def _body_chunks(size: int = 64 * 1024):
 
 @donations.route("/<uuid:donation_id>/receipt.pdf")
 class DonationReceipt(MethodView):
-    @allow(*READERS, "partner")
+    @allow(*READERS, "partner", "workshop")
     @donations.response(200, content_type="application/pdf", description="The donation receipt")
     def get(self, donation_id):
+        """The receipt of a received donation: for its partner, and for the workshop that
+        records receptions (workshop keys are not tied to a site: they receive deliveries
+        wherever they arrive, so they get every receipt, as they read every donation). The
+        receipt names the partner, never a person."""
         with current_runtime().unit_of_work() as uow:
             donation = _get_donation(uow.session, donation_id)
             if donation.receipt_number is None:

@@ -2,7 +2,7 @@
 
 Partner keys see and change only their own partner and its donations; a foreign object
 answers exactly like an unknown one. Auditors read without personal data; the workshop
-receives goods but does not see partners.
+receives goods and downloads their receipts but does not see partners.
 """
 
 from __future__ import annotations
@@ -253,10 +253,22 @@ def test_the_auditor_cannot_announce_or_receive(client, beta, beta_donation):
     assert receive(client, beta_donation, headers=as_role("auditor")).status_code == 403
 
 
-def test_receipts_go_to_their_partner_and_the_auditor_only(client, alpha, beta, beta_donation):
+def test_receipts_go_to_their_partner_the_workshop_and_the_auditor_only(
+    client, alpha, beta, beta_donation
+):
     receive(client, beta_donation)
     url = f"/donations/{beta_donation['id']}/receipt.pdf"
     assert client.get(url, headers=as_partner(beta["id"])).status_code == 200
     assert client.get(url, headers=as_role("auditor")).status_code == 200
     assert client.get(url, headers=as_partner(alpha["id"])).status_code == 404
-    assert client.get(url, headers=as_role("workshop")).status_code == 403
+    assert client.get(url, headers=as_role("counter", site_id=uuid.uuid4())).status_code == 403
+
+
+def test_the_workshop_downloads_the_receipt_of_the_donation_it_received(client, beta_donation):
+    workshop = as_role("workshop")
+    assert receive(client, beta_donation, headers=workshop).status_code == 200
+
+    receipt = client.get(f"/donations/{beta_donation['id']}/receipt.pdf", headers=workshop)
+
+    assert (receipt.status_code, receipt.mimetype) == (200, "application/pdf")
+    assert receipt.data.startswith(b"%PDF")
