@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from services.inventory import intake, reservations
+from services.inventory import intake, reservations, sale_check
 
 EVENT_HANDLERS = {
     **intake.EVENT_HANDLERS,
+    **sale_check.EVENT_HANDLERS,
     "sales.order.placed": reservations.on_order_placed,
     "sales.order.completed": reservations.on_order_completed,
     "sales.order.cancelled": reservations.on_order_cancelled,

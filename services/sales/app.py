@@ -23,6 +23,7 @@ from services.sales.impact_api import impact
 from services.sales.models import MESSAGING, metadata
 from services.sales.orders_api import orders
 from services.sales.referrals_api import beneficiaries, organisations
+from services.sales.sale_check import DIGEST_TASK
 
 SERVICE = ServiceDefinition(
     name="sales",
@@ -31,7 +32,7 @@ SERVICE = ServiceDefinition(
     tables=MESSAGING,
     blueprints=(sites, organisations, beneficiaries, limits, price_grids, orders, impact),
     handlers=EVENT_HANDLERS,
-    periodic=(ERASURE_TASK,),
+    periodic=(ERASURE_TASK, DIGEST_TASK),
 )
 
 

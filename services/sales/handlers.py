@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.common.events.consumer import Handler
-from services.sales import saga
+from services.sales import saga, sale_check
 from services.sales.catalogue import project_availability
 from services.sales.projections import project_site
 
@@ -14,4 +14,5 @@ EVENT_HANDLERS: dict[str, Handler] = {
     "inventory.reservation.rejected": saga.on_rejected,
     "inventory.reservation.released": saga.on_released,
     "inventory.reservation.expired": saga.on_expired,
+    **sale_check.EVENT_HANDLERS,
 }

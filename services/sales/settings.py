@@ -7,6 +7,7 @@ bounded wait on an order stays under the gateway's upstream timeout (10 s by def
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 
@@ -45,3 +46,13 @@ def current_settings() -> SalesSettings:
     if settings is None:
         settings = current_app.config["SALES_SETTINGS"] = sales_settings()
     return settings
+
+
+def sale_digest_seconds() -> float:
+    """How often the worker publishes the digest of completed sales for inventory to check."""
+    return env_float("SALES_SALE_DIGEST_SECONDS", 300.0)
+
+
+def sale_digest_settle() -> timedelta:
+    """How old a completed sale must be to enter the digest: sagas in flight settle first."""
+    return timedelta(seconds=env_int("SALES_SALE_DIGEST_SETTLE_SECONDS", 120))

@@ -37,6 +37,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "sales.order.placed",
         "sales.order.completed",
         "sales.order.cancelled",
+        "sales.sale_digest.published",
+        "sales.sale_digest.itemised",
     ),
     "sales": (
         "inventory.site.opened",
@@ -45,6 +47,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "inventory.reservation.rejected",
         "inventory.reservation.released",
         "inventory.reservation.expired",
+        "inventory.sale_digest.disputed",
     ),
 }
 

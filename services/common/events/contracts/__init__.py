@@ -7,7 +7,7 @@ gain optional fields; removing or retyping a field needs a new event type.
 
 from __future__ import annotations
 
-from services.common.events.contracts import donations, inventory, sale_saga, sales
+from services.common.events.contracts import donations, inventory, sale_check, sale_saga, sales
 from services.common.events.contracts.base import Contract
 from services.common.events.contracts.donations import (
     HARDWARE_CATEGORIES,
@@ -22,6 +22,8 @@ EVENT_CONTRACTS: dict[str, type[Contract]] = {
     **sales.CONTRACTS,
     **sale_saga.INVENTORY_CONTRACTS,
     **sale_saga.SALES_CONTRACTS,
+    **sale_check.SALES_CONTRACTS,
+    **sale_check.INVENTORY_CONTRACTS,
 }
 
 _INSTANCES = {event_type: contract() for event_type, contract in EVENT_CONTRACTS.items()}
