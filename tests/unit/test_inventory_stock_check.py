@@ -17,7 +17,7 @@ from tests.support.inventory_stock import (
     handle,
     order_placed,
 )
-from tests.support.inventory_workshop import add_site
+from tests.support.inventory_workshop import SCRAP, add_site
 
 PHONE_B = "device:smartphone:b"
 CARD_5 = "card:orange:500"
@@ -55,10 +55,28 @@ def found(client, **query) -> list[tuple]:
     )
 
 
-def test_consistent_stock_shows_no_discrepancy(stocked):
-    runtime, client, _site = stocked
+def test_stock_moved_by_the_use_cases_shows_no_discrepancy(stocked):
+    runtime, client, site = stocked
     assert check_stock(runtime) == 0
-    assert found(client) == []
+    other = add_site(runtime, kind="counter")
+    lines = [
+        {"product_key": PHONE_B, "quantity": 1},
+        {"product_key": CARD_5, "quantity": 1},
+        {"product_key": MINUTES, "quantity": 50},
+    ]
+    sent = client.post(
+        "/transfers", json={"from_site_id": site, "to_site_id": other, "lines": lines}
+    )
+    assert sent.status_code == 201, sent.get_json()
+    assert check_stock(runtime) == 0  # in transit, counted at the source
+    assert client.post(f"/transfers/{sent.get_json()['id']}/reception").status_code == 200
+    phone = client.get(f"/devices?site_id={other}&state=available").get_json()["items"][0]["id"]
+    etag = client.get(f"/devices/{phone}").headers["ETag"]
+    scrap = {"to": "scrapped", "scrap": SCRAP}
+    scrapped = client.post(f"/devices/{phone}/transitions", json=scrap, headers={"If-Match": etag})
+    assert scrapped.status_code == 200, scrapped.get_json()
+    assert check_stock(runtime) == 0
+    assert found(client, state="all") == []
 
 
 def test_a_figure_changed_behind_the_ledger_shows_then_resolves(stocked):
