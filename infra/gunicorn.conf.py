@@ -21,8 +21,9 @@ keepalive = 5
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = "-"
 # The request id is the one the app echoes in X-Request-ID (given by the caller or generated),
-# the same id that the app's log lines and the events it causes carry.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
+# the same id that the app's log lines and the events it causes carry. The path without its
+# query string (%(U)s, not the request line %(r)s): a query may carry personal data.
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
 errorlog = "-"
 # No control socket (gunicornc): its default path is per user, so several servers on one host
 # (the local stack) would fight over it, and nothing here uses it.
@@ -32,6 +33,8 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 def post_fork(server, worker):
     """Send the application's logs (with their request id) to stderr in each worker."""
+    from services.common.log_privacy import strip_query_strings_from
     from services.common.requests_context import configure_logging
 
     configure_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
+    strip_query_strings_from("gunicorn.error", "gunicorn.access")

@@ -25,6 +25,7 @@ from services.common.config import (
     env_str,
     service_settings,
 )
+from services.common.log_privacy import strip_query_strings_from
 from services.common.migrations import upgrade
 from services.common.requests_context import configure_logging
 from services.common.service import ServiceDefinition
@@ -98,6 +99,7 @@ class EmbeddedSystem:
         return f"http://{self.host}:{self.gateway_port}"
 
     def _serve(self, app, port: int) -> int:
+        strip_query_strings_from("werkzeug")  # its request log quotes the query string
         server = make_server(self.host, port, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, name=f"http-{app.name}", daemon=True)
         thread.start()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import JSON, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import sessionmaker
+
+log = logging.getLogger(__name__)
 
 # Stable constraint names, so Alembic migrations are the same on every database.
 NAMING_CONVENTION = {
@@ -38,11 +43,19 @@ def make_engine(url: str) -> Engine:
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_recycle=POOL_RECYCLE_SECONDS)
+    return create_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_recycle=POOL_RECYCLE_SECONDS,
+        hide_parameters=True,  # a logged database error never quotes the values (a name)
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -52,7 +65,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted or overwritten content is zeroed, not left in free space (erasure).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def truncate_sqlite_wal(engine: Engine, attempts: int = 50) -> bool:
+    """On SQLite, copy the write-ahead log into the database and empty it, so that what was
+    just overwritten (an erasure) is left in neither file. True once done (or not SQLite);
+    False when readers of older pages kept it from completing for ``attempts`` tenths of a
+    second (logged): the old frames then stay in the log file until later writes reuse it."""
+    if engine.dialect.name != "sqlite":
+        return True
+    connection = engine.raw_connection()  # outside any transaction: none may be open
+    try:
+        for _ in range(attempts):
+            cursor = connection.cursor()
+            busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cursor.close()
+            if not busy:
+                return True
+            time.sleep(0.1)
+        log.warning("the write-ahead log stayed in use: erased data may remain in it for now")
+    except sqlite3.Error:
+        log.warning("the write-ahead log could not be emptied", exc_info=True)
+    finally:
+        connection.close()
+    return False
 
 
 def _sqlite_begin_immediate(connection) -> None:

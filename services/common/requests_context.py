@@ -14,6 +14,7 @@ from services.common.correlation import (
     current_correlation_id,
     unbind_correlation_id,
 )
+from services.common.log_privacy import WithoutQueryStrings
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -54,6 +55,7 @@ class RequestIdLogFilter(logging.Filter):
 def configure_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdLogFilter())
+    handler.addFilter(WithoutQueryStrings())  # access lines and URLs: no personal data
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
     )

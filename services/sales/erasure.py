@@ -17,9 +17,10 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 
 from services.common.config import env_float, service_settings
+from services.common.db import truncate_sqlite_wal
 from services.common.worker import PeriodicTask
 from services.sales.beneficiaries import close
 from services.sales.clock import civil, utc_now
@@ -27,6 +28,7 @@ from services.sales.models import IDEMPOTENCY, Beneficiary, Order
 from services.sales.settings import sales_settings
 
 PERSONAL_FIELDS = ("display_name", "display_name_folded", "contact", "referral_reason")
+WAL_TO_EMPTY = "erasure: empty the write-ahead log after commit"
 
 
 def erase(session, beneficiary: Beneficiary, now: datetime) -> None:
@@ -45,6 +47,20 @@ def erase(session, beneficiary: Beneficiary, now: datetime) -> None:
             stored.endpoint == "POST /beneficiaries", stored.body.contains(beneficiary.code)
         )
     )
+    _empty_the_write_ahead_log_after_commit(session)
+
+
+def _empty_the_write_ahead_log_after_commit(session) -> None:
+    """Embedded SQLite: once the erasure is committed, no copy of the old values is left in
+    the write-ahead log (``secure_delete`` zeroes them in the database file itself)."""
+    if not session.info.get(WAL_TO_EMPTY):
+        session.info[WAL_TO_EMPTY] = True
+        event.listen(session, "after_commit", _empty_the_write_ahead_log, once=True)
+
+
+def _empty_the_write_ahead_log(session) -> None:
+    session.info.pop(WAL_TO_EMPTY, None)
+    truncate_sqlite_wal(session.get_bind())
 
 
 def due_for_erasure(today: date, retention_days: int):
