@@ -117,3 +117,44 @@ _CARDS_IN_STOCK = (
     .limit(bindparam("quantity"))
     .with_for_update(skip_locked=True)
 )
+
+
+def still_free(session: Session, site_id: str, items, levels: dict[str, StockLevel]) -> bool:
+    """Whether every one of ``items`` (a lapsed reservation's) could be held again now: its
+    devices available and its cards in stock at ``site_id`` (locked), its allowances within
+    what the site has left."""
+    by_type: dict[str, list[str]] = {"device": [], "prepaid_card": []}
+    amounts: dict[str, int] = {}
+    for item in items:
+        if item.item_type == "allowance":
+            amounts[item.product_key] = amounts.get(item.product_key, 0) + item.quantity
+        else:
+            by_type[item.item_type].append(item.item_id)
+    for key, amount in amounts.items():
+        if key not in levels or levels[key].available < amount:
+            return False
+    today = date.today()
+    devices = by_type["device"]
+    if devices:
+        free = session.scalars(
+            select(Device.id)
+            .where(Device.id.in_(devices), Device.site_id == site_id, Device.state == "available")
+            .with_for_update()
+        ).all()
+        if len(free) != len(devices):
+            return False
+    cards = by_type["prepaid_card"]
+    if cards:
+        free = session.scalars(
+            select(Card.id)
+            .where(
+                Card.id.in_(cards),
+                Card.site_id == site_id,
+                Card.state == CardState.IN_STOCK,
+                (Card.expiry_date.is_(None)) | (Card.expiry_date >= today),
+            )
+            .with_for_update()
+        ).all()
+        if len(free) != len(cards):
+            return False
+    return True

@@ -1,9 +1,9 @@
-"""Cards in custody (never their codes), voiding, and the one reveal of a sale's codes.
+"""Cards in custody (never their codes), voiding, and the reveal of a sale's codes.
 
 Admin and auditor keys read every card, a counter key its own site's; only an admin voids;
-only the counter that sold the cards gets their codes. Inventory learns of the sale by an
-event, just after sales completes it: the reveal may wait for it (``?wait=``, see
-``services/common/waits.py``)."""
+only the counter that sold the cards gets their codes. Inventory commits the sale before
+sales records it, so the codes of a ``completed`` order are ready; a reveal asked while the
+commit is under way may wait for it (``?wait=``, see ``services/common/waits.py``)."""
 
 from __future__ import annotations
 
@@ -83,11 +83,12 @@ class RevealCodes(MethodView):
     @orders.arguments(RevealArgs, location="query")
     @orders.response(200, RevealOut, headers={"Cache-Control": {"schema": {"type": "string"}}})
     def post(self, args, order_id):
-        """The codes of the cards sold to the order, once, to the counter key of the site that
+        """The codes of the cards sold to the order, to the counter key of the site that
         completed the sale (another site's order is a 404); the reveal is recorded (which key,
-        where, when). A second reveal is 409. Until inventory has committed the sale the
-        answer is 404 ``no-card-codes``; with ``wait`` (seconds, capped at 5) it first waits
-        for the commit."""
+        where, when). The same site may fetch them again within 10 minutes of the first
+        reveal (a lost answer), each time counted; later, 409 (another site: 404). Until
+        inventory has committed the sale the answer is 404 ``no-card-codes``; with ``wait``
+        (seconds, capped at 5) it first waits for the commit."""
         actor, site_id = current_actor(), counter_site_id()
         if args["wait"] > 0:
             _wait_for_the_sale(str(order_id), site_id, min(args["wait"], REVEAL_WAIT_MAX_SECONDS))

@@ -8,10 +8,11 @@ never logged, listed, or put in an event; error messages name cards, never codes
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, undefer
@@ -24,6 +25,7 @@ from services.inventory import stock
 from services.inventory.code_vault import Vault, current_vault
 from services.inventory.domain.custody import (
     CardState,
+    CodesAlreadyRevealed,
     NothingToReveal,
     check_move,
     check_reveal,
@@ -32,6 +34,8 @@ from services.inventory.domain.errors import InventoryError
 from services.inventory.domain.products import card_product
 from services.inventory.domain.reservations import ReservationState
 from services.inventory.models import Card, CardLine, CardReveal, Reservation
+
+log = logging.getLogger(__name__)
 
 
 class UnknownCardLine(LookupError):
@@ -173,8 +177,14 @@ def nothing_held_for(session: Session, order_id: str, site_id: str) -> bool:
     return state != ReservationState.HELD
 
 
+# A lost answer (client time-out, dropped connection) must not lose the codes: the counter
+# that revealed them may fetch them again this long after the first reveal, each time counted.
+REVEAL_AGAIN_SECONDS = 600
+
+
 def reveal_codes(uow: UnitOfWork, order_id: str, site_id: str, actor: str) -> list[RevealedCode]:
-    """The codes of the cards sold to ``order_id``, once, to the counter that sold them."""
+    """The codes of the cards sold to ``order_id``, to the counter that sold them: once, then
+    again by that site only within ``REVEAL_AGAIN_SECONDS`` of the first reveal (counted)."""
     session = uow.session
     reservation = session.scalar(
         select(Reservation).where(Reservation.order_id == order_id).with_for_update()
@@ -182,14 +192,43 @@ def reveal_codes(uow: UnitOfWork, order_id: str, site_id: str, actor: str) -> li
     if reservation is None or reservation.site_id != site_id:  # another site's: not found
         raise NothingToReveal(order_id)
     cards = _sold_cards(session, reservation.id)
-    check_reveal(order_id, [card.state for card in cards])
-    _set_state(session, [card.id for card in cards], CardState.REVEALED)
-    session.add_all(
-        CardReveal(card_id=card.id, order_id=order_id, actor=actor, site_id=site_id)
-        for card in cards
-    )
+    now = datetime.now(UTC)
+    if cards and all(card.state == CardState.REVEALED for card in cards):
+        _count_again(session, order_id, site_id, actor, now)
+    else:
+        check_reveal(order_id, [card.state for card in cards])
+        _set_state(session, [card.id for card in cards], CardState.REVEALED)
+        session.add_all(
+            CardReveal(
+                card_id=card.id,
+                order_id=order_id,
+                actor=actor,
+                site_id=site_id,
+                at=now,
+                last_at=now,
+            )
+            for card in cards
+        )
     vault = current_vault()
     return [RevealedCode(card, vault.open(card.id, card.code_ciphertext)) for card in cards]
+
+
+def _count_again(session: Session, order_id: str, site_id: str, actor: str, now: datetime):
+    reveals = session.scalars(
+        select(CardReveal).where(CardReveal.order_id == order_id).with_for_update()
+    ).all()
+    window = timedelta(seconds=REVEAL_AGAIN_SECONDS)
+    if not reveals or any(
+        reveal.site_id != site_id or now - _aware(reveal.at) > window for reveal in reveals
+    ):
+        raise CodesAlreadyRevealed(order_id)
+    for reveal in reveals:
+        reveal.times, reveal.last_at = reveal.times + 1, now
+    log.warning("order %s: card codes revealed again by %s", order_id, actor)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _sold_cards(session: Session, reservation_id: str) -> list[Card]:

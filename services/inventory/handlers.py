@@ -8,6 +8,6 @@ EVENT_HANDLERS = {
     **intake.EVENT_HANDLERS,
     **sale_check.EVENT_HANDLERS,
     "sales.order.placed": reservations.on_order_placed,
-    "sales.order.completed": reservations.on_order_completed,
+    "sales.order.completion_requested": reservations.on_completion_requested,
     "sales.order.cancelled": reservations.on_order_cancelled,
 }

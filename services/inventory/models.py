@@ -50,6 +50,8 @@ class Site(Base):
     kind: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # Closed: its counter keys stop working (the gateway asks); its records stay.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Device(Base):
@@ -234,7 +236,9 @@ class Card(Base):
 
 
 class CardReveal(Base):
-    """The audit of a code's one reveal: which card, for which order, who, where, when."""
+    """The audit of a code's reveal: which card, for which order, who, where, when first;
+    how many times and when last (the same counter may fetch a lost answer again for a
+    short window, ``cards.REVEAL_AGAIN_SECONDS``)."""
 
     __tablename__ = "card_reveals"
 
@@ -244,6 +248,8 @@ class CardReveal(Base):
     actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     site_id: Mapped[str] = mapped_column(String(36))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    times: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    last_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class StockLevel(Base):

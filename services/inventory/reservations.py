@@ -1,5 +1,6 @@
-"""The sale saga's inventory side: reserve on ``sales.order.placed``, then commit, release or
-expire — each outcome one event, once.
+"""The sale saga's inventory side: reserve on ``sales.order.placed``; then commit (or refuse
+to) on ``sales.order.completion_requested``, release on ``sales.order.cancelled``, or expire
+— each outcome one event, once.
 
 Handlers run inside the consumer's batch transaction and touch only the database. The stock
 figures of the order's products are locked first (in key order), then the items, with
@@ -23,7 +24,7 @@ from services.common.db import column_values
 from services.common.events.envelope import CloudEvent
 from services.common.notifications import notify
 from services.common.unit_of_work import UnitOfWork
-from services.inventory import custody, stock
+from services.inventory import allocation, custody, stock
 from services.inventory.allocation import Allocator, Pick
 from services.inventory.domain.reservations import (
     Request,
@@ -148,29 +149,79 @@ def _item_row(reservation_id: str, pick: Pick) -> ReservedItem:
     )
 
 
-# sales.order.completed / cancelled ------------------------------------------------------------
-def on_order_completed(uow: UnitOfWork, event: CloudEvent) -> None:
-    """Commit the held items as sold. After an expiry the reservation stays expired: sales
-    already has the ``expired`` outcome, and the items may be someone else's by now."""
-    reservation = _for_update(uow.session, event.data["reservation_id"])
-    if reservation is None or reservation.order_id != event.data["order_id"]:
-        raise UnknownReservation(f"no reservation {event.data['reservation_id']} for this order")
-    if not may_close(reservation.state):
-        log.warning(
-            "order %s completed, reservation already %s", reservation.order_id, reservation.state
-        )
-        return
+# sales.order.completion_requested / cancelled -------------------------------------------------
+def on_completion_requested(uow: UnitOfWork, event: CloudEvent) -> None:
+    """Commit the held items as sold, however late the request arrives: a hold the sweep
+    has expired takes the same items back when they are all still free, else the commit is
+    refused (sales then records no money). Asked again, the same answer is given again."""
+    data = event.data
+    reservation = _for_update(uow.session, data["reservation_id"])
+    if reservation is None or reservation.order_id != data["order_id"]:
+        _refuse(uow, data, "no-reservation")
+    elif reservation.state == R.HELD:
+        _commit(uow, reservation)
+    elif reservation.state == R.COMMITTED:
+        _emit_committed(uow, reservation, sequence=4)
+    elif reservation.state == R.EXPIRED and _take_back(uow, reservation):
+        _commit(uow, reservation, after_expiry=True)
+    else:
+        reason = "items-gone" if reservation.state == R.EXPIRED else "reservation-released"
+        _refuse(uow, data, reason)
+
+
+def _commit(uow: UnitOfWork, reservation: Reservation, after_expiry: bool = False) -> None:
     _close(uow, reservation, R.COMMITTED, "sell", "sold")
+    _emit_committed(uow, reservation, sequence=3 if after_expiry else 2, after_expiry=after_expiry)
+
+
+def _emit_committed(uow, reservation: Reservation, sequence: int, after_expiry=False) -> None:
     uow.emit(
         "inventory.reservation.committed",
         subject=reservation.order_id,
-        sequence=2,
+        sequence=sequence,
         data={
             **_identity(reservation),
-            "committed_at": reservation.closed_at.isoformat(),
+            "committed_at": _utc(reservation.closed_at).isoformat(),
+            "after_expiry": after_expiry,
             "items": [_item_data(item) for item in reservation.items],
         },
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    """As stored: SQLite gives times back without their zone (always UTC here)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _refuse(uow: UnitOfWork, data: dict, reason: str) -> None:
+    log.warning("order %s: completion refused (%s)", data["order_id"], reason)
+    uow.emit(
+        "inventory.reservation.commit_refused",
+        subject=data["order_id"],
+        sequence=3,
+        data={
+            "order_id": data["order_id"],
+            "reservation_id": data["reservation_id"],
+            "site_id": data["site_id"],
+            "reason": reason,
+            "refused_at": datetime.now(UTC).isoformat(),
+        },
+    )
+
+
+def _take_back(uow: UnitOfWork, reservation: Reservation) -> bool:
+    """Hold the expired reservation's own items again if every one is still free at its
+    site (stock figures locked first, in key order, then the items): all or nothing."""
+    session, items = uow.session, reservation.items
+    levels = stock.lock_levels(session, reservation.site_id, (item.product_key for item in items))
+    if not allocation.still_free(session, reservation.site_id, items, levels):
+        return False
+    note = f"taken back after expiry for order {reservation.order_id}"
+    custody.move_items(
+        session, _pairs(items), "reserve", actor=ACTOR, note=note, reservation_id=reservation.id
+    )
+    _move_stock(uow, reservation, items, "reserved", levels)
+    return True
 
 
 def on_order_cancelled(uow: UnitOfWork, event: CloudEvent) -> None:

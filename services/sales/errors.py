@@ -13,6 +13,7 @@ from services.sales.domain.errors import (
     ReferralNotApproved,
     RenewalRefused,
     ReservationLapsed,
+    SaleNotCompleted,
     SalesError,
 )
 
@@ -24,6 +25,7 @@ ERRORS: dict[type[SalesError], tuple[int, str]] = {
     NoPrice: (422, "no-price"),
     IllegalOrderStep: (409, "illegal-order-step"),
     ReservationLapsed: (409, "reservation-expired"),
+    SaleNotCompleted: (409, "sale-not-completed"),
 }
 
 

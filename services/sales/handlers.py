@@ -12,6 +12,8 @@ EVENT_HANDLERS: dict[str, Handler] = {
     "inventory.availability.changed": project_availability,
     "inventory.reservation.accepted": saga.on_accepted,
     "inventory.reservation.rejected": saga.on_rejected,
+    "inventory.reservation.committed": saga.on_committed,
+    "inventory.reservation.commit_refused": saga.on_commit_refused,
     "inventory.reservation.released": saga.on_released,
     "inventory.reservation.expired": saga.on_expired,
     **sale_check.EVENT_HANDLERS,

@@ -33,7 +33,7 @@ def _money_by_family(session, *filters):
     return session.execute(
         select(
             Order.site_id,
-            Order.completed_month,
+            Order.sale_month,
             OrderLine.family,
             func.sum(OrderLine.quantity),
             func.sum(OrderLine.quantity * OrderLine.unit_solidarity_cents),
@@ -43,7 +43,7 @@ def _money_by_family(session, *filters):
         )
         .join(OrderLine, OrderLine.order_id == Order.id)
         .where(COMPLETED, *filters)
-        .group_by(Order.site_id, Order.completed_month, OrderLine.family)
+        .group_by(Order.site_id, Order.sale_month, OrderLine.family)
     ).all()
 
 
@@ -75,12 +75,12 @@ def monthly_impact(session, filters: dict) -> list[dict]:
     counts = session.execute(
         select(
             Order.site_id,
-            Order.completed_month,
+            Order.sale_month,
             func.count(distinct(Order.beneficiary_code)),
             func.count(Order.id),
         )
         .where(COMPLETED, *where)
-        .group_by(Order.site_id, Order.completed_month)
+        .group_by(Order.site_id, Order.sale_month)
     ).all()
     rows = {(site, month): _row(site, month, people, n) for site, month, people, n in counts}
     for site, month, family, quantity, paid, saved in _money_by_family(session, *where):
@@ -97,9 +97,9 @@ def _month_filters(filters: dict) -> list:
     if filters.get("site_id"):
         where.append(Order.site_id == str(filters["site_id"]))
     if filters.get("from_month"):
-        where.append(Order.completed_month >= filters["from_month"])
+        where.append(Order.sale_month >= filters["from_month"])
     if filters.get("to_month"):
-        where.append(Order.completed_month <= filters["to_month"])
+        where.append(Order.sale_month <= filters["to_month"])
     return where
 
 

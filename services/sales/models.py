@@ -190,7 +190,7 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         Index("ix_orders_beneficiary_placed", "beneficiary_id", "placed_at"),
-        Index("ix_orders_impact", "state", "site_id", "completed_month"),
+        Index("ix_orders_impact", "state", "site_id", "sale_month"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
@@ -209,13 +209,16 @@ class Order(Base):
     refused_lines: Mapped[list | None] = mapped_column(JSON)
     payment_method: Mapped[str | None] = mapped_column(String(10))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    completed_month: Mapped[str | None] = mapped_column(String(7))  # "YYYY-MM", for impact
+    # "YYYY-MM" of a sold order: the month it counts in, for impact as for the monthly
+    # limits, is the month it was placed (programme time)
+    sale_month: Mapped[str | None] = mapped_column(String(7))
     receipt_year: Mapped[int | None] = mapped_column(Integer)
     receipt_number: Mapped[int | None] = mapped_column(Integer)
+    completion_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completion_requested_by: Mapped[str | None] = mapped_column(String(120))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ended_by: Mapped[str | None] = mapped_column(String(120))
     end_reason: Mapped[str | None] = mapped_column(String(200))
-    reservation_lapsed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lines: Mapped[list[OrderLine]] = relationship(
         order_by="OrderLine.position", cascade="all, delete-orphan"
     )

@@ -1,16 +1,18 @@
-"""The counter's use cases on an order: place, complete, cancel.
+"""The counter's use cases on an order: place, ask to complete, cancel; and the sale
+recorded once inventory committed its goods.
 
 Placing locks the person's row (``FOR UPDATE``) for the whole transaction: eligibility and
 limits are checked against the person's history and the order is written before the lock is
 released, so two counters serving the same person at once are served one after the other.
 Times are UTC; the day a person may order on, the limits' months and the month a sale
-counts in for impact are the programme's civil ones (``clock``).
+counts in for impact (its placement month, for both) are the programme's civil ones
+(``clock``).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import insert
 
@@ -79,13 +81,14 @@ _DECIDED_LATER = (
     "refused_lines",
     "payment_method",
     "completed_at",
-    "completed_month",
+    "sale_month",
     "receipt_year",
     "receipt_number",
     "ended_at",
     "ended_by",
     "end_reason",
-    "reservation_lapsed_at",
+    "completion_requested_at",
+    "completion_requested_by",
 )
 
 
@@ -152,18 +155,35 @@ def move(order: Order, happening: str, hint: str = "") -> None:
     order.version += 1
 
 
-def complete(
-    uow: UnitOfWork, order: Order, payment_method: str, actor: str, now: datetime, margin: int
+def request_completion(
+    uow: UnitOfWork, order: Order, payment_method: str, actor: str, now: datetime
 ) -> None:
-    """Sell what inventory reserved. Refused once the reservation lapsed, and ``margin``
-    seconds before, so that inventory's expiry never overtakes a completion in flight."""
-    if order.state == "expired" or (
-        order.state == "reserved" and now >= as_utc(order.expires_at) - timedelta(seconds=margin)
-    ):
+    """Ask inventory to commit what it reserved (no money yet: see ``record_sale``). Refused
+    at once when sales already knows the hold expired; inventory decides every other case,
+    however late the request reaches it."""
+    if order.state == "expired":
         raise ReservationLapsed(as_utc(order.expires_at or order.ended_at))
     move(order, "complete", "Only a reserved order can be completed.")
-    order.payment_method, order.completed_at = payment_method, now
-    order.completed_month, order.ended_by = month_of(now), actor
+    order.payment_method = payment_method
+    order.completion_requested_at, order.completion_requested_by = now, actor
+    data = {
+        "order_id": order.id,
+        "site_id": order.site_id,
+        "reservation_id": order.reservation_id,
+        "requested_at": now.isoformat(),
+    }
+    uow.emit(
+        "sales.order.completion_requested", subject=order.id, sequence=order.version, data=data
+    )
+
+
+def record_sale(uow: UnitOfWork, order: Order, now: datetime) -> None:
+    """Inventory committed the items: the payment is recorded, the receipt numbered, and the
+    sale stated as a fact (``sales.order.completed``). The order counts in the month it was
+    placed, as it does for the monthly limits."""
+    order.completed_at = order.ended_at = now
+    order.ended_by = order.completion_requested_by
+    order.sale_month = month_of(order.placed_at)
     with uow.session.no_autoflush:  # the order's changes leave in one UPDATE, at commit
         assign_receipt_number(uow.session, order)
     data = {
@@ -171,7 +191,7 @@ def complete(
         "site_id": order.site_id,
         "reservation_id": order.reservation_id,
         "beneficiary_code": order.beneficiary_code,
-        "payment_method": payment_method,
+        "payment_method": order.payment_method,
         "completed_at": now.isoformat(),
     }
     uow.emit("sales.order.completed", subject=order.id, sequence=order.version, data=data)

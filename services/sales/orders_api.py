@@ -26,12 +26,15 @@ from services.common.problems import Problem
 from services.common.webapp import current_runtime
 from services.sales import ordering
 from services.sales.clock import utc_now
+from services.sales.domain.errors import SaleNotCompleted
+from services.sales.domain.orders import COMPLETION_ASKED
 from services.sales.models import IDEMPOTENCY, Order, SiteView
 from services.sales.order_waits import order_waits
 from services.sales.receipts import receipt_label, receipt_pdf
 from services.sales.schemas import (
     CancellationIn,
     CompletionIn,
+    CompletionWaitArgs,
     OrderFilter,
     OrderIn,
     OrderOut,
@@ -160,17 +163,38 @@ def _read_order(order_id) -> Order:
 @orders.route("/<uuid:order_id>/completion")
 class OrderCompletion(MethodView):
     @allow("counter")
+    @orders.arguments(CompletionWaitArgs, location="query")
     @orders.arguments(CompletionIn)
-    @orders.response(200, OrderOut)
-    def post(self, payment, order_id):
-        """Complete a reserved order with its payment: the sale receipt is numbered."""
-        settings, actor = current_settings(), current_actor()
+    @orders.response(200, OrderOut, description="The sale happened: payment and receipt")
+    @orders.alt_response(
+        202, schema=OrderOut, description="Still `completing` when the wait ran out"
+    )
+    def post(self, args, payment, order_id):
+        """Complete a reserved order with its payment. No money without the goods: sales asks
+        inventory to commit the reserved items and records the payment and numbers the
+        receipt only once inventory confirmed. The answer waits up to ``wait`` seconds
+        (default 5, capped) for that outcome: 200 ``completed``; 409 ``sale-not-completed``
+        when inventory could not commit (the hold lapsed and the items are gone: the order
+        ends ``completion_refused``, no money recorded); 202 ``completing`` if the wait ran
+        out (follow with ``GET /orders/{id}?wait=5``). Asking again answers the same
+        outcome; 409 ``reservation-expired`` when the order had already expired."""
+        actor = current_actor()
         with current_runtime().unit_of_work() as uow:
             order = _get_order(uow.session, order_id, for_update=True)
-            margin = settings.completion_margin_seconds
-            ordering.complete(uow, order, payment["payment_method"], actor, utc_now(), margin)
-            uow.commit()
-            return order
+            if order.state not in COMPLETION_ASKED:
+                ordering.request_completion(uow, order, payment["payment_method"], actor, utc_now())
+            with _order_waits().watching(order.id) as watch:  # before inventory can answer
+                uow.commit()
+                order = _until_settled(watch, lambda: _read_order(order_id), args["wait"])
+        if order.state == "completion_refused":
+            raise SaleNotCompleted(order.id, order.state, order.end_reason)
+        return order, 200 if order.state == "completed" else 202
+
+
+def _until_settled(watch, read, seconds: float) -> Order:
+    """The order once inventory has answered its completion, or as it is after ``seconds``."""
+    seconds = min(seconds, current_settings().max_wait_seconds)
+    return watch.read_until(read, lambda order: order.state != "completing", seconds)
 
 
 @orders.route("/<uuid:order_id>/cancellation")

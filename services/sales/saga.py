@@ -6,9 +6,10 @@ arrive after the order has ended are taken here, in one place:
 
 * ``accepted`` for an order the counter already cancelled: the reservation is recorded and
   the cancellation is sent again with its id, so inventory releases the stock at once;
-* ``expired`` after the order was completed: the order stays completed (the person paid and
-  has the goods); the lapse is recorded in ``reservation_lapsed_at`` for reconciliation.
-  Completion is refused locally a margin before ``expires_at`` to make this rare;
+* ``committed`` of an order being completed: the sale is recorded (payment, receipt);
+  ``commit_refused``: the order ends ``completion_refused``, with no money recorded;
+* ``expired`` or ``released`` while completing: nothing (inventory answers the completion
+  request itself, committing or refusing);
 * ``released`` of a live order (inventory withdrew the stock): the order is cancelled.
 """
 
@@ -24,7 +25,7 @@ from services.sales.clock import as_utc
 from services.sales.domain.orders import next_state
 from services.sales.models import Order
 from services.sales.order_waits import ORDER_CHANGED
-from services.sales.ordering import emit_cancelled
+from services.sales.ordering import emit_cancelled, record_sale
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,28 @@ def on_rejected(uow: UnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
     if order is not None and _advance(uow, order, "rejected"):
         order.refused_lines = event.data["lines"]
-        order.ended_at = event.time
+        order.ended_at, order.ended_by = event.time, "inventory"
+
+
+def on_committed(uow: UnitOfWork, event: CloudEvent) -> None:
+    order = _order(uow, event)
+    if order is not None and _advance(uow, order, "committed"):
+        record_sale(uow, order, _moment(event.data["committed_at"]))
+
+
+def on_commit_refused(uow: UnitOfWork, event: CloudEvent) -> None:
+    order = _order(uow, event)
+    if order is not None and _advance(uow, order, "commit_refused"):
+        order.payment_method = None  # no money was taken
+        order.ended_at, order.ended_by = _moment(event.data["refused_at"]), "inventory"
+        order.end_reason = _REFUSALS.get(event.data["reason"], event.data["reason"])
+
+
+_REFUSALS = {
+    "items-gone": "not sold: the reservation lapsed and its items were sold to someone else",
+    "reservation-released": "not sold: inventory had released the reservation",
+    "no-reservation": "not sold: inventory holds no reservation for this order",
+}
 
 
 def on_released(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -81,11 +103,5 @@ def on_released(uow: UnitOfWork, event: CloudEvent) -> None:
 
 def on_expired(uow: UnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
-    if order is None:
-        return
-    expired_at = _moment(event.data["expired_at"])
-    if _advance(uow, order, "expired"):
-        order.ended_at, order.ended_by = expired_at, "inventory"
-    elif order.state == "completed" and order.reservation_lapsed_at is None:
-        order.reservation_lapsed_at = expired_at
-        log.warning("order %s: reservation expired after completion", order.id)
+    if order is not None and _advance(uow, order, "expired"):
+        order.ended_at, order.ended_by = _moment(event.data["expired_at"]), "inventory"

@@ -302,6 +302,14 @@ class OrderWaitArgs(Strict):
     )
 
 
+class CompletionWaitArgs(Strict):
+    wait = fields.Float(
+        load_default=5,
+        validate=validate.Range(min=0, max=60),
+        metadata={"description": "seconds to wait for inventory's commit (capped)"},
+    )
+
+
 class OrderFilter(PageArgs):
     site_id = fields.UUID()
     state = fields.String(validate=validate.OneOf(STATES))
@@ -341,7 +349,8 @@ class OrderOut(RedactsPersonalData):
     end_reason = fields.String(
         allow_none=True, metadata={**PERSONAL, "description": "free text typed at the counter"}
     )
-    reservation_lapsed_at = UtcDateTime(allow_none=True)
+    completion_requested_at = UtcDateTime(allow_none=True)
+    completion_requested_by = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(OrderLineOut))
 
 

@@ -22,7 +22,6 @@ class SalesSettings:
     impact_target: int = 100_000
     max_wait_seconds: float = 5.0
     wait_poll_seconds: float = 0.1
-    completion_margin_seconds: int = 30
 
 
 def sales_settings() -> SalesSettings:
@@ -36,7 +35,6 @@ def sales_settings() -> SalesSettings:
         impact_target=env_int("SALES_IMPACT_TARGET", 100_000),
         max_wait_seconds=env_float("SALES_ORDER_WAIT_MAX_SECONDS", 5.0),
         wait_poll_seconds=env_float("SALES_ORDER_WAIT_POLL_SECONDS", 0.1),
-        completion_margin_seconds=env_int("SALES_COMPLETION_MARGIN_SECONDS", 30),
     )
 
 

@@ -141,16 +141,14 @@ def order_placed(site_id: str, lines: list[dict], order_id: str | None = None) -
     return event("sales.order.placed", data["order_id"], data)
 
 
-def order_completed(accepted: dict) -> CloudEvent:
+def completion_requested(accepted: dict) -> CloudEvent:
     data = {
         "order_id": accepted["order_id"],
         "site_id": accepted["site_id"],
         "reservation_id": accepted["reservation_id"],
-        "beneficiary_code": "B-7F3A",
-        "payment_method": "cash",
-        "completed_at": datetime.now(UTC).isoformat(),
+        "requested_at": datetime.now(UTC).isoformat(),
     }
-    return event("sales.order.completed", accepted["order_id"], data, 2)
+    return event("sales.order.completion_requested", accepted["order_id"], data, 3)
 
 
 def order_cancelled(order_id: str, site_id: str, reservation_id: str | None = None):

@@ -104,17 +104,22 @@ class SalesDesk:
     def get(self, order: dict) -> dict:
         return self.client.get(f"/orders/{order['id']}").get_json()
 
-    def complete(self, order: dict, method: str = "cash", client=None):
+    def complete(self, order: dict, method: str = "cash", client=None, wait: float = 0):
+        """Ask to complete (no inventory here: ``wait=0`` answers 202 ``completing``)."""
         return (client or self.client).post(
             f"/orders/{order['id']}/completion",
             json={"payment_method": method},
+            query_string={"wait": wait},
             headers=as_counter(order["site_id"]),
         )
 
     def completed(self, code: str, *lines: tuple[str, int]) -> dict:
-        response = self.complete(self.reserved(code, *lines))
-        assert response.status_code == 200, response.get_json()
-        return response.get_json()
+        """An order reserved, asked to complete, and committed by inventory."""
+        order = self.reserved(code, *lines)
+        response = self.complete(order)
+        assert response.status_code == 202, response.get_json()
+        self.apply(committed(self.get(order)))
+        return self.get(order)
 
     def cancel(self, order: dict):
         return self.client.post(
@@ -189,6 +194,29 @@ def expired(order: dict, reservation_id: str | None = None):
         "expired_at": datetime.now(UTC).isoformat(),
     }
     return event("inventory.reservation.expired", order["id"], 2, data)
+
+
+def committed(order: dict, after_expiry: bool = False, at: datetime | None = None):
+    data = {
+        "order_id": order["id"],
+        "reservation_id": order["reservation_id"],
+        "site_id": order["site_id"],
+        "committed_at": (at or datetime.now(UTC)).isoformat(),
+        "after_expiry": after_expiry,
+        "items": order["reserved_items"],
+    }
+    return event("inventory.reservation.committed", order["id"], 3 if after_expiry else 2, data)
+
+
+def commit_refused(order: dict, reason: str = "items-gone"):
+    data = {
+        "order_id": order["id"],
+        "reservation_id": order["reservation_id"],
+        "site_id": order["site_id"],
+        "reason": reason,
+        "refused_at": datetime.now(UTC).isoformat(),
+    }
+    return event("inventory.reservation.commit_refused", order["id"], 3, data)
 
 
 def released(order: dict, reason: str = "order cancelled"):

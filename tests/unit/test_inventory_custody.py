@@ -7,10 +7,10 @@ import logging
 import re
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.inventory import card_api, cards
 from services.inventory.app import SERVICE as INVENTORY
@@ -19,9 +19,9 @@ from tests.support.auth import as_role
 from tests.support.inventory_stock import (
     card_line,
     cards_in_stock,
+    completion_requested,
     donation,
     handle,
-    order_completed,
     order_placed,
     outbox,
     outbox_text,
@@ -49,7 +49,7 @@ def sold(inventory, card_code_keys):
     placed = order_placed(site, [{"product_key": CARD_5, "quantity": 2}])
     handle(runtime, placed)
     accepted = outbox(runtime, "inventory.reservation.accepted")[0]["data"]
-    handle(runtime, order_completed(accepted))
+    handle(runtime, completion_requested(accepted))
     return placed.data["order_id"], site
 
 
@@ -105,26 +105,53 @@ def test_cards_without_codes_are_awaiting_not_available(inventory):
     assert [(line["quantity"], line["awaiting"]) for line in awaiting] == [(5, 5)]
 
 
-def test_the_selling_counter_gets_the_codes_once_and_the_reveal_is_recorded(inventory, sold):
+def test_the_selling_counter_gets_the_codes_and_the_reveal_is_recorded(inventory, sold):
     runtime, client = inventory
     order_id, site = sold
 
     first = reveal(client, order_id, site)
-    second = reveal(client, order_id, site)
 
     assert first.status_code == 200, first.get_json()
     assert first.headers["Cache-Control"] == "no-store"
     codes = {card["code"] for card in first.get_json()["cards"]}
     assert len(codes) == 2 and codes <= set(PINS)
-    assert second.status_code == 409
-    assert second.get_json()["code"] == "card-codes-already-revealed"
     with runtime.session_factory() as session:
         audit = session.scalars(select(CardReveal)).all()
         states = set(session.scalars(select(Card.state).where(Card.state != "in_stock")))
-    assert [(a.site_id, a.order_id) for a in audit] == [(site, order_id)] * 2
+    assert [(a.site_id, a.order_id, a.times) for a in audit] == [(site, order_id, 1)] * 2
     assert all(re.fullmatch(r"Paris desk \[[0-9a-f-]{36}\]", a.actor) for a in audit)
     assert first.get_json()["revealed_by"] == audit[0].actor
     assert states == {"revealed"}
+
+
+def test_a_lost_answer_can_be_fetched_again_by_the_same_site_for_a_while(inventory, sold):
+    runtime, client = inventory
+    order_id, site = sold
+    first = reveal(client, order_id, site).get_json()["cards"]  # say this answer was lost
+
+    again = reveal(client, order_id, site)
+
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["cards"] == first
+    with runtime.session_factory() as session:
+        assert {a.times for a in session.scalars(select(CardReveal))} == {2}
+    elsewhere = reveal(client, order_id, add_site(runtime, kind="counter"))
+    assert elsewhere.status_code == 404
+
+
+def test_the_codes_are_not_revealed_again_once_the_window_has_passed(inventory, sold):
+    runtime, client = inventory
+    order_id, site = sold
+    assert reveal(client, order_id, site).status_code == 200
+    long_ago = datetime.now(UTC) - timedelta(seconds=cards.REVEAL_AGAIN_SECONDS + 1)
+    with runtime.session_factory() as session:
+        session.execute(update(CardReveal).values(at=long_ago))
+        session.commit()
+
+    late = reveal(client, order_id, site)
+
+    assert (late.status_code, late.get_json()["code"]) == (409, "card-codes-already-revealed")
+    assert "code" not in str(late.get_json().get("cards", ""))
 
 
 def test_another_counter_or_an_unsold_order_gets_no_code(inventory, sold):
@@ -143,7 +170,7 @@ def test_reveal_with_wait_answers_as_soon_as_the_sale_is_committed(inventory, he
     runtime, client = inventory
     order_id, site, accepted = held
     assert reveal(client, order_id, site).get_json()["code"] == "no-card-codes"  # not sold yet
-    commit = threading.Timer(0.3, handle, args=(runtime, order_completed(accepted["data"])))
+    commit = threading.Timer(0.3, handle, args=(runtime, completion_requested(accepted["data"])))
     started = time.monotonic()
     commit.start()
     answer = reveal(client, order_id, site, wait=5)

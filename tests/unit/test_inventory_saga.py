@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,11 +13,11 @@ from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.models import Card, Device, Reservation
 from tests.support.inventory_stock import (
     cards_in_stock,
+    completion_requested,
     devices_on_sale,
     donation,
     handle,
     order_cancelled,
-    order_completed,
     order_placed,
     outbox,
 )
@@ -122,7 +123,7 @@ def test_commit_sells_the_items_with_their_provenance(runtime, site):
         ],
     )
 
-    handle(runtime, order_completed(accepted))
+    handle(runtime, completion_requested(accepted))
 
     committed = outbox(runtime, "inventory.reservation.committed")
     assert len(committed) == 1
@@ -165,19 +166,105 @@ def test_expiry_releases_stock_and_emits_the_event_once(runtime, site):
     assert figures(runtime, site, PHONE_B)["reserved"] == 0
 
 
-def test_completion_after_expiry_leaves_the_reservation_expired(runtime, site):
-    devices_on_sale(runtime, site, 1)
+def answers(runtime, kind: str) -> list[dict]:
+    return [e["data"] for e in outbox(runtime, f"inventory.reservation.{kind}")]
+
+
+def test_a_completion_after_expiry_takes_the_same_items_back_when_still_free(runtime, site):
+    devices_on_sale(runtime, site, 2)
     accepted = place(runtime, site, [{"product_key": PHONE_B, "quantity": 1}])
     expire_all(runtime)
 
-    handle(runtime, order_completed(accepted))
-    handle(runtime, order_cancelled(accepted["order_id"], site, accepted["reservation_id"]))
+    handle(runtime, completion_requested(accepted))
 
-    assert outbox(runtime, "inventory.reservation.committed") == []
-    assert outbox(runtime, "inventory.reservation.released") == []
+    [committed] = answers(runtime, "committed")
+    assert committed["after_expiry"] is True
+    assert committed["items"][0]["item_id"] == accepted["items"][0]["item_id"]
     with runtime.session_factory() as session:
-        assert session.scalar(select(Reservation.state)) == "expired"
+        assert session.get(Device, accepted["items"][0]["item_id"]).state == "sold"
+        assert session.scalar(select(Reservation.state)) == "committed"
+    assert (
+        figures(runtime, site, PHONE_B)["sold"],
+        figures(runtime, site, PHONE_B)["available"],
+    ) == (
+        1,
+        1,
+    )
+
+
+def test_a_completion_after_expiry_is_refused_when_the_items_went_to_someone_else(runtime, site):
+    devices_on_sale(runtime, site, 1)
+    first = place(runtime, site, [{"product_key": PHONE_B, "quantity": 1}])
+    expire_all(runtime)
+    second = place(runtime, site, [{"product_key": PHONE_B, "quantity": 1}])
+    assert second["items"][0]["item_id"] == first["items"][0]["item_id"]
+
+    handle(runtime, completion_requested(first))
+    handle(runtime, completion_requested(second))
+
+    [refused] = answers(runtime, "commit_refused")
+    assert (refused["order_id"], refused["reason"]) == (first["order_id"], "items-gone")
+    assert [c["order_id"] for c in answers(runtime, "committed")] == [second["order_id"]]
+    assert figures(runtime, site, PHONE_B)["sold"] == 1
+    assert figures(runtime, site, PHONE_B)["reserved"] == 0
+
+
+def test_a_partly_gone_reservation_takes_nothing_back(runtime, site):
+    devices_on_sale(runtime, site, 2)
+    both = place(runtime, site, [{"product_key": PHONE_B, "quantity": 2}])
+    expire_all(runtime)
+    place(runtime, site, [{"product_key": PHONE_B, "quantity": 1}])  # takes one of the two
+
+    handle(runtime, completion_requested(both))
+
+    assert [r["reason"] for r in answers(runtime, "commit_refused")] == ["items-gone"]
+    assert figures(runtime, site, PHONE_B)["reserved"] == 1
     assert figures(runtime, site, PHONE_B)["available"] == 1
+
+
+def test_a_completion_held_past_its_expiry_but_not_yet_swept_commits(runtime, site):
+    devices_on_sale(runtime, site, 1)
+    accepted = place(runtime, site, [{"product_key": PHONE_B, "quantity": 1}])
+    handle(runtime, completion_requested(accepted))
+    assert expire_all(runtime) == 0
+    [committed] = answers(runtime, "committed")
+    assert committed["after_expiry"] is False
+    assert answers(runtime, "expired") == []
+
+
+def test_a_completion_asked_again_gets_the_same_answer_and_sells_once(runtime, site):
+    devices_on_sale(runtime, site, 2)
+    accepted = place(runtime, site, [{"product_key": PHONE_B, "quantity": 1}])
+    handle(runtime, completion_requested(accepted))
+    handle(runtime, completion_requested(accepted))  # a new event id: not the inbox's duplicate
+    first, again = answers(runtime, "committed")
+    assert first["items"] == again["items"]
+    assert figures(runtime, site, PHONE_B)["sold"] == 1
+
+
+def test_a_completion_after_a_cancellation_is_refused(runtime, site):
+    devices_on_sale(runtime, site, 1)
+    accepted = place(runtime, site, [{"product_key": PHONE_B, "quantity": 1}])
+    handle(runtime, order_cancelled(accepted["order_id"], site, accepted["reservation_id"]))
+    handle(runtime, completion_requested(accepted))
+    assert [r["reason"] for r in answers(runtime, "commit_refused")] == ["reservation-released"]
+    assert figures(runtime, site, PHONE_B)["available"] == 1
+
+
+def test_a_completion_naming_no_reservation_is_refused(runtime, site):
+    accepted = {"order_id": str(uuid.uuid4()), "site_id": site, "reservation_id": str(uuid.uuid4())}
+    handle(runtime, completion_requested(accepted))
+    assert [r["reason"] for r in answers(runtime, "commit_refused")] == ["no-reservation"]
+
+
+def test_an_expiry_after_the_commit_changes_nothing(runtime, site):
+    devices_on_sale(runtime, site, 1)
+    accepted = place(runtime, site, [{"product_key": PHONE_B, "quantity": 1}])
+    handle(runtime, completion_requested(accepted))
+    handle(runtime, order_cancelled(accepted["order_id"], site, accepted["reservation_id"]))
+    assert expire_all(runtime) == 0
+    assert answers(runtime, "released") == answers(runtime, "expired") == []
+    assert figures(runtime, site, PHONE_B)["sold"] == 1
 
 
 def test_a_reservation_not_yet_due_is_not_expired(runtime, site):

@@ -14,11 +14,11 @@ from services.inventory.domain import stock as rules
 from tests.support.auth import as_role
 from tests.support.inventory_stock import (
     cards_in_stock,
+    completion_requested,
     devices_on_sale,
     donation,
     handle,
     order_cancelled,
-    order_completed,
     order_placed,
     outbox,
 )
@@ -197,7 +197,7 @@ def test_figures_recomputed_from_the_ledger_match_after_every_kind_of_movement(
     for _ in range(2):
         handle(runtime, order_placed(counter, lines))
     accepted = [e["data"] for e in outbox(runtime, "inventory.reservation.accepted")]
-    handle(runtime, order_completed(accepted[0]))
+    handle(runtime, completion_requested(accepted[0]))
     handle(
         runtime, order_cancelled(accepted[1]["order_id"], counter, accepted[1]["reservation_id"])
     )

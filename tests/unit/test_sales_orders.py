@@ -21,6 +21,8 @@ from tests.support.sales import (
     PRICES,
     accepted,
     availability,
+    commit_refused,
+    committed,
     expired,
     ready_desk,
     rejected,
@@ -50,19 +52,121 @@ def test_placing_an_order_leaves_it_pending_and_asks_inventory(desk):
     assert "Jeanne" not in str(placed)
 
 
-def test_accepted_then_completed_numbers_a_receipt_and_tells_inventory(desk):
+def test_completion_asks_inventory_and_records_no_money_until_it_commits(desk):
     code = desk.person()
     order = desk.reserved(code, ("card:orange:1000", 1))
     assert order["state"] == "reserved" and order["expires_at"]
-    response = desk.complete(order, "card")
-    assert response.status_code == 200
-    sold = response.get_json()
+
+    asked = desk.complete(order, "card")
+
+    assert asked.status_code == 202
+    completing = asked.get_json()
+    assert (completing["state"], completing["receipt_number"]) == ("completing", None)
+    assert completing["completed_at"] is None and completing["ended_at"] is None
+    [request] = desk.emitted("sales.order.completion_requested")
+    assert request["data"]["reservation_id"] == order["reservation_id"]
+    assert desk.emitted("sales.order.completed") == []
+    assert desk.client.get(f"/orders/{order['id']}/receipt.pdf").status_code == 409
+
+    desk.apply(committed(desk.get(order)))
+
+    sold = desk.get(order)
     assert (sold["state"], sold["payment_method"]) == ("completed", "card")
     assert sold["receipt_number"] == f"{today().year}-000001"
+    assert sold["ended_at"] == sold["completed_at"] is not None
+    assert sold["ended_by"] == completing["completion_requested_by"] == sold["placed_by"]
     [completed] = desk.emitted("sales.order.completed")
     assert completed["data"]["reservation_id"] == order["reservation_id"]
     pdf = desk.client.get(f"/orders/{order['id']}/receipt.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+
+
+def test_a_refused_commit_ends_the_order_with_no_money_and_no_receipt(desk):
+    order = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    desk.complete(order, "cash")
+
+    desk.apply(commit_refused(desk.get(order)))
+
+    after = desk.get(order)
+    assert after["state"] == "completion_refused"
+    assert (after["payment_method"], after["receipt_number"], after["completed_at"]) == (
+        None,
+        None,
+        None,
+    )
+    assert after["ended_by"] == "inventory" and after["ended_at"] is not None
+    assert "not sold" in after["end_reason"]
+    assert desk.emitted("sales.order.completed") == []
+    again = desk.complete(order)
+    assert (again.status_code, again.get_json()["code"]) == (409, "sale-not-completed")
+    assert again.get_json()["order_state"] == "completion_refused"
+
+
+def test_completion_waits_for_inventory_and_answers_the_outcome(desk):
+    sold_order = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    refused_order = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    for order, answer, expected in (
+        (sold_order, committed, 200),
+        (refused_order, commit_refused, 409),
+    ):
+        reply = threading.Timer(0.3, lambda o=order, a=answer: desk.apply(a(desk.get(o))))
+        reply.start()
+        response = desk.complete(order, wait=5)
+        reply.join()
+        assert response.status_code == expected, response.get_json()
+    assert desk.get(sold_order)["state"] == "completed"
+    problem = desk.complete(refused_order, wait=5).get_json()
+    assert problem["code"] == "sale-not-completed" and problem["status"] == 409
+
+
+def test_asking_again_while_completing_sends_one_request_and_answers_the_outcome(desk):
+    order = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    assert desk.complete(order).status_code == 202
+    assert desk.complete(order, "card").status_code == 202
+    assert len(desk.emitted("sales.order.completion_requested")) == 1
+    desk.apply(committed(desk.get(order)))
+    again = desk.complete(order, "card")
+    assert again.status_code == 200
+    assert again.get_json()["payment_method"] == "cash"  # the first request's, as paid
+
+
+def test_while_completing_the_order_cannot_be_cancelled_and_ignores_expiry(desk):
+    order = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    desk.complete(order)
+    refused = desk.cancel(order)
+    assert (refused.status_code, refused.get_json()["code"]) == (409, "illegal-order-step")
+    desk.apply(expired(order), released(order))
+    assert desk.get(order)["state"] == "completing"
+    desk.apply(committed(desk.get(order), after_expiry=True))
+    assert desk.get(order)["state"] == "completed"
+
+
+def test_duplicate_and_late_commit_answers_change_nothing(desk):
+    order = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    desk.complete(order)
+    answer = committed(desk.get(order))
+    desk.apply(answer, answer, commit_refused(desk.get(order)), expired(order))
+    after = desk.get(order)
+    assert (after["state"], after["receipt_number"]) == ("completed", f"{today().year}-000001")
+    assert len(desk.emitted("sales.order.completed")) == 1
+    stray = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    desk.apply(committed(stray), commit_refused(stray))  # never asked: not a sale
+    assert desk.get(stray)["state"] == "reserved"
+
+
+def test_an_order_counts_in_the_month_it_was_placed_for_limits_and_impact(desk):
+    code = desk.person()
+    order = desk.reserved(code, ("card:orange:1000", 1))
+    last_month = datetime.now(UTC).replace(day=1) - timedelta(days=2)
+    with desk.runtime.session_factory() as session:
+        session.execute(update(Order).where(Order.id == order["id"]).values(placed_at=last_month))
+        session.commit()
+    desk.complete(order)
+    desk.apply(committed(desk.get(order)))
+    with desk.runtime.session_factory() as session:
+        assert session.get(Order, order["id"]).sale_month == last_month.strftime("%Y-%m")
+    rows = desk.client.get("/impact/monthly").get_json()
+    assert [(row["month"], row["orders"]) for row in rows] == [(last_month.strftime("%Y-%m"), 1)]
 
 
 def test_receipts_are_numbered_per_site_without_gaps(desk):
@@ -72,7 +176,9 @@ def test_receipts_are_numbered_per_site_without_gaps(desk):
     desk.cancel(desk.reserved(code, ("card:orange:1000", 1)))
     order = desk.order(code, ("card:orange:1000", 1), site_id=other_site).get_json()
     desk.apply(accepted(order))
-    at_other_site = desk.complete(order).get_json()
+    desk.complete(order)
+    desk.apply(committed(desk.get(order)))
+    at_other_site = desk.get(order)
     second = desk.completed(code, ("card:orange:1000", 1))
     year = today().year
     assert [first["receipt_number"], second["receipt_number"]] == [
@@ -87,6 +193,7 @@ def test_rejected_order_keeps_inventory_reasons(desk):
     desk.apply(rejected(order))
     refused = desk.get(order)
     assert refused["state"] == "rejected"
+    assert refused["ended_by"] == "inventory" and refused["ended_at"] is not None
     assert refused["refused_lines"][0]["reason"] == "out_of_stock"
 
 
@@ -117,28 +224,22 @@ def test_an_acceptance_after_the_counter_cancelled_releases_the_stock_at_once(de
 def test_expired_reservation_expires_the_order_and_completion_is_refused_clearly(desk):
     order = desk.reserved(desk.person(), ("card:orange:1000", 1))
     desk.apply(expired(order))
-    assert desk.get(order)["state"] == "expired"
+    after = desk.get(order)
+    assert after["state"] == "expired"
+    assert after["ended_by"] == "inventory" and after["ended_at"] is not None
     response = desk.complete(order)
     assert response.status_code == 409
     problem = response.get_json()
     assert problem["code"] == "reservation-expired"
     assert problem["expires_at"] == order["expires_at"].replace("Z", "+00:00")
-    assert desk.emitted("sales.order.completed") == []
+    assert desk.emitted("sales.order.completion_requested") == []
 
 
-def test_completion_is_refused_just_before_the_reservation_expires(desk):
+def test_a_completion_near_the_expiry_is_asked_all_the_same(desk):
+    """Inventory decides: the hold is committed, or its items are taken back if still free."""
     order = desk.reserved(desk.person(), ("card:orange:1000", 1), minutes=0)
-    response = desk.complete(order)
-    assert (response.status_code, response.get_json()["code"]) == (409, "reservation-expired")
-
-
-def test_an_expiry_after_completion_leaves_the_order_completed_and_noted(desk):
-    order = desk.reserved(desk.person(), ("card:orange:1000", 1))
-    desk.complete(order)
-    desk.apply(expired(order))
-    after = desk.get(order)
-    assert after["state"] == "completed"
-    assert after["reservation_lapsed_at"] is not None
+    assert desk.complete(order).status_code == 202
+    assert len(desk.emitted("sales.order.completion_requested")) == 1
 
 
 def test_late_and_duplicate_answers_change_nothing(desk):
@@ -347,9 +448,9 @@ def sell_at(desk, code: str, moment: datetime, *lines: tuple[str, int]) -> dict:
     desk.apply(accepted(desk.get({"id": order_id})))
     with desk.runtime.unit_of_work() as uow:
         order = uow.session.get(Order, order_id)
-        order.expires_at = moment + timedelta(minutes=15)
-        ordering.complete(uow, order, "cash", "test counter", moment, margin=30)
+        ordering.request_completion(uow, order, "cash", "test counter", moment)
         uow.commit()
+    desk.apply(committed(desk.get({"id": order_id}), at=moment))
     return desk.get({"id": order_id})
 
 

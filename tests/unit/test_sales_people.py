@@ -19,7 +19,7 @@ from services.sales.erasure import PERSONAL_FIELDS, erase_due
 from services.sales.models import IDEMPOTENCY, Beneficiary, metadata
 from tests.support.auth import as_counter, as_role
 from tests.support.enrolments import enrolled_from
-from tests.support.sales import accepted, event, ready_desk
+from tests.support.sales import accepted, committed, event, ready_desk
 
 NAME, CONTACT, REASON = "Jeanne D.", "06 12 34 56 78", "hébergée en CHRS, recherche d'emploi"
 
@@ -217,10 +217,16 @@ def test_the_migration_moves_sales_completed_just_after_midnight_in_paris_to_the
                 ),
                 {"order": order, "at": completed_at},
             )
-    upgrade("sales", url)
+    upgrade("sales", url, revision="0004")
     with engine.connect() as connection:
         months = connection.execute(text("SELECT id, completed_month FROM orders ORDER BY id"))
         assert months.all() == [("o1", "2027-03"), ("o2", "2027-02")]
+    with engine.begin() as connection:  # o1 was placed the evening before, in February
+        connection.execute(text("UPDATE orders SET placed_at = '2027-02-28 20:00:00'"))
+    upgrade("sales", url)
+    with engine.connect() as connection:
+        months = connection.execute(text("SELECT id, sale_month FROM orders ORDER BY id"))
+        assert months.all() == [("o1", "2027-02"), ("o2", "2027-02")]  # their placement month
     engine.dispose()
 
 
@@ -331,6 +337,7 @@ def test_impact_counts_distinct_people_across_sites_against_the_target(desk):
     order = desk.order(alice, ("device:smartphone:b", 1), site_id=other_site).get_json()
     desk.apply(accepted(order))
     desk.complete(order)
+    desk.apply(committed(desk.get(order)))
     desk.completed(bob, ("allowance:data_mb", 500))
     desk.placed(bob, ("card:orange:1000", 1))  # pending: not yet a sale
 

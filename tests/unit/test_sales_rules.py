@@ -238,12 +238,22 @@ def test_a_priced_line_knows_its_amount_and_saving():
 def test_the_order_table_follows_the_saga():
     assert next_state("pending", "accepted") == "reserved"
     assert next_state("pending", "rejected") == "rejected"
-    assert next_state("reserved", "complete") == "completed"
+    assert next_state("reserved", "complete") == "completing"
+    assert next_state("completing", "committed") == "completed"
+    assert next_state("completing", "commit_refused") == "completion_refused"
     assert next_state("reserved", "expired") == "expired"
     assert next_state("pending", "complete") is None
 
 
+@pytest.mark.parametrize("happening", ["expired", "released", "cancel", "complete"])
+def test_a_completion_under_way_waits_for_inventorys_answer_alone(happening):
+    assert next_state("completing", happening) is None
+
+
 @pytest.mark.parametrize("state", TERMINAL)
-@pytest.mark.parametrize("happening", ["accepted", "rejected", "released", "expired", "cancel"])
+@pytest.mark.parametrize(
+    "happening",
+    ["accepted", "rejected", "released", "expired", "cancel", "committed", "commit_refused"],
+)
 def test_terminal_states_absorb_every_late_fact(state, happening):
     assert next_state(state, happening) is None

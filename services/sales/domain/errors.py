@@ -74,3 +74,17 @@ class ReservationLapsed(SalesError):
 
     def details(self) -> dict[str, Any]:
         return {"expires_at": self.expires_at.isoformat()}
+
+
+class SaleNotCompleted(SalesError):
+    """Inventory could not commit the goods: no sale, no money recorded."""
+
+    def __init__(self, order_id: str, state: str, reason: str | None) -> None:
+        super().__init__(
+            f"The sale did not happen and no payment was recorded: {reason or state}. "
+            "Place a new order."
+        )
+        self.order_id, self.state = order_id, state
+
+    def details(self) -> dict[str, Any]:
+        return {"order_id": self.order_id, "order_state": self.state}

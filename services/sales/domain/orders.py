@@ -1,19 +1,24 @@
 r"""The order's side of the sale saga, as a table of transitions.
 
-    pending --accepted--> reserved --complete--> completed
-       |  \--rejected--> rejected      |--cancel--> cancelled
-       |--cancel--> cancelled          |--expired/released--> expired / cancelled
-       |--expired/released--> expired / cancelled
+    pending --accepted--> reserved --complete--> completing --committed--> completed
+       |  \--rejected--> rejected      |                  \--commit_refused--> completion_refused
+       |--cancel--> cancelled          |--cancel--> cancelled
+       |--expired/released--> expired / cancelled (and from reserved likewise)
+
+No money without the goods: ``complete`` only asks inventory to commit; the payment is
+recorded and the receipt numbered on ``committed``. While ``completing`` the counter can
+neither cancel nor complete again, and an expiry or release from inventory changes nothing:
+inventory answers the completion request itself (taking the items back if the hold lapsed
+and they are still free, or refusing).
 
 Counter commands (complete, cancel) outside the table are refused. Inventory's events outside
-it are facts arriving late or twice and change nothing (the handlers record what matters,
-e.g. a reservation that lapsed after the sale was completed: the order stays completed).
+it are facts arriving late or twice and change nothing.
 """
 
 from __future__ import annotations
 
-TERMINAL = ("rejected", "completed", "cancelled", "expired")
-STATES = ("pending", "reserved", *TERMINAL)
+TERMINAL = ("rejected", "completed", "completion_refused", "cancelled", "expired")
+STATES = ("pending", "reserved", "completing", *TERMINAL)
 
 TRANSITIONS: dict[tuple[str, str], str] = {
     ("pending", "accepted"): "reserved",
@@ -21,11 +26,16 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("pending", "cancel"): "cancelled",
     ("pending", "released"): "cancelled",
     ("pending", "expired"): "expired",
-    ("reserved", "complete"): "completed",
+    ("reserved", "complete"): "completing",
     ("reserved", "cancel"): "cancelled",
     ("reserved", "released"): "cancelled",
     ("reserved", "expired"): "expired",
+    ("completing", "committed"): "completed",
+    ("completing", "commit_refused"): "completion_refused",
 }
+
+# A completion asked again while one is under way or decided is answered with its outcome.
+COMPLETION_ASKED = ("completing", "completed", "completion_refused")
 
 
 def next_state(state: str, happening: str) -> str | None:
@@ -34,5 +44,5 @@ def next_state(state: str, happening: str) -> str | None:
 
 
 def holds_stock(state: str) -> bool:
-    """Orders that count against a person's limits: held, or sold."""
-    return state in ("pending", "reserved", "completed")
+    """Orders that count against a person's limits: held, being sold, or sold."""
+    return state in ("pending", "reserved", "completing", "completed")

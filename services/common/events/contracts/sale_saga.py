@@ -6,9 +6,13 @@ Products are named by ``product_key``, an opaque string inventory makes up and s
 fields beside it let sales map a product to its price-grid entry.
 
 Flow: ``sales.order.placed`` → ``inventory.reservation.accepted`` | ``…rejected``;
-then ``sales.order.completed`` → ``inventory.reservation.committed``, or
+then ``sales.order.completion_requested`` → ``inventory.reservation.committed`` |
+``…commit_refused`` (no money without the goods: sales records the payment only on
+``committed``, and then states the fact as ``sales.order.completed``), or
 ``sales.order.cancelled`` → ``inventory.reservation.released``, or no answer before the
-expiry → ``inventory.reservation.expired``. Beneficiaries appear only by pseudonymous code.
+expiry → ``inventory.reservation.expired``. A completion request that reaches inventory after
+the expiry takes the same items back when they are still free (``committed`` with
+``after_expiry``), else is refused. Beneficiaries appear only by pseudonymous code.
 """
 
 from __future__ import annotations
@@ -82,13 +86,29 @@ class ReservationRejected(Contract):
 
 
 class ReservationCommitted(Contract):
-    """The items are sold: each with its provenance, for partner impact."""
+    """The items are sold: each with its provenance, for partner impact. ``after_expiry``:
+    the hold had lapsed and the same items were taken back, still free."""
 
     order_id = fields.UUID(required=True)
     reservation_id = fields.UUID(required=True)
     site_id = fields.UUID(required=True)
     committed_at = fields.AwareDateTime(required=True)
+    after_expiry = fields.Boolean(load_default=False)
     items = fields.List(fields.Nested(ReservedItem), required=True)
+
+
+COMMIT_REFUSALS = ("items-gone", "reservation-released", "no-reservation")
+
+
+class ReservationCommitRefused(Contract):
+    """The sale cannot happen: the hold lapsed (or was released) and some item is gone.
+    Nothing was sold; sales records no money."""
+
+    order_id = fields.UUID(required=True)
+    reservation_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(COMMIT_REFUSALS))
+    refused_at = fields.AwareDateTime(required=True)
 
 
 class ReservationReleased(Contract):
@@ -125,7 +145,18 @@ class OrderPlaced(Contract):
     lines = fields.List(fields.Nested(OrderLine), required=True, validate=validate.Length(min=1))
 
 
+class OrderCompletionRequested(Contract):
+    """The counter asks to sell what was reserved: inventory commits, or refuses."""
+
+    order_id = fields.UUID(required=True)
+    site_id = fields.UUID(required=True)
+    reservation_id = fields.UUID(required=True)
+    requested_at = fields.AwareDateTime(required=True)
+
+
 class OrderCompleted(Contract):
+    """The payment is recorded and the receipt numbered, after inventory committed."""
+
     order_id = fields.UUID(required=True)
     site_id = fields.UUID(required=True)
     reservation_id = fields.UUID(required=True)
@@ -146,11 +177,13 @@ INVENTORY_CONTRACTS: dict[str, type[Contract]] = {
     "inventory.reservation.accepted": ReservationAccepted,
     "inventory.reservation.rejected": ReservationRejected,
     "inventory.reservation.committed": ReservationCommitted,
+    "inventory.reservation.commit_refused": ReservationCommitRefused,
     "inventory.reservation.released": ReservationReleased,
     "inventory.reservation.expired": ReservationExpired,
 }
 SALES_CONTRACTS: dict[str, type[Contract]] = {
     "sales.order.placed": OrderPlaced,
+    "sales.order.completion_requested": OrderCompletionRequested,
     "sales.order.completed": OrderCompleted,
     "sales.order.cancelled": OrderCancelled,
 }

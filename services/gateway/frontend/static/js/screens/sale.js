@@ -1,5 +1,5 @@
-// An order at the counter: the reservation outcome as soon as it is known, the payment,
-// the receipt, and the prepaid-card codes revealed once.
+// An order at the counter: the reservation outcome as soon as it is known, the payment
+// (recorded only once inventory confirmed the goods), the receipt, and the prepaid-card codes.
 import { get, post } from "../api.js";
 import { announce, facts, focus, h, replace, table } from "../dom.js";
 import * as download from "../download.js";
@@ -9,10 +9,11 @@ import { t } from "../i18n.js";
 import { go } from "../router.js";
 
 const WAIT_ROUNDS = 3; // each ?wait=5 answers as soon as the order's state changes
+const UNDECIDED = ["pending", "completing"]; // inventory has not answered yet
 
 async function decided(id) {
   let order = await get(`sales/orders/${id}`);
-  for (let round = 0; order.state === "pending" && round < WAIT_ROUNDS; round += 1) {
+  for (let round = 0; UNDECIDED.includes(order.state) && round < WAIT_ROUNDS; round += 1) {
     order = await get(`sales/orders/${id}`, { wait: 5 });
   }
   return order;
@@ -47,6 +48,10 @@ function outcome(order) {
     return h("div", { class: "notice ok", id: "outcome" }, h("p", null, h("strong", null, state)), h("p", null, t("order.receiptNumber", { number: order.receipt_number })));
   }
   if (order.state === "pending") return h("p", { class: "notice", id: "outcome" }, t("order.stillPending"));
+  if (order.state === "completing") return h("p", { class: "notice", id: "outcome" }, t("order.stillCompleting"));
+  if (order.state === "completion_refused") {
+    return h("div", { class: "notice warn", id: "outcome" }, h("p", null, h("strong", null, state)), h("p", null, t("order.notCompleted")));
+  }
   return h("p", { class: "notice warn", id: "outcome" }, h("strong", null, state), " ", order.end_reason || "");
 }
 
@@ -78,11 +83,16 @@ function completionForm(order, rerender) {
     }
     await busy(form, async () => {
       try {
-        await post(`sales/orders/${order.id}/completion`, { payment_method: method });
-        announce(t("order.completed"));
+        const answer = await post(`sales/orders/${order.id}/completion`, { payment_method: method }, { query: { wait: 5 } });
+        announce(t(answer.state === "completed" ? "order.completed" : "order.stillCompleting"));
         rerender("outcome");
       } catch (error) {
-        showProblem(form, error);
+        if (error.problem?.code === "sale-not-completed") {
+          announce(t("order.notCompleted"));
+          rerender("outcome");
+        } else {
+          showProblem(form, error);
+        }
       }
     });
   });
@@ -108,8 +118,8 @@ function receiptActions(order) {
       h("button", { type: "button", class: "secondary", onclick: run(download.save) }, t("order.downloadReceipt"))));
 }
 
-/** The codes once inventory has committed the sale (it learns of it by an event, just
- * after the completion): each ?wait=5 answers as soon as it has. */
+/** The codes of a completed sale (inventory committed it before sales recorded it; each
+ * ?wait=5 still answers as soon as a commit under way ends). */
 async function revealWhenSold(orderId, status) {
   const slow = window.setTimeout(() => { status.textContent = t("codes.waiting"); }, 500);
   try {
@@ -187,10 +197,10 @@ export async function orderScreen(container, id) {
     ]),
     linesTable(order),
     order.state === "reserved" ? completionForm(order, rerender) : null,
-    order.state === "pending" ? h("div", { class: "actions" }, h("button", { type: "button", onclick: () => rerender("outcome") }, t("order.refresh"))) : null,
+    UNDECIDED.includes(order.state) ? h("div", { class: "actions" }, h("button", { type: "button", onclick: () => rerender("outcome") }, t("order.refresh"))) : null,
     order.state === "completed" ? receiptActions(order) : null,
     order.state === "completed" && hasCards ? codesSection(order) : null,
-    ["rejected", "cancelled", "expired"].includes(order.state)
+    ["rejected", "cancelled", "expired", "completion_refused"].includes(order.state)
       ? h("div", { class: "actions" }, h("button", { type: "button", onclick: () => go(`counter/person/${order.beneficiary_code}`) }, t("order.tryAgain")))
       : null);
   return container.querySelector("#outcome");
