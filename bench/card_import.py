@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from bench.environment import fresh_service
@@ -57,6 +56,7 @@ def _import_in_this_process(database_url: str, rows: int) -> dict:
     from services.common.card_codes import generate_keys
     from services.common.config import MessagingSettings, ServiceSettings, card_codes_key_dir
     from services.donations.app import SERVICE as DONATIONS
+    from tests.support.donation_sites import open_site
     from tests.support.streams import GeneratedFile
 
     ensure_token_keys()
@@ -77,7 +77,7 @@ def _import_in_this_process(database_url: str, rows: int) -> dict:
         "/donations",
         json={
             "partner_id": partner.get_json()["id"],
-            "site_id": str(uuid.uuid4()),
+            "site_id": open_site(runtime),
             "lines": [line],
         },
     ).get_json()

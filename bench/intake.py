@@ -18,6 +18,7 @@ from bench.identity import admin_client
 from services.donations.app import SERVICE as DONATIONS
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.models import Device
+from tests.support.donation_sites import open_site
 
 
 def intake(phones: int = 10_000) -> list[Figure]:
@@ -34,6 +35,7 @@ def intake(phones: int = 10_000) -> list[Figure]:
         stock = admin_client(INVENTORY.create_app({"RUNTIME": inventory}))
         desk = admin_client(DONATIONS.create_app({"RUNTIME": donations}))
         site = stock.post("/sites", json={"name": "Atelier", "city": "Paris", "kind": "workshop"})
+        open_site(donations, site.get_json()["id"])  # not left to the race with its event
         partner = desk.post("/partners", json={"name": "Op", "kind": "telecom_operator"})
         donation = desk.post(
             "/donations",

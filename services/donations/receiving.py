@@ -8,8 +8,8 @@ from sqlalchemy import select, tuple_
 
 from services.common.problems import Problem
 from services.common.unit_of_work import UnitOfWork
-from services.donations.identifiers import duplicates
-from services.donations.models import Donation, DonationLine, LineIdentifier, Partner
+from services.donations.identifiers import IMEI_CATEGORIES, duplicates
+from services.donations.models import Donation, DonationLine, LineIdentifier, Partner, SiteCity
 from services.donations.receipts import assign_receipt_number
 from services.donations.sealed_codes import forward_sealed_codes
 
@@ -24,10 +24,13 @@ def announce(uow: UnitOfWork, partner_id: str, site_id: str, lines: list[dict]) 
     partner = uow.session.get(Partner, partner_id)
     if partner is None or not partner.active:
         raise Problem(422, "unknown-partner", f"No active partner {partner_id}.")
+    if uow.session.get(SiteCity, site_id) is None:  # sites known from inventory.site.opened
+        raise Problem(422, "unknown-site", f"No site {site_id} was opened by inventory.")
     donation = Donation(partner_id=partner_id, site_id=site_id)
     for position, line in enumerate(lines, start=1):
         donation.lines.append(_new_line(position, line))
-    _refuse_known_identifiers(uow.session, donation)
+    pairs = [(i.scheme, i.value) for line in donation.lines for i in line.identifiers]
+    _refuse_known_identifiers(uow.session, pairs)
     uow.session.add(donation)
     uow.session.flush()
     return donation
@@ -48,9 +51,8 @@ def _new_line(position: int, line: dict) -> DonationLine:
     )
 
 
-def _refuse_known_identifiers(session, donation: Donation) -> None:
-    """Every serial and IMEI is donated once: within this donation and against all earlier ones."""
-    pairs = [(i.scheme, i.value) for line in donation.lines for i in line.identifiers]
+def _refuse_known_identifiers(session, pairs: list[tuple[str, str]]) -> None:
+    """Every serial and IMEI is donated once: among ``pairs`` and against all stored ones."""
     if repeated := duplicates([value for _, value in pairs]):
         raise Problem(
             409, "duplicate-identifiers", "Given twice in this donation.", values=repeated
@@ -87,6 +89,13 @@ def receive(
         )
     for line in donation.lines:
         _record_line(line, received[line.id])
+    extras = {line.id: _extra_identifiers(received[line.id]) for line in donation.lines}
+    _refuse_known_identifiers(uow.session, [pair for pairs in extras.values() for pair in pairs])
+    for line in donation.lines:
+        line.identifiers.extend(
+            LineIdentifier(position=len(line.identifiers) + n, scheme=s, value=v, received=True)
+            for n, (s, v) in enumerate(extras[line.id], start=1)
+        )
     donation.state = "received"
     donation.received_at = now
     donation.version += 1
@@ -103,6 +112,7 @@ def receive(
 
 
 def _record_line(line: DonationLine, reception: dict) -> None:
+    _refuse_unannounced_units(line, reception)
     missing = set(reception.get("missing_identifiers") or [])
     unknown = missing - {i.value for i in line.identifiers}
     if unknown:
@@ -120,6 +130,47 @@ def _record_line(line: DonationLine, reception: dict) -> None:
         line.declared_value_cents = reception["declared_value_cents"]
     for identifier in line.identifiers:
         identifier.received = identifier.value not in missing
+
+
+def _refuse_unannounced_units(line: DonationLine, reception: dict) -> None:
+    """More than announced only when the request says so: ``extra`` units, each identified
+    for hardware (a reception of 60,000 on a line announced as 1 is a typing error)."""
+    extra = reception.get("extra") or {}
+    allowed = line.expected_quantity + extra.get("quantity", 0)
+    if reception["received_quantity"] > allowed:
+        raise Problem(
+            422,
+            "reception-exceeds-announcement",
+            f"Line {line.position} ({line.id}): {reception['received_quantity']} received, "
+            f"{line.expected_quantity} announced and {extra.get('quantity', 0)} declared extra. "
+            "Declare units beyond the announcement in `extra`.",
+            line_id=line.id,
+        )
+    units = extra.get("units") or []
+    identified = line.kind == "hardware_lot"
+    if extra and (len(units) != extra["quantity"] if identified else units):
+        wanted = f"{extra['quantity']} units, each with its identifiers" if identified else "none"
+        raise Problem(
+            422,
+            "extra-units-unidentified",
+            f"Line {line.position} ({line.id}): extra units given: {len(units)}; wanted {wanted}.",
+            line_id=line.id,
+        )
+    if any(unit.get("imei") for unit in units) and line.category not in IMEI_CATEGORIES:
+        raise Problem(
+            422, "extra-units-unidentified", f"A {line.category} has no IMEI.", line_id=line.id
+        )
+
+
+def _extra_identifiers(reception: dict) -> list[tuple[str, str]]:
+    """The (scheme, value) of each extra unit's identifiers: they join the line, received."""
+    units = (reception.get("extra") or {}).get("units") or []
+    return [
+        (scheme, unit[scheme])
+        for unit in units
+        for scheme in ("imei", "serial")
+        if unit.get(scheme)
+    ]
 
 
 def received_event_data(donation: Donation) -> dict:

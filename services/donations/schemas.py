@@ -15,6 +15,7 @@ from services.donations.lines import ALLOWANCE_UNITS, line_errors
 from services.donations.receipts import receipt_label, total_value_cents
 
 MAX_IDENTIFIERS = 100_000
+MAX_EXTRA_UNITS = 1_000  # units a line may receive beyond its announcement, said explicitly
 _COUNT = validate.Range(min=0, max=10_000_000)
 _AT_MOST_IDENTIFIERS = validate.Length(max=MAX_IDENTIFIERS)
 _LINES = validate.Length(min=1, max=500)
@@ -217,9 +218,44 @@ class DonationOut(Schema):
     lines = fields.List(fields.Nested(LineOut))
 
 
+class ExtraUnitIn(Strict):
+    """One hardware unit that arrived beyond the announcement, known by its identifiers."""
+
+    serial = Normalised(normalise_serial)
+    imei = Normalised(normalise_imei)
+
+    @validates_schema
+    def _identified(self, unit, **_kwargs) -> None:
+        if not unit:
+            raise ValidationError("Give the unit's serial, its IMEI or both.")
+
+
+class ExtraIn(Strict):
+    quantity = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_EXTRA_UNITS),
+        metadata={"description": f"units beyond the announcement (at most {MAX_EXTRA_UNITS})"},
+    )
+    units = fields.List(
+        fields.Nested(ExtraUnitIn),
+        validate=validate.Length(max=MAX_EXTRA_UNITS),
+        metadata={"description": "hardware lines: one entry per extra unit; other kinds: none"},
+    )
+
+
 class ReceivedLineIn(Strict):
     line_id = fields.UUID(required=True)
-    received_quantity = fields.Integer(required=True, strict=True, validate=_COUNT)
+    received_quantity = fields.Integer(
+        required=True,
+        strict=True,
+        validate=_COUNT,
+        metadata={"description": "at most the announced quantity, plus `extra.quantity`"},
+    )
+    extra = fields.Nested(
+        ExtraIn,
+        metadata={"description": "units that arrived beyond the announcement, said explicitly"},
+    )
     declared_value_cents = fields.Integer(strict=True, validate=_COUNT)
     missing_identifiers = fields.List(fields.String(validate=validate.Length(min=1, max=64)))
 

@@ -144,7 +144,9 @@ def test_cli_uploads_an_identifier_file_through_the_gateway_with_progress(system
         api(system, "donations/donations"),
         json={
             "partner_id": partner["id"],
-            "site_id": partner["id"],  # any site id: inventory checks it at reception
+            "site_id": next(
+                s["id"] for s in http.get(api(system, "inventory/sites"), timeout=10).json()
+            ),
             "lines": [{"kind": "hardware_lot", "category": "tablet", "quantity": 10}],
         },
         timeout=10,

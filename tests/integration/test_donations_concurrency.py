@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -10,6 +9,7 @@ from sqlalchemy import func, select
 
 from services.donations.app import SERVICE as DONATIONS
 from services.donations.models import Partner
+from tests.support.donation_sites import open_site
 
 
 @pytest.fixture
@@ -20,7 +20,8 @@ def donations(settings_for):
 
 
 def test_concurrent_receptions_get_consecutive_receipt_numbers(donations):
-    _, app = donations
+    runtime, app = donations
+    site_id = open_site(runtime)
     client = app.test_client()
     partner = client.post("/partners", json={"name": "Op", "kind": "telecom_operator"}).get_json()
     announced = [
@@ -28,7 +29,7 @@ def test_concurrent_receptions_get_consecutive_receipt_numbers(donations):
             "/donations",
             json={
                 "partner_id": partner["id"],
-                "site_id": str(uuid.uuid4()),
+                "site_id": site_id,
                 "lines": [{"kind": "hardware_lot", "category": "laptop", "quantity": 1}],
             },
         ).get_json()

@@ -79,6 +79,18 @@ class Gateway:
         )
         return response.json() if response.content else None
 
+    def announce(self, key: str, body: dict) -> Any:
+        """Announce a donation; retried while donations has not yet learnt of a new site."""
+
+        def attempt() -> requests.Response | None:
+            response = self.call("POST", "/api/donations/donations", key, json=body)
+            unknown = response.status_code == 422 and response.json()["code"] == "unknown-site"
+            return None if unknown else response
+
+        response = wait_until(attempt)
+        assert response.status_code < 300, f"announce: {response.status_code} {response.text}"
+        return response.json()
+
 
 def items(page: Any) -> list[dict]:
     return page["items"] if isinstance(page, dict) else page
@@ -284,7 +296,7 @@ def _donations(world: World, owner: Owner) -> None:
         "lines": [{**cards, "codes": card_codes(CARDS_PER_SITE)}, hardware, minutes],
     }
     gateway = world.gateway
-    donation = gateway.ok("POST", "/api/donations/donations", owner.partner_key, json=received)
+    donation = gateway.announce(owner.partner_key, received)
     owner.donation_id = donation["id"]
     owner.cards_line_id = donation["lines"][0]["id"]
     reception = {
@@ -300,7 +312,7 @@ def _donations(world: World, owner: Owner) -> None:
         "site_id": owner.site_id,
         "lines": [{**cards, "quantity": 1}, {**hardware, "quantity": 2}],  # room for 1 code
     }
-    announced = gateway.ok("POST", "/api/donations/donations", owner.partner_key, json=pending)
+    announced = gateway.announce(owner.partner_key, pending)
     owner.pending_donation_id = announced["id"]
     owner.pending_cards_line_id, owner.pending_hardware_line_id = (
         line["id"] for line in announced["lines"]
@@ -319,7 +331,7 @@ def _workshop_goods(world: World) -> None:
             {"kind": "allowance", "unit": "minutes", "quantity": 1000, "validity_days": 30},
         ],
     }
-    donation = _admin(world, "POST", "/api/donations/donations", json=body)
+    donation = world.gateway.announce(world.keys["admin"], body)
     reception = {
         "lines": [
             {"line_id": line["id"], "received_quantity": line["expected_quantity"]}

@@ -13,6 +13,9 @@ from services.common.events.envelope import parse_event
 from services.donations import receiving
 from services.donations.app import SERVICE as DONATIONS
 from services.donations.models import Donation, Partner
+from tests.support.donation_sites import open_site
+
+SITE_ID = str(uuid.uuid4())  # opened by inventory: donations accept it
 
 VALID_IMEI = "356938035643809"
 OTHER_IMEI = "490154203237518"
@@ -21,6 +24,7 @@ OTHER_IMEI = "490154203237518"
 @pytest.fixture
 def donations(sqlite_settings):
     runtime = DONATIONS.runtime(sqlite_settings("donations"))
+    open_site(runtime, SITE_ID)
     return runtime, DONATIONS.create_app({"RUNTIME": runtime}).test_client()
 
 
@@ -50,7 +54,7 @@ def cards(**extra):
 
 
 def announce(client, partner_id, *lines, **headers):
-    body = {"partner_id": partner_id, "site_id": str(uuid.uuid4()), "lines": list(lines)}
+    body = {"partner_id": partner_id, "site_id": SITE_ID, "lines": list(lines)}
     return client.post("/donations", json=body, headers=headers)
 
 

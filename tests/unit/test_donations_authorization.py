@@ -13,6 +13,9 @@ import pytest
 
 from services.donations.app import SERVICE as DONATIONS
 from tests.support.auth import as_partner, as_role
+from tests.support.donation_sites import open_site
+
+SITE_ID = str(uuid.uuid4())  # opened by inventory: donations accept it
 
 CONTACT = {"name": "Claire Martin", "email": "claire@example.org", "phone": "+33 1 23 45 67 89"}
 
@@ -20,6 +23,7 @@ CONTACT = {"name": "Claire Martin", "email": "claire@example.org", "phone": "+33
 @pytest.fixture
 def client(sqlite_settings):
     runtime = DONATIONS.runtime(sqlite_settings("donations"))
+    open_site(runtime, SITE_ID)
     return DONATIONS.create_app({"RUNTIME": runtime}).test_client()
 
 
@@ -43,7 +47,7 @@ def beta(client):
 def announce(client, partner_id, headers=None):
     body = {
         "partner_id": partner_id,
-        "site_id": str(uuid.uuid4()),
+        "site_id": SITE_ID,
         "lines": [
             {"kind": "hardware_lot", "category": "smartphone", "quantity": 2},
             {"kind": "allowance", "unit": "minutes", "quantity": 600, "validity_days": 30},

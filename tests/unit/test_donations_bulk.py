@@ -11,7 +11,10 @@ from stdnum import luhn
 
 from services.donations.app import SERVICE as DONATIONS
 from services.donations.models import LineIdentifier
+from tests.support.donation_sites import open_site
 from tests.support.streams import GeneratedFile
+
+SITE_ID = str(uuid.uuid4())  # opened by inventory: donations accept it
 
 GOOD = "356938035643809"
 BAD_CHECK_DIGIT = "356938035643808"
@@ -25,6 +28,7 @@ def imei_number(n: int) -> str:
 @pytest.fixture
 def donations(sqlite_settings):
     runtime = DONATIONS.runtime(sqlite_settings("donations"))
+    open_site(runtime, SITE_ID)
     return runtime, DONATIONS.create_app({"RUNTIME": runtime}).test_client()
 
 
@@ -36,7 +40,7 @@ def line(donations):
         "/donations",
         json={
             "partner_id": partner["id"],
-            "site_id": str(uuid.uuid4()),
+            "site_id": SITE_ID,
             "lines": [{"kind": "hardware_lot", "category": "smartphone", "quantity": 200_000}],
         },
     ).get_json()
@@ -108,7 +112,7 @@ def test_laptop_lines_take_no_imeis(donations):
         "/donations",
         json={
             "partner_id": partner["id"],
-            "site_id": str(uuid.uuid4()),
+            "site_id": SITE_ID,
             "lines": [{"kind": "hardware_lot", "category": "laptop", "quantity": 2}],
         },
     ).get_json()

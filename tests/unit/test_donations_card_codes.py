@@ -22,6 +22,7 @@ from services.donations.app import SERVICE as DONATIONS
 from services.donations.models import CardCode, CardCodeBatch, DonationLine, metadata
 from services.donations.sealed_codes import CODES_PER_EVENT
 from tests.support.auth import as_partner
+from tests.support.donation_sites import open_site
 from tests.support.streams import GeneratedFile
 
 PINS = ["4820-1937-5561", "7731-0048-2219", "1002-3004-5006"]
@@ -30,6 +31,7 @@ PINS = ["4820-1937-5561", "7731-0048-2219", "1002-3004-5006"]
 @pytest.fixture
 def donations(sqlite_settings):
     runtime = DONATIONS.runtime(sqlite_settings("donations"))
+    open_site(runtime, SITE_ID)
     return runtime, DONATIONS.create_app({"RUNTIME": runtime}).test_client()
 
 
@@ -57,7 +59,7 @@ def new_partner(client, name: str) -> str:
 def announce_cards(client, quantity: int, partner_name: str = "Op") -> dict:
     body = {
         "partner_id": new_partner(client, partner_name),
-        "site_id": str(uuid.uuid4()),
+        "site_id": SITE_ID,
         "lines": [cards(quantity)],
     }
     return client.post("/donations", json=body).get_json()
@@ -210,7 +212,7 @@ def test_codes_belong_to_card_lines_only(donations):
         "/donations",
         json={
             "partner_id": partner["id"],
-            "site_id": str(uuid.uuid4()),
+            "site_id": SITE_ID,
             "lines": [{"kind": "hardware_lot", "category": "laptop", "quantity": 1}],
         },
     ).get_json()
@@ -252,7 +254,7 @@ def test_codes_given_with_the_announcement_are_sealed_like_a_file(donations):
         "expiry_date": "2099-01-31",
         "codes": [{"serial": "A", "pin": PINS[0]}, {"serial": "B", "pin": PINS[1]}],
     }
-    body = {"partner_id": partner.get_json()["id"], "site_id": str(uuid.uuid4()), "lines": [line]}
+    body = {"partner_id": partner.get_json()["id"], "site_id": SITE_ID, "lines": [line]}
     response = client.post("/donations", json=body)
     assert response.status_code == 201, response.get_json()
     assert PINS[0] not in response.get_data(as_text=True)

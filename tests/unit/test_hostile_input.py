@@ -22,9 +22,12 @@ from services.inventory.app import SERVICE as INVENTORY
 from services.sales.app import SERVICE as SALES
 from services.sales.models import Beneficiary
 from tests.support.auth import as_role
+from tests.support.donation_sites import open_site
 from tests.support.inventory_workshop import ALL_PASS, add_site, receive_devices, wipe
 from tests.support.openapi import json_writes
 from tests.support.sales import PRICES, ready_desk
+
+SITE_ID = str(uuid.uuid4())  # opened by inventory: donations accept it
 
 SERVICES = {"donations": DONATIONS, "inventory": INVENTORY, "sales": SALES}
 PROBLEM = "application/problem+json"
@@ -139,10 +142,11 @@ def test_json_that_cannot_be_read_safely_is_a_400_on_every_write(service, raw):
 )
 def test_text_that_is_not_unicode_is_found_wherever_it_hides(sqlite_settings, change, errors):
     runtime = DONATIONS.runtime(sqlite_settings("donations"))
+    open_site(runtime, SITE_ID)
     client = DONATIONS.create_app({"RUNTIME": runtime}).test_client()
     partner = client.post("/partners", json={"name": "Opérateur", "kind": "telecom_operator"})
     before = everything(runtime)
-    body = {"partner_id": partner.get_json()["id"], "site_id": str(uuid.uuid4()), **change}
+    body = {"partner_id": partner.get_json()["id"], "site_id": SITE_ID, **change}
 
     response = client.post("/donations", json=body)  # \ud800 leaves escaped, as JSON allows
 

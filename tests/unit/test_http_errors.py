@@ -7,6 +7,9 @@ from sqlalchemy import func, select
 
 from services.donations.app import SERVICE as DONATIONS
 from services.inventory.app import SERVICE as INVENTORY
+from tests.support.donation_sites import open_site
+
+SITE_ID = str(uuid.uuid4())  # opened by inventory: donations accept it
 
 PROBLEM = "application/problem+json"
 
@@ -20,6 +23,7 @@ def inventory(sqlite_settings):
 @pytest.fixture
 def donations(sqlite_settings):
     runtime = DONATIONS.runtime(sqlite_settings("donations"))
+    open_site(runtime, SITE_ID)
     return runtime, DONATIONS.create_app({"RUNTIME": runtime}).test_client()
 
 
@@ -94,7 +98,7 @@ def announce(client, partner_id, site_id=None, quantity=5):
         "/donations",
         json={
             "partner_id": partner_id,
-            "site_id": site_id or str(uuid.uuid4()),
+            "site_id": site_id or SITE_ID,
             "lines": [{"kind": "hardware_lot", "category": "smartphone", "quantity": quantity}],
         },
     )

@@ -9,11 +9,15 @@ import pytest
 
 from services.donations.app import SERVICE as DONATIONS
 from tests.support.auth import as_role
+from tests.support.donation_sites import open_site
+
+SITE_ID = str(uuid.uuid4())  # opened by inventory: donations accept it
 
 
 @pytest.fixture
 def donations(sqlite_settings):
     runtime = DONATIONS.runtime(sqlite_settings("donations"))
+    open_site(runtime, SITE_ID)
     yield DONATIONS.create_app({"RUNTIME": runtime}).test_client()
     runtime.dispose()
 
@@ -22,7 +26,7 @@ def test_the_same_key_from_two_callers_takes_effect_twice(donations):
     partner = donations.post("/partners", json={"name": "Opérateur", "kind": "company"})
     body = {
         "partner_id": partner.get_json()["id"],
-        "site_id": str(uuid.uuid4()),
+        "site_id": SITE_ID,
         "lines": [{"kind": "hardware_lot", "category": "smartphone", "quantity": 1}],
     }
     first_admin = {**as_role("admin", name="Ops A"), "Idempotency-Key": "same"}

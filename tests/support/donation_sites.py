@@ -1,0 +1,21 @@
+"""Donations accept a donation only for a site inventory has opened: tests open theirs."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.common.events.envelope import new_event
+from services.donations.impact import record_site_city
+
+
+def open_site(runtime, site_id: str | None = None, city: str = "Lyon") -> str:
+    """Apply ``inventory.site.opened`` to donations, as its consumer would; the site's id."""
+    site_id = site_id or str(uuid.uuid4())
+    data = {"site_id": site_id, "name": f"Site {site_id[:8]}", "city": city, "kind": "counter"}
+    opened = new_event(
+        "inventory.site.opened", source="inventory", subject=site_id, sequence=1, data=data
+    )
+    with runtime.unit_of_work() as uow:
+        record_site_city(uow, opened)
+        uow.commit()
+    return site_id
