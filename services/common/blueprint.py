@@ -1,6 +1,8 @@
 """The flask-smorest Blueprint every API uses, with two differences: unknown query parameters
 are refused (422) like unknown body fields, instead of being silently ignored; and a JSON
-body is read defensively, so no body a client sends can make a view fail with a 500."""
+body is read defensively, so no body a client sends can make a view fail with a 500 or hold
+much memory: its values are counted before it is decoded, and its arrays measured against
+their schema's maximum before any item is read."""
 
 from __future__ import annotations
 
@@ -10,11 +12,16 @@ from typing import Any, NoReturn
 
 import flask
 import flask_smorest
+from marshmallow import Schema, fields, validate
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 MAX_JSON_DEPTH = 32  # arrays and objects within each other, far beyond any schema
 TOO_DEEP = f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels."
+# Objects, arrays and comma-separated items: decoded, each costs 60-250 bytes, so this keeps a
+# body under ~50 MB in memory (10 MB of "{}," would decode to 230 MB). Large sets go as files.
+MAX_JSON_VALUES = 200_000
+TOO_MANY = f"The JSON body holds more than {MAX_JSON_VALUES:,} values: send large sets as files."
 NOT_UNICODE = "Not valid Unicode text (a lone surrogate such as \\ud800)."
 
 
@@ -37,6 +44,8 @@ class StrictParser(FlaskParser):
         if not is_json_request(req):
             return core.missing
         text = req.get_data(cache=True).decode()  # UnicodeDecodeError: 400 in load_json
+        if text.count(",") + text.count("{") + text.count("[") > MAX_JSON_VALUES:
+            _refuse_json(None, TOO_MANY)  # an upper bound (text inside strings counts too)
         try:
             data = json.loads(text, parse_float=_finite, parse_constant=_not_a_number)
         except json.JSONDecodeError:
@@ -47,6 +56,45 @@ class StrictParser(FlaskParser):
             _refuse_json(exc, "The JSON body holds a number that cannot be read as given.")
         _check_decoded(data)
         return data
+
+    def _load_location_data(self, *, schema: Schema, req: flask.Request, location: str) -> Any:
+        data = super()._load_location_data(schema=schema, req=req, location=location)
+        if location == "json":
+            _check_array_lengths(schema, data)
+        return data
+
+
+def _check_array_lengths(schema: Schema, data: Any) -> None:
+    """Refuse (422, the array named) an array longer than its schema's maximum before any
+    of its items is deserialised: marshmallow would first build an error per item."""
+    errors: dict = {}
+    pending: list[tuple[Schema, Any, tuple]] = [(schema, data, ())]
+    while pending:
+        current, value, path = pending.pop()
+        if not isinstance(value, dict):
+            continue
+        for name, field in current.fields.items():
+            key = field.data_key or name
+            given = value.get(key)
+            if isinstance(field, fields.List) and isinstance(given, list):
+                maximum = _maximum_length(field)
+                if maximum is not None and len(given) > maximum:
+                    _add_message(errors, (*path, key), f"Longer than maximum length {maximum}.")
+                    continue
+                if isinstance(field.inner, fields.Nested):
+                    pending += [
+                        (field.inner.schema, item, (*path, key, index))
+                        for index, item in enumerate(given)
+                    ]
+            elif isinstance(field, fields.Nested) and not field.many:
+                pending.append((field.schema, given, (*path, key)))
+    if errors:
+        abort(422, messages={"json": errors})
+
+
+def _maximum_length(field: fields.List) -> int | None:
+    lengths = [v.max for v in field.validators if isinstance(v, validate.Length)]
+    return min((length for length in lengths if length is not None), default=None)
 
 
 def _finite(literal: str) -> float:
@@ -100,13 +148,17 @@ def _is_unicode(text: str) -> bool:
 
 
 def _add_error(errors: dict, path: tuple) -> None:
-    """Marshmallow's shape: ``{"lines": {0: {"label": [message]}}}``."""
     if not path:  # the body is one string
         abort(422, messages={"json": [NOT_UNICODE]})
+    _add_message(errors, path, NOT_UNICODE)
+
+
+def _add_message(errors: dict, path: tuple, message: str) -> None:
+    """Marshmallow's shape: ``{"lines": {0: {"label": [message]}}}``."""
     node = errors
     for key in path[:-1]:
         node = node.setdefault(key, {})
-    node[path[-1]] = [NOT_UNICODE]
+    node[path[-1]] = [message]
 
 
 class Blueprint(flask_smorest.Blueprint):

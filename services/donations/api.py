@@ -349,9 +349,10 @@ def _refuse_unless_ok(report) -> None:
         raise Problem(
             422,
             "file-refused",
-            f"{len(report.bad_rows)} bad row(s); nothing was imported.",
+            f"{report.bad_row_count} bad row(s); nothing was imported.",
             rows_read=report.rows_read,
-            bad_rows=report.bad_rows,
+            bad_row_count=report.bad_row_count,
+            bad_rows=report.bad_rows,  # the first bulk.MAX_LISTED_BAD_ROWS
         )
 
 

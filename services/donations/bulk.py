@@ -4,7 +4,9 @@ The file is read as a stream, row by row, and written in chunks inside one trans
 memory holds one chunk plus the set of values seen (to catch duplicates inside the file),
 never the file. Every row is checked — a bad IMEI check digit, a value given twice in the
 file or donated before, a row without a value — and the file is accepted whole or refused
-whole with the list of every bad row.
+whole. Bounded whatever is sent: a file is read no further than the rows its line can take
+(one row per item), and a refusal lists at most ``MAX_LISTED_BAD_ROWS`` bad rows with the
+count of all of them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from services.donations.models import DonationLine, LineIdentifier
 
 CHUNK_ROWS = 1000
 MAX_LINE_CHARS = 64 * 1024
+MAX_LISTED_BAD_ROWS = 100
 NORMALISERS = {"imei": normalise_imei, "serial": normalise_serial}
 
 
@@ -34,14 +37,17 @@ NORMALISERS = {"imei": normalise_imei, "serial": normalise_serial}
 class ImportReport:
     accepted: int = 0
     rows_read: int = 0
-    bad_rows: list[dict] = field(default_factory=list)
+    bad_rows: list[dict] = field(default_factory=list)  # the first MAX_LISTED_BAD_ROWS
+    bad_row_count: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.bad_rows
+        return not self.bad_row_count
 
     def refuse(self, row: int, problem: str, value: str | None = None) -> None:
-        self.bad_rows.append({"row": row, "value": value, "problem": problem})
+        self.bad_row_count += 1
+        if len(self.bad_rows) < MAX_LISTED_BAD_ROWS:
+            self.bad_rows.append({"row": row, "value": value, "problem": problem})
 
 
 class FileRefused(ValueError):
@@ -72,6 +78,19 @@ def csv_rows(chunks: Iterable[bytes]) -> Iterator[list[str]]:
         raise FileRefused(f"the file is not valid CSV ({exc})") from exc
 
 
+def _rows_within(rows: Iterator[list[str]], items: int, report: ImportReport):
+    """The rows, numbered from 2 (row 1 is the header); one row per item, so the file is
+    refused at the first row beyond the line's items, before that row is looked at."""
+    for number, row in enumerate(rows, start=2):
+        report.rows_read += 1
+        if report.rows_read > items:
+            raise FileRefused(
+                f"{report.rows_read} rows for {items} items on this line"
+                f" (the file was read no further than row {number})"
+            )
+        yield number, row
+
+
 def import_identifiers(
     session: Session, line: DonationLine, rows: Iterator[list[str]]
 ) -> ImportReport:
@@ -85,8 +104,7 @@ def import_identifiers(
         )
     )
     chunk: list[tuple[int, str, str]] = []
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
-        report.rows_read += 1
+    for number, row in _rows_within(rows, line.expected_quantity, report):
         chunk += _checked_values(number, row, columns, seen, report)
         if len(chunk) >= CHUNK_ROWS:
             position = _store_chunk(session, line, chunk, position, report)
