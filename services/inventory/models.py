@@ -206,6 +206,26 @@ class CardLine(Base):
     codes_received: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class IntakeLine(Base):
+    """A received hardware line becoming devices, a bounded chunk per transaction.
+
+    ``taken_in`` advances in the transaction that creates the chunk's devices, so a worker
+    killed mid-way resumes where the last commit left it, without duplicates.
+    """
+
+    __tablename__ = "intake_lines"
+
+    line_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    donation_id: Mapped[str] = mapped_column(String(36))
+    partner_id: Mapped[str] = mapped_column(String(36))
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    line: Mapped[dict] = mapped_column(JSON)  # as in the event: category, identifiers, …
+    quantity: Mapped[int] = mapped_column(Integer)
+    taken_in: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class Card(Base):
     """One prepaid card in custody. Its code is encrypted with inventory's at-rest key (the
     card id authenticated with it); ``pin_hash`` is the keyed hash shared with donations."""
