@@ -13,6 +13,7 @@ from services.common.requests_context import install_request_ids
 from services.common.tokens import TokenIssuer, load_signing_key, token_ttl_seconds
 from services.gateway import authentication, docs, frontend, health, openapi, proxy
 from services.gateway.authentication import Authentication
+from services.gateway.key_scopes import KeyScopes
 from services.gateway.keys import KeyStore
 from services.gateway.keys_api import keys_blp, me_blp
 from services.gateway.rate_limits import RateLimits
@@ -39,6 +40,7 @@ def default_settings() -> dict[str, Any]:
         "AUTH_FAILURE_LIMIT": env_str("GATEWAY_AUTH_FAILURE_LIMIT", "30/minute"),
         "RATE_LIMIT_STORAGE": env_str("GATEWAY_RATE_LIMIT_STORAGE", "memory://"),
         "KEY_CACHE_SECONDS": env_float("GATEWAY_KEY_CACHE_SECONDS", 30.0),
+        "SCOPE_CACHE_SECONDS": env_float("GATEWAY_SCOPE_CACHE_SECONDS", 30.0),
         "TOKEN_TTL_SECONDS": token_ttl_seconds(),
     }
 
@@ -82,7 +84,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     docs.init_app(app)
     frontend.init_app(app)  # the web screens at /app/, static files only
-    authentication.init_app(app, Authentication(keys, issuer, limits))
+    scopes = KeyScopes(
+        upstreams,
+        issuer,
+        timeout=probe_timeout,
+        cache_seconds=app.config["SCOPE_CACHE_SECONDS"],
+    )
+    app.extensions["gateway.key_scopes"] = scopes
+    authentication.init_app(app, Authentication(keys, issuer, limits, scopes))
     proxy.init_app(app, upstreams)
     return app
 

@@ -14,6 +14,7 @@ from flask import Flask, current_app, g, request
 
 from services.common.problems import Problem
 from services.common.tokens import Principal, TokenIssuer
+from services.gateway.key_scopes import KeyScopes
 from services.gateway.keys import KeyStore, UnknownKey
 from services.gateway.proxy import Forwarding, add_request_guard
 from services.gateway.rate_limits import RateLimits
@@ -22,10 +23,13 @@ EXTENSION = "gateway.authentication"
 
 
 class Authentication:
-    def __init__(self, keys: KeyStore, issuer: TokenIssuer, limits: RateLimits) -> None:
+    def __init__(
+        self, keys: KeyStore, issuer: TokenIssuer, limits: RateLimits, scopes: KeyScopes
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.limits = limits
+        self.scopes = scopes
 
     def principal(self, *roles: str) -> Principal:
         """The caller of this request, counted; 401, 403 or 429 problems otherwise."""
@@ -46,6 +50,7 @@ class Authentication:
                 "This API key is not valid (unknown, rotated or revoked)."
             ) from None
         self.limits.count_request(principal.key_id)
+        self.scopes.require_in_use(principal)  # its partner still active, its site open
         g.principal = principal
         return self._admitted(principal, roles)
 

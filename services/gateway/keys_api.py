@@ -11,6 +11,7 @@ from services.common.problems import Problem
 from services.common.schemas import Strict, UtcDateTime
 from services.common.tokens import ROLES
 from services.gateway.authentication import require
+from services.gateway.key_scopes import ScopeRefused
 from services.gateway.keys import IssuedKey, KeyStore, UnknownKey
 
 keys_blp = Blueprint("keys", __name__, url_prefix="/api/keys", description="API keys (admin).")
@@ -26,8 +27,14 @@ class KeyIn(Strict):
         validate=[validate.Length(min=1, max=120), validate.Regexp(r"^[^\x00-\x1f\x7f]+$")],
     )
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    partner_id = fields.UUID(load_default=None, metadata={"description": "Partner keys only."})
-    site_id = fields.UUID(load_default=None, metadata={"description": "Counter keys only."})
+    partner_id = fields.UUID(
+        load_default=None,
+        metadata={"description": "Partner keys only: an existing, active partner."},
+    )
+    site_id = fields.UUID(
+        load_default=None,
+        metadata={"description": "Counter keys only: an existing, open counter site."},
+    )
 
 
 class KeyOut(Schema):
@@ -100,7 +107,13 @@ class KeyCollection(MethodView):
             name: str(body[name]) if body[name] else None for name in ("partner_id", "site_id")
         }
         try:
+            current_app.extensions["gateway.key_scopes"].check_new(body["role"], **scope)
             issued = _store().create(body["name"], body["role"], **scope)
+        except ScopeRefused as refused:
+            field, reason = refused.scope.field, refused.reason
+            raise Problem(
+                422, "invalid-scope", f"{field}: {reason}", errors={"json": {field: [reason]}}
+            ) from refused
         except ValueError as exc:
             raise Problem(422, "invalid-scope", str(exc)) from exc
         return _issued(issued)

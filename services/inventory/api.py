@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
@@ -23,12 +25,21 @@ class SiteIn(Strict):
     kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS))
 
 
+class SitePatch(Strict):
+    open = fields.Boolean(
+        required=True,
+        metadata={"description": "false closes the site: its counter keys stop working"},
+    )
+
+
 class SiteOut(Schema):
     id = fields.String()
     name = fields.String()
     city = fields.String()
     kind = fields.String()
+    open = fields.Function(lambda site: site.closed_at is None)
     created_at = UtcDateTime()
+    closed_at = UtcDateTime(allow_none=True)
 
 
 @sites.route("")
@@ -68,7 +79,25 @@ class SiteItem(MethodView):
     @sites.response(200, SiteOut)
     def get(self, site_id):
         with current_runtime().unit_of_work() as uow:
-            site = uow.session.get(Site, str(site_id))
-            if site is None:
-                raise Problem(404, "site-not-found", f"No site {site_id}.")
+            return _get_site(uow.session, site_id)
+
+    @allow("admin")
+    @sites.arguments(SitePatch)
+    @sites.response(200, SiteOut)
+    def patch(self, changes, site_id):
+        """Close (``{"open": false}``) or reopen a site. A closed site's counter keys stop
+        working at the gateway; its stock, records and history stay."""
+        with current_runtime().unit_of_work() as uow:
+            site = _get_site(uow.session, site_id)
+            if changes["open"] == (site.closed_at is None):
+                return site
+            site.closed_at = None if changes["open"] else datetime.now(UTC)
+            uow.commit()
             return site
+
+
+def _get_site(session, site_id) -> Site:
+    site = session.get(Site, str(site_id))
+    if site is None:
+        raise Problem(404, "site-not-found", f"No site {site_id}.")
+    return site

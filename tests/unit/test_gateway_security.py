@@ -25,10 +25,14 @@ from tests.support.serving import serving
 
 
 class Recorder:
-    """A stand-in service that verifies the gateway's token and answers with what it saw."""
+    """A stand-in service that verifies the gateway's token and answers with what it saw.
 
-    def __init__(self) -> None:
-        self.verifier = TokenVerifier(load_verify_key(), "donations")  # mounted as donations
+    Every answer also reads as an active partner and an open counter site, which is what the
+    gateway asks about a partner or counter key's scope (``key_scopes.py``).
+    """
+
+    def __init__(self, service: str) -> None:
+        self.verifier = TokenVerifier(load_verify_key(), service)
         self.app = Flask("recorder")
         self.app.add_url_rule(
             "/<path:path>", "seen", self.seen, methods=["GET", "POST", "PUT", "DELETE"]
@@ -52,12 +56,22 @@ class Recorder:
             "request_id": request.headers.get("X-Request-ID"),
             "body_bytes": len(request.get_data()),
             "headers": dict(request.headers),
+            **IN_USE,
         }
+
+
+IN_USE = {"active": True, "kind": "counter", "open": True}
 
 
 @pytest.fixture(scope="module")
 def recorder() -> Iterator[str]:
-    with serving(Recorder().app) as url:
+    with serving(Recorder("donations").app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def inventory_recorder() -> Iterator[str]:
+    with serving(Recorder("inventory").app) as url:
         yield url
 
 
@@ -76,10 +90,10 @@ def store(database: str) -> Iterator[KeyStore]:
 
 
 @pytest.fixture
-def make_gateway(database: str, recorder: str):
+def make_gateway(database: str, recorder: str, inventory_recorder: str):
     def make(**settings) -> Flask:
         config = {
-            "UPSTREAMS": {"donations": recorder},
+            "UPSTREAMS": {"donations": recorder, "inventory": inventory_recorder},
             "DATABASE_URL": database,
             "KEY_CACHE_SECONDS": 0,
             "TESTING": True,
