@@ -3,9 +3,13 @@ multi-process stack (``scripts/stack.py``), with more demand than stock.
 
 Each counter thread places one-card orders for its own person and gets the decided outcome
 in the same request (``POST /orders?wait=5``: reserved or rejected; ``GET /orders/{id}?wait=5``
-if it was still pending), and completes what was reserved. We
-report decided orders per second, the latency from placing to a decided outcome, the
-oversell (cards sold beyond the stock: must be 0) and the resident memory of every process.
+if it was still pending), and completes what was reserved (``POST .../completion``, which
+waits for inventory's commit: a sale only on 200 ``completed``; 409 ``sale-not-completed``
+is none; 202 ``completing`` is followed by ``GET /orders/{id}?wait=5``). We report decided
+orders per second, completed sales, the latency from placing to a decided outcome, the
+oversell (cards sold beyond the stock: must be 0), the resident memory of every process, and
+the CPU milliseconds of one order over every process of the stack beside the raw floor of
+the same run (bench/raw_floor.py).
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ import urllib3
 from bench.environment import fresh_databases
 from bench.figures import Figure
 from bench.gateway import rss_mb
+from bench.order_operations import database_urls, libpq_url, settled_count
+from bench.process_cpu import snapshot, spent
+from bench.raw_floor import unit_costs
 from scripts.stack import running
 from services.common.card_codes import generate_keys
 from services.gateway.keys import KeyStore
@@ -36,6 +43,8 @@ CARD = "card:orange:1000"
 # refused. 16 orders each keeps the load up long enough (~15 s) for steady figures.
 COUNTERS, ORDERS_EACH = 50, 16
 STOCK = COUNTERS * ORDERS_EACH // 2
+# after the load, before the CPU and the operations are counted: the projections catch up
+SETTLE_SECONDS = 3
 
 
 def counter_orders(
@@ -55,12 +64,35 @@ def counter_orders(
                 for n in range(counters)
             ]
             keys.close()
+            urls = database_urls(environment)
+            databases = [url.rsplit("/", 1)[1] for url in urls.values()]
+            counted = settled_count(urls)
+            stack = [process.pid for process in running(directory)]
+            cpu_before = snapshot(stack, databases)
             results, elapsed, memory = _load(
                 gateway, site, list(zip(people, counter_keys, strict=True)), orders_each, directory
             )
+            time.sleep(SETTLE_SECONDS)
+            cpu = spent(cpu_before, snapshot(stack, databases))
+            operations = settled_count(urls) - counted
             sold = _sold(gateway, site, admin)
         finally:
             _stack("stop", environment)
+        costs = unit_costs(
+            libpq_url(environment["SALES_DATABASE_URL"]),
+            environment["BROKER_URL"],
+            f"{environment['EVENT_NAMESPACE']}.bare",
+        )
+    orders = len(results)
+    requests_made = sum(r[3] for r in results)
+    floor = costs.floor_ms(
+        operations.commits / orders,
+        requests_made / orders,
+        operations.published / orders,
+        operations.delivered / orders,
+    )
+    cpu_ms = {part: 1000 * seconds / orders for part, seconds in cpu.items()}
+    completed = sum(1 for r in results if r[2] == "completed")
     decided = [r for r in results if r[0] in ("reserved", "rejected")]
     latencies = sorted(r[1] * 1000 for r in decided)
     p50, p95, p99 = (statistics.quantiles(latencies, n=100)[q - 1] for q in (50, 95, 99))
@@ -69,7 +101,7 @@ def counter_orders(
     return [
         Figure(
             f"Counter orders: decided orders/s ({len(decided)} of {len(results)} decided, "
-            f"{reserved} reserved, stock {stock})",
+            f"{reserved} reserved, {completed} completed sales, stock {stock})",
             rate,
             None,
             "orders/s",
@@ -84,8 +116,10 @@ def counter_orders(
             "≤ 1,000 ms",
             p99 <= 1000,
         ),
+        _cpu_figure(cpu_ms, floor, operations, requests_made, orders),
         Figure(
-            "Counter orders: oversell (cards sold beyond stock)",
+            f"Counter orders: oversell (cards sold beyond stock; {sold} sold in inventory, "
+            f"{completed} completed in sales)",
             max(0, sold - stock),
             None,
             "cards",
@@ -101,6 +135,24 @@ def counter_orders(
             max(memory.values()) <= 150,
         ),
     ]
+
+
+def _cpu_figure(cpu_ms: dict[str, float], floor: float, operations, requests_made, orders):
+    total = sum(cpu_ms.values())
+    return Figure(
+        f"Counter orders: CPU ms per order, all processes of the stack ({total:.1f} ms: "
+        f"APIs, workers and gateway {cpu_ms.get('stack', 0):.1f}, PostgreSQL "
+        f"{cpu_ms.get('postgresql', 0):.1f}, RabbitMQ {cpu_ms.get('rabbitmq', 0):.1f}), against "
+        f"the raw floor of the same run ({floor:.1f} ms: per order "
+        f"{operations.commits / orders:.1f} commits, {requests_made / orders:.1f} requests "
+        f"through the gateway, {operations.published / orders:.1f} events published, "
+        f"{operations.delivered / orders:.1f} delivered)",
+        total,
+        floor,
+        "ms",
+        "— (100 orders/s on 2 cores needs ≤ 18 ms)",
+        None,
+    )
 
 
 def _stack(command: str, environment: dict) -> None:
@@ -207,7 +259,8 @@ def _available(http, gateway: str, site: str) -> int:
 
 
 def _load(gateway, site, people, orders_each, directory):
-    results: list[tuple[str, float]] = []
+    """Each result: (decided state, seconds to it, completion outcome or None, requests)."""
+    results: list[tuple[str, float, str | None, int]] = []
     lock = threading.Lock()
     memory: dict[str, float] = {}
 
@@ -222,19 +275,18 @@ def _load(gateway, site, people, orders_each, directory):
             started = time.perf_counter()
             # answered once inventory has reserved or refused
             placed = http.request("POST", f"{gateway}/sales/orders?wait=5", json=order)
-            answer = placed.json()
+            answer, requests_made = placed.json(), 1
             state = answer.get("state", f"http-{placed.status}")
             if placed.status == 201 and state == "pending":
                 url = f"{gateway}/sales/orders/{answer['id']}?wait=5"
-                state = http.request("GET", url).json()["state"]
-            with lock:
-                results.append((state, time.perf_counter() - started))
+                state, requests_made = http.request("GET", url).json()["state"], 2
+            latency = time.perf_counter() - started
+            completion = None
             if state == "reserved":
-                http.request(
-                    "POST",
-                    f"{gateway}/sales/orders/{answer['id']}/completion",
-                    json={"payment_method": "cash"},
-                )
+                completion, more = _complete(http, f"{gateway}/sales/orders/{answer['id']}")
+                requests_made += more
+            with lock:
+                results.append((state, latency, completion, requests_made))
 
     def sample() -> None:
         while not done.is_set():
@@ -258,10 +310,20 @@ def _load(gateway, site, people, orders_each, directory):
     return results, elapsed, memory
 
 
+def _complete(http: urllib3.PoolManager, order_url: str) -> tuple[str, int]:
+    """The completion's outcome (``completed`` is a sale) and the requests it took."""
+    answer = http.request("POST", f"{order_url}/completion", json={"payment_method": "cash"})
+    if answer.status == 200:
+        return answer.json()["state"], 1
+    if answer.status == 202:  # still completing when the wait ran out
+        return http.request("GET", f"{order_url}?wait=5").json()["state"], 2
+    problem = answer.json()
+    return problem.get("order_state") or f"http-{answer.status}", 1
+
+
 def _sold(gateway: str, site: str, admin: dict) -> int:
     http = requests.Session()
     http.headers.update(admin)
-    time.sleep(3)  # let the last completions reach inventory
     return sum(
         http.get(
             f"{gateway}/inventory/cards",

@@ -20,6 +20,11 @@ from bench.plot import plot
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
+def _number(value: float) -> str:
+    """Whole numbers from 100 up, one decimal below (a few milliseconds of CPU)."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+
+
 def markdown(figures: list[Figure]) -> str:
     header = (
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores "
@@ -28,7 +33,8 @@ def markdown(figures: list[Figure]) -> str:
         "|---|---:|---:|---:|---|---|\n"
     )
     rows = [
-        f"| {f.name} | {f.ours:,.0f} | {f.raw:,.0f} | {f.ratio:.2f} | {f.target} | {f.verdict} |"
+        f"| {f.name} | {_number(f.ours)} | {_number(f.raw)} | {f.ratio:.2f} | {f.target} "
+        f"| {f.verdict} |"
         if f.raw
         else f"| {f.name} | {f.ours:,.2f} {f.unit} | — | — | {f.target} | {f.verdict} |"
         for f in figures
