@@ -54,6 +54,15 @@ def take_in_codes(uow: UnitOfWork, event: CloudEvent) -> None:
         raise UnknownCardLine(f"card line {data['line_id']} not taken in yet")
     known = _known_hashes(session, [code["pin_hash"] for code in data["codes"]])
     fresh = [code for code in data["codes"] if code["pin_hash"] not in known]
+    room = max(0, line.quantity - line.codes_received)  # never more cards than arrived
+    if len(fresh) > room:
+        log.warning(
+            "card line %s received %d cards: %d code(s) beyond them left out of the stock",
+            line.line_id,
+            line.quantity,
+            len(fresh) - room,
+        )
+        fresh = fresh[:room]
     if not fresh:
         return
     keys = keys_in(card_codes_key_dir())

@@ -1,6 +1,10 @@
 """Intake: a received donation becomes stock.
 
-* a hardware unit becomes one device record (state ``received``, with its provenance);
+* a hardware unit becomes one device record (state ``received``, with its provenance), by
+  chunks of at most ``INTAKE_CHUNK`` devices per transaction: the consumer records each line's
+  progress (``IntakeLine``) and takes in what its transaction's budget allows; the worker's
+  ``intake`` task takes in the rest, chunk after chunk, and resumes after a crash where the
+  last commit left it (a 60,000-unit reception once held one transaction for 30 s);
 * a prepaid-cards line is remembered with its product; its cards enter the stock one by one
   when their sealed codes arrive (``cards.take_in_codes``): a card without a code cannot be
   sold, so until then it is counted as awaiting its code, never as available;
@@ -12,7 +16,7 @@ Idempotency comes from the consumer's inbox; unique keys are the last line of de
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -21,7 +25,10 @@ from services.common.unit_of_work import UnitOfWork
 from services.inventory import asset_tags, stock
 from services.inventory.cards import take_in_codes
 from services.inventory.domain.products import allowance_product, card_product
-from services.inventory.models import CardLine, Device, Site
+from services.inventory.models import CardLine, Device, IntakeLine, Site
+
+INTAKE_CHUNK = 1000  # devices per transaction, at most
+_BUDGET = "intake_budget"  # what the consumer's transaction may still take in (session.info)
 
 
 class UnknownSite(LookupError):
@@ -43,11 +50,50 @@ _KINDS = ("hardware_lot", "prepaid_cards", "allowance")
 
 
 def _receive_devices(uow: UnitOfWork, data: dict, lines: list[dict]) -> None:
-    session = uow.session
-    devices = [_device(data, line, index) for line in lines for index in range(line["quantity"])]
-    for device, tag in zip(devices, asset_tags.allocate(session, len(devices)), strict=True):
+    received = [_intake_line(data, line) for line in lines if line["quantity"] > 0]
+    uow.session.add_all(received)
+    budget = uow.session.info.setdefault(_BUDGET, INTAKE_CHUNK)  # one per consumer batch
+    for line in received:
+        budget -= _take_in(uow, line, budget)
+    uow.session.info[_BUDGET] = budget
+
+
+def _intake_line(data: dict, line: dict) -> IntakeLine:
+    return IntakeLine(
+        line_id=line["line_id"],
+        donation_id=data["donation_id"],
+        partner_id=data["partner_id"],
+        site_id=data["site_id"],
+        line=line,
+        quantity=line["quantity"],
+        taken_in=0,
+    )
+
+
+def take_in_next_chunk(uow: UnitOfWork) -> int:
+    """Up to ``INTAKE_CHUNK`` devices of the oldest unfinished line (several workers share)."""
+    line = uow.session.scalars(
+        select(IntakeLine)
+        .where(IntakeLine.done_at.is_(None))
+        .order_by(IntakeLine.received_at, IntakeLine.line_id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    return 0 if line is None else _take_in(uow, line, INTAKE_CHUNK)
+
+
+def _take_in(uow: UnitOfWork, line: IntakeLine, budget: int) -> int:
+    """The next ``budget`` devices of ``line`` at most, with its progress, in this transaction."""
+    session, start = uow.session, line.taken_in
+    count = max(0, min(budget, line.quantity - start))
+    data = {"site_id": line.site_id, "donation_id": line.donation_id, "partner_id": line.partner_id}
+    devices = [_device(data, line.line, index) for index in range(start, start + count)]
+    for device, tag in zip(devices, asset_tags.allocate(session, count), strict=True):
         device.asset_tag = tag
     session.add_all(devices)
+    line.taken_in = start + count
+    if line.taken_in == line.quantity:
+        line.done_at = datetime.now(UTC)
     session.flush()
     for device in devices:
         uow.emit(
@@ -63,6 +109,7 @@ def _receive_devices(uow: UnitOfWork, data: dict, lines: list[dict]) -> None:
                 "line_id": device.line_id,
             },
         )
+    return count
 
 
 def _device(data: dict, line: dict, index: int) -> Device:

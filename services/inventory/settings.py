@@ -17,6 +17,11 @@ def sweep_seconds() -> float:
     return env_float("INVENTORY_SWEEP_SECONDS", 5.0)
 
 
+def intake_seconds() -> float:
+    """How often the worker looks for receptions still being taken in, chunk by chunk."""
+    return env_float("INVENTORY_INTAKE_SECONDS", 1.0)
+
+
 def stock_check_seconds() -> float:
     """How often the worker reconciles the stock figures with the ledger and the items."""
     return env_float("INVENTORY_STOCK_CHECK_SECONDS", 300.0)

@@ -1,5 +1,5 @@
 """The worker's periodic tasks: expire overdue reservations, withdraw expired cards, check
-the stock figures (``stock_check.py``).
+the stock figures (``stock_check.py``), take in the rest of large receptions (``intake.py``).
 
 Each round commits in short transactions of bounded size and repeats while there is work,
 so a long backlog never holds locks for long; several workers share it (SKIP LOCKED).
@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from services.common.runtime import ServiceRuntime
 from services.common.unit_of_work import UnitOfWork
 from services.common.worker import PeriodicTask
-from services.inventory import cards, reservations
-from services.inventory.settings import stock_check_seconds, sweep_seconds
+from services.inventory import cards, intake, reservations
+from services.inventory.settings import intake_seconds, stock_check_seconds, sweep_seconds
 from services.inventory.stock_check import check_stock
 
 
@@ -26,6 +26,10 @@ def expire_reservations(runtime: ServiceRuntime) -> int:
 def withdraw_expired_cards(runtime: ServiceRuntime) -> int:
     today = datetime.now(UTC).date()
     return _until_done(runtime, lambda uow: cards.withdraw_expired(uow, today))
+
+
+def continue_intake(runtime: ServiceRuntime) -> int:
+    return _until_done(runtime, intake.take_in_next_chunk)
 
 
 def _until_done(runtime: ServiceRuntime, step: Callable[[UnitOfWork], int]) -> int:
@@ -43,4 +47,5 @@ PERIODIC = (
     PeriodicTask("reservation-expiry", expire_reservations, sweep_seconds),
     PeriodicTask("card-expiry", withdraw_expired_cards, sweep_seconds),
     PeriodicTask("stock-check", check_stock, stock_check_seconds),
+    PeriodicTask("intake", continue_intake, intake_seconds),
 )
