@@ -15,6 +15,7 @@ from bench.figures import Figure
 from bench.gateway import gateway_hop
 from bench.identity import ensure_token_keys
 from bench.intake import intake
+from bench.isolation import isolation
 from bench.plot import plot
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -48,7 +49,7 @@ def main() -> int:
     for bench in (relay_throughput, consumer_throughput):
         print(f"running {bench.__name__}…", file=sys.stderr, flush=True)
         figures.append(bench())
-    for group in (intake, counter_orders, gateway_hop):
+    for group in (intake, isolation, counter_orders, gateway_hop):
         print(f"running {group.__name__}…", file=sys.stderr, flush=True)
         figures += group()
     print("running card_import_memory…", file=sys.stderr, flush=True)
