@@ -352,6 +352,7 @@ def _refuse_unless_ok(report) -> None:
             f"{report.bad_row_count} bad row(s); nothing was imported.",
             rows_read=report.rows_read,
             bad_row_count=report.bad_row_count,
+            read_to_end=report.read_to_end,
             bad_rows=report.bad_rows,  # the first bulk.MAX_LISTED_BAD_ROWS
         )
 

@@ -5,8 +5,9 @@ memory holds one chunk plus the set of values seen (to catch duplicates inside t
 never the file. Every row is checked — a bad IMEI check digit, a value given twice in the
 file or donated before, a row without a value — and the file is accepted whole or refused
 whole. Bounded whatever is sent: a file is read no further than the rows its line can take
-(one row per item), and a refusal lists at most ``MAX_LISTED_BAD_ROWS`` bad rows with the
-count of all of them.
+(one row per item) nor beyond its ``MAX_COUNTED_BAD_ROWS``-th bad row, and a refusal lists
+at most ``MAX_LISTED_BAD_ROWS`` bad rows with their count (``read_to_end`` false when the
+reading stopped at that many).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from services.donations.models import DonationLine, LineIdentifier
 CHUNK_ROWS = 1000
 MAX_LINE_CHARS = 64 * 1024
 MAX_LISTED_BAD_ROWS = 100
+MAX_COUNTED_BAD_ROWS = 1000  # a file this wrong is refused without reading it further
 NORMALISERS = {"imei": normalise_imei, "serial": normalise_serial}
 
 
@@ -43,6 +45,10 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.bad_row_count
+
+    @property
+    def read_to_end(self) -> bool:
+        return self.bad_row_count < MAX_COUNTED_BAD_ROWS
 
     def refuse(self, row: int, problem: str, value: str | None = None) -> None:
         self.bad_row_count += 1
@@ -78,14 +84,19 @@ def csv_rows(chunks: Iterable[bytes]) -> Iterator[list[str]]:
         raise FileRefused(f"the file is not valid CSV ({exc})") from exc
 
 
-def _rows_within(rows: Iterator[list[str]], items: int, report: ImportReport):
-    """The rows, numbered from 2 (row 1 is the header); one row per item, so the file is
-    refused at the first row beyond the line's items, before that row is looked at."""
+def rows_within(rows: Iterator[list[str]], report: ImportReport, capacity: tuple):
+    """The rows, numbered from 2 (row 1 is the header), until ``MAX_COUNTED_BAD_ROWS`` are
+    refused. ``capacity``: (items the line takes, how many it has, what a row is, what an
+    item is); one row per item, so the file is refused at the first row too many, before it
+    is looked at: "1501 codes for 1500 cards on this line (…)"."""
+    items, already, row_name, item_name = capacity
     for number, row in enumerate(rows, start=2):
+        if not report.read_to_end:
+            return
         report.rows_read += 1
-        if report.rows_read > items:
+        if already + report.rows_read > items:
             raise FileRefused(
-                f"{report.rows_read} rows for {items} items on this line"
+                f"{already + report.rows_read} {row_name} for {items} {item_name} on this line"
                 f" (the file was read no further than row {number})"
             )
         yield number, row
@@ -104,7 +115,7 @@ def import_identifiers(
         )
     )
     chunk: list[tuple[int, str, str]] = []
-    for number, row in _rows_within(rows, line.expected_quantity, report):
+    for number, row in rows_within(rows, report, (line.expected_quantity, 0, "rows", "items")):
         chunk += _checked_values(number, row, columns, seen, report)
         if len(chunk) >= CHUNK_ROWS:
             position = _store_chunk(session, line, chunk, position, report)

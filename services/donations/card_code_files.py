@@ -29,7 +29,7 @@ from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from services.common.card_codes import CardCodeKeys
-from services.donations.bulk import CHUNK_ROWS, FileRefused, ImportReport
+from services.donations.bulk import CHUNK_ROWS, FileRefused, ImportReport, rows_within
 from services.donations.identifiers import BadIdentifier, normalise_serial
 from services.donations.models import CardCode, CardCodeBatch, Donation, DonationLine
 
@@ -77,14 +77,7 @@ def _capped(session, line: DonationLine, rows, report: ImportReport):
     """The rows, numbered; the file is refused at the first row beyond the line's cards left."""
     cards = line.received_quantity if line.received_quantity is not None else line.expected_quantity
     given = session.scalar(select(func.count()).where(CardCode.line_id == line.id))
-    for number, row in enumerate(rows, start=2):  # row 1 is the header
-        report.rows_read += 1
-        if given + report.rows_read > cards:
-            raise FileRefused(
-                f"{given + report.rows_read} codes for {cards} cards on this line"
-                f" (the file was read no further than row {number})"
-            )
-        yield number, row
+    return rows_within(rows, report, (cards, given, "codes", "cards"))
 
 
 def _held(code: dict, batch: CardCodeBatch, keys: CardCodeKeys, data_key: bytes) -> dict:

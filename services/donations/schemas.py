@@ -257,7 +257,10 @@ class ReceivedLineIn(Strict):
         metadata={"description": "units that arrived beyond the announcement, said explicitly"},
     )
     declared_value_cents = fields.Integer(strict=True, validate=_COUNT)
-    missing_identifiers = fields.List(fields.String(validate=validate.Length(min=1, max=64)))
+    missing_identifiers = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)),
+        validate=validate.Length(max=MAX_IDENTIFIERS),
+    )
 
 
 class ReceptionIn(Strict):

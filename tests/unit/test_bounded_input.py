@@ -17,11 +17,11 @@ import pytest
 from services.common.blueprint import MAX_JSON_VALUES
 from services.common.events.envelope import new_event
 from services.donations.app import SERVICE as DONATIONS
-from services.donations.bulk import MAX_LISTED_BAD_ROWS
+from services.donations.bulk import MAX_COUNTED_BAD_ROWS, MAX_LISTED_BAD_ROWS
 from services.donations.impact import record_site_city
 from tests.support.streams import GeneratedFile
 
-ITEMS = 1000
+ITEMS = 2000
 EMPTY_ROWS = 1_000_000
 
 
@@ -77,8 +77,9 @@ def upload(client, donation, what: str, rows) -> dict:
 @pytest.mark.parametrize("what", UPLOADS)
 def test_a_file_is_read_no_further_than_the_rows_its_line_can_take(donations, what):
     client, donation = donations
+    rows = (f"SN-{n},{n:012d}\n" for n in range(ITEMS * 10))
 
-    problem = upload(client, donation, what, ("\n" for _ in range(EMPTY_ROWS)))
+    problem = upload(client, donation, what, rows)
 
     assert problem["code"] == "file-refused"
     assert f"no further than row {ITEMS + 2}" in problem["detail"]
@@ -87,12 +88,28 @@ def test_a_file_is_read_no_further_than_the_rows_its_line_can_take(donations, wh
 @pytest.mark.parametrize("what", UPLOADS)
 def test_a_refusal_lists_at_most_the_documented_number_of_bad_rows_and_counts_them(donations, what):
     client, donation = donations
+    bad = MAX_COUNTED_BAD_ROWS - 1
 
-    problem = upload(client, donation, what, (",\n" for _ in range(ITEMS)))
+    problem = upload(client, donation, what, (",\n" for _ in range(bad)))
 
-    assert (problem["bad_row_count"], problem["rows_read"]) == (ITEMS, ITEMS)
+    assert (problem["bad_row_count"], problem["rows_read"], problem["read_to_end"]) == (
+        bad,
+        bad,
+        True,
+    )
     assert len(problem["bad_rows"]) == MAX_LISTED_BAD_ROWS
-    assert problem["detail"].startswith(f"{ITEMS} bad row(s)")
+    assert problem["detail"].startswith(f"{bad} bad row(s)")
+
+
+@pytest.mark.parametrize("what", UPLOADS)
+def test_a_file_is_read_no_further_than_its_counted_bad_rows(donations, what):
+    client, donation = donations
+
+    problem = upload(client, donation, what, ("\n" for _ in range(EMPTY_ROWS)))
+
+    counted = MAX_COUNTED_BAD_ROWS
+    assert (problem["bad_row_count"], problem["rows_read"]) == (counted, counted)
+    assert problem["read_to_end"] is False
 
 
 def test_a_json_body_of_too_many_values_is_refused_before_it_is_decoded(donations):
