@@ -174,6 +174,19 @@ def _post(http, url: str, body: dict, **kwargs) -> dict:
     return response.json()
 
 
+def _announce(http, url: str, donation: dict) -> dict:
+    """The donation, once donations has learnt its site (from ``inventory.site.opened``)."""
+    deadline = time.monotonic() + 60
+    while True:
+        response = http.post(url, json=donation, timeout=30)
+        if response.status_code != 422 or "unknown-site" not in response.text:
+            response.raise_for_status()
+            return response.json()
+        if time.monotonic() > deadline:
+            raise TimeoutError("donations never learnt the counter's site")
+        time.sleep(0.2)
+
+
 def _set_up(gateway: str, counters: int, stock: int, admin: dict) -> tuple[str, list[str]]:
     http = requests.Session()
     http.headers.update(admin)
@@ -189,7 +202,7 @@ def _set_up(gateway: str, counters: int, stock: int, admin: dict) -> tuple[str, 
     codes = [
         {"serial": f"S{n}-{tag}", "pin": f"{uuid.uuid4().int % 10**14:014d}"} for n in range(stock)
     ]
-    donation = _post(
+    donation = _announce(
         http,
         f"{gateway}/donations/donations",
         {
