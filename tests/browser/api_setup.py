@@ -13,6 +13,7 @@ from datetime import date
 import requests
 from stdnum import luhn
 
+from tests.support.donation_sites import announce_once_site_known
 from tests.support.inventory_workshop import TO_AVAILABLE
 from tests.support.waiting import wait_until
 
@@ -87,9 +88,8 @@ def announce(
                 "expiry_date": "2099-12-31",
             }
         )
-    return partner.post(
-        "donations/donations", {"partner_id": partner_id, "site_id": site_id, "lines": lines}
-    )
+    body = {"partner_id": partner_id, "site_id": site_id, "lines": lines}
+    return announce_once_site_known(partner, body)
 
 
 def upload_pins(partner: Api, donation: dict, pins: list[str]) -> None:

@@ -6,6 +6,7 @@ import uuid
 
 from services.common.events.envelope import new_event
 from services.donations.impact import record_site_city
+from tests.support.waiting import wait_until
 
 
 def open_site(runtime, site_id: str | None = None, city: str = "Lyon") -> str:
@@ -19,3 +20,18 @@ def open_site(runtime, site_id: str | None = None, city: str = "Lyon") -> str:
         record_site_city(uow, opened)
         uow.commit()
     return site_id
+
+
+def announce_once_site_known(client, body: dict, headers: dict | None = None) -> dict:
+    """POST a donation through the gateway with ``client`` (its ``url`` and ``http`` session),
+    retried while donations has not yet learnt of a site just opened (an event away)."""
+
+    def attempt():
+        url = f"{client.url}/api/donations/donations"
+        response = client.http.post(url, json=body, headers=headers, timeout=10)
+        unknown = response.status_code == 422 and response.json().get("code") == "unknown-site"
+        return None if unknown else response
+
+    response = wait_until(attempt)
+    assert response.status_code == 201, f"announce: {response.status_code} {response.text}"
+    return response.json()

@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from services.embedded import DEMO_PARTNER, EmbeddedSystem
+from tests.support.donation_sites import announce_once_site_known
 from tests.support.inventory_workshop import ALL_PASS, GRADE, wipe
 from tests.support.waiting import wait_until
 
@@ -80,16 +81,7 @@ class Gateway:
         return response.json() if response.content else None
 
     def announce(self, key: str, body: dict) -> Any:
-        """Announce a donation; retried while donations has not yet learnt of a new site."""
-
-        def attempt() -> requests.Response | None:
-            response = self.call("POST", "/api/donations/donations", key, json=body)
-            unknown = response.status_code == 422 and response.json()["code"] == "unknown-site"
-            return None if unknown else response
-
-        response = wait_until(attempt)
-        assert response.status_code < 300, f"announce: {response.status_code} {response.text}"
-        return response.json()
+        return announce_once_site_known(self, body, {"Authorization": f"Bearer {key}"})
 
 
 def items(page: Any) -> list[dict]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from tests.support.donation_sites import announce_once_site_known
 from tests.support.inventory_workshop import TO_AVAILABLE
 from tests.support.waiting import wait_until
 
@@ -78,8 +79,8 @@ def sell_donated_goods(gateway, city: str = "Grenoble") -> dict:
 
 
 def _donate(gateway, partner_id: str, site_id: str, pins: list[str]) -> dict:
-    donation = gateway.post(
-        "donations/donations",
+    donation = announce_once_site_known(
+        gateway,
         {
             "partner_id": partner_id,
             "site_id": site_id,

@@ -25,6 +25,7 @@ from scripts.stack import running
 from services.common.config import DATABASES, SERVICES_WITH_DATABASE
 from services.common.events.topology import SUBSCRIPTIONS, Topology
 from services.gateway.keys import KeyStore
+from tests.support.donation_sites import announce_once_site_known
 from tests.support.waiting import wait_until
 from tests.system.sale_journey import sell_donated_goods
 
@@ -160,8 +161,8 @@ def journey(gateway: Gateway, *, donations: int, phones: int) -> dict:
     )
     donation_ids = []
     for _ in range(donations):
-        donation = gateway.post(
-            "donations/donations",
+        donation = announce_once_site_known(
+            gateway,
             {
                 "partner_id": partner["id"],
                 "site_id": site["id"],
