@@ -19,8 +19,9 @@ from webargs.flaskparser import FlaskParser, abort, is_json_request
 MAX_JSON_DEPTH = 32  # arrays and objects within each other, far beyond any schema
 TOO_DEEP = f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels."
 # Objects, arrays and comma-separated items: decoded, each costs 60-250 bytes, so this keeps a
-# body under ~50 MB in memory (10 MB of "{}," would decode to 230 MB). Large sets go as files.
-MAX_JSON_VALUES = 200_000
+# body and its errors under ~50 MB (10 MB of "{}," would decode to 230 MB). Large sets go as
+# files (CSV uploads).
+MAX_JSON_VALUES = 100_000
 TOO_MANY = f"The JSON body holds more than {MAX_JSON_VALUES:,} values: send large sets as files."
 NOT_UNICODE = "Not valid Unicode text (a lone surrogate such as \\ud800)."
 
