@@ -169,6 +169,12 @@ class OrderCompletion(MethodView):
     @orders.alt_response(
         202, schema=OrderOut, description="Still `completing` when the wait ran out"
     )
+    @orders.alt_response(
+        409,
+        description="problem+json: `sale-not-completed` (inventory could not commit: the "
+        "order ends `completion_refused`, no money recorded), `reservation-expired` (the "
+        "hold had expired), `illegal-order-step` (not reserved yet, or cancelled)",
+    )
     def post(self, args, payment, order_id):
         """Complete a reserved order with its payment. No money without the goods: sales asks
         inventory to commit the reserved items and records the payment and numbers the
