@@ -17,6 +17,7 @@ from bench.identity import ensure_token_keys
 from bench.intake import intake
 from bench.isolation import isolation
 from bench.plot import plot
+from bench.worst_request import worst_request_memory
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -52,8 +53,9 @@ def main() -> int:
     for group in (intake, isolation, counter_orders, gateway_hop):
         print(f"running {group.__name__}…", file=sys.stderr, flush=True)
         figures += group()
-    print("running card_import_memory…", file=sys.stderr, flush=True)
-    figures.append(card_import_memory())
+    for bench in (card_import_memory, worst_request_memory):
+        print(f"running {bench.__name__}…", file=sys.stderr, flush=True)
+        figures.append(bench())
     table = markdown(figures)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.md").write_text(table)

@@ -26,6 +26,7 @@ from typing import Any
 import requests
 
 from services.common.blueprint import MAX_JSON_VALUES
+from tests.support.waiting import wait_until
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 CSV_LINE_ITEMS = 10_000_000  # the largest line a partner may announce
@@ -206,9 +207,12 @@ class Walk:
                 },
             ],
         }
-        answer = self.http.post(f"{self.url}/api/donations/donations", json=body, timeout=30)
-        assert answer.status_code == 201, answer.text
-        donation = answer.json()
+
+        def announced() -> dict | None:  # once donations has heard of the site from inventory
+            answer = self.http.post(f"{self.url}/api/donations/donations", json=body, timeout=30)
+            return answer.json() if answer.status_code == 201 else None
+
+        donation = wait_until(announced)
         hardware, cards = (line["id"] for line in donation["lines"])
         return {"identifiers": f"{donation['id']}/{hardware}", "codes": f"{donation['id']}/{cards}"}
 
