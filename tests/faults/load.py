@@ -141,14 +141,13 @@ class CounterDesk(threading.Thread):
         told.answers.append(answer.json()["state"])
         return told.last
 
-    def complete(self, told: Told) -> None:
-        began = time.monotonic()
+    def ask_completion(self, told: Told, wait: int = 5) -> None:
         answer = self.call(
             "complete",
             "post",
             f"{self.url}/{told.order_id}/completion",
             json={"payment_method": "cash"},
-            wait=5,
+            wait=wait,
         )
         if answer is None or answer.status_code >= 500:
             told.answers.append("unknown")
@@ -156,6 +155,10 @@ class CounterDesk(threading.Thread):
             told.answers.append(answer.json()["state"])
         else:
             told.answers.append(_problem(answer))
+
+    def complete(self, told: Told) -> None:
+        began = time.monotonic()
+        self.ask_completion(told)
         deadline = time.monotonic() + 60
         while told.last in ("completing", "unknown") and time.monotonic() < deadline:
             self.follow(told)  # until inventory has answered (`?wait` ends on any change)

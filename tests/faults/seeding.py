@@ -77,8 +77,8 @@ def _receive_at_workshop(admin: Gateway, workshop: str, tag: str, cards: int, ph
     partner = admin.post(
         "donations/partners", {"name": f"Orange {tag}", "kind": "telecom_operator"}
     )
-    donation = admin.post(
-        "donations/donations",
+    donation = _announce(
+        admin,
         {
             "partner_id": partner["id"],
             "site_id": workshop,
@@ -143,3 +143,16 @@ def _receive_at_workshop(admin: Gateway, workshop: str, tag: str, cards: int, ph
 def _stock(admin: Gateway, site: str) -> dict[str, int]:
     page = admin.get("inventory/stock", params={"site_id": site, "page_size": 100}).json()
     return {level["product_key"]: level["available"] for level in page["items"]}
+
+
+def _announce(admin: Gateway, body: dict) -> dict:
+    """The donation, once donations has learnt the site from inventory (422 until then)."""
+
+    def attempt() -> dict | None:
+        answer = admin.http.post(f"{admin.url}/api/donations/donations", json=body, timeout=30)
+        if answer.status_code == 422 and "unknown-site" in answer.text:
+            return None
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    return wait_until(attempt, timeout=30, interval=0.2)
