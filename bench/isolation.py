@@ -9,6 +9,7 @@ at the counter; a sink queue bound to the reservation events times each decision
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import threading
@@ -16,13 +17,12 @@ import time
 import uuid
 
 import pika
-from kombu import Connection
+import pika.exceptions
 from sqlalchemy import func, select
 
 from bench.environment import BROKER_URL, fresh_service
 from bench.figures import Figure
 from services.common.events.envelope import CloudEvent
-from services.common.events.topology import SUBSCRIPTIONS
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.domain.products import allowance_product
 from services.inventory.models import Device
@@ -84,8 +84,12 @@ class _Bus:
         self.connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
         self.channel = self.connection.channel()
         self.channel.confirm_delivery()
-        with Connection(BROKER_URL) as connection:  # what inventory emits has its consumers
-            topology.declare(connection, tuple(SUBSCRIPTIONS))
+        self.channel.exchange_declare(topology.exchange_name, "topic", durable=True)
+        # What else inventory emits is routed (the relay publishes `mandatory`) and dropped.
+        drain = self.channel.queue_declare(
+            "", exclusive=True, arguments={"x-max-length": 1, "x-overflow": "drop-head"}
+        ).method.queue
+        self.channel.queue_bind(drain, topology.exchange_name, "inventory.#")
         self.channel.queue_declare(sink, durable=True)
         self.channel.queue_bind(sink, topology.exchange_name, "inventory.reservation.*")
         self.sink = sink
@@ -136,7 +140,8 @@ class _Bus:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(5)
-        self.connection.close()
+        with contextlib.suppress(pika.exceptions.AMQPError):  # lost: the namespace goes anyway
+            self.connection.close()
 
 
 def _minutes(quantity: int) -> dict:
