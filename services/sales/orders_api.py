@@ -27,7 +27,7 @@ from services.common.webapp import current_runtime
 from services.sales import ordering
 from services.sales.clock import utc_now
 from services.sales.domain.errors import SaleNotCompleted
-from services.sales.domain.orders import COMPLETION_ASKED
+from services.sales.domain.orders import COMPLETION_ASKED, UNDECIDED
 from services.sales.models import IDEMPOTENCY, Order, SiteView
 from services.sales.order_waits import order_waits
 from services.sales.receipts import receipt_label, receipt_pdf
@@ -121,7 +121,8 @@ class OrderItem(MethodView):
     @orders.arguments(OrderWaitArgs, location="query")
     @orders.response(200, OrderOut)
     def get(self, args, order_id):
-        """The order; with ``wait``, answered as soon as it leaves ``pending`` (or on time out).
+        """The order; with ``wait``, answered as soon as inventory has answered: it leaves
+        ``pending`` or ``completing`` (or on time out).
 
         The wait is capped (``SALES_ORDER_WAIT_MAX_SECONDS``); see ``order_waits.py``.
         """
@@ -137,9 +138,10 @@ def _order_waits():
 
 
 def _until_decided(watch, read, seconds: float, *, first: bool = True) -> Order:
-    """The order once it has left ``pending``, or as it is after ``seconds`` (capped)."""
+    """The order once inventory has answered (it is neither ``pending`` nor ``completing``),
+    or as it is after ``seconds`` (capped)."""
     seconds = min(seconds, current_settings().max_wait_seconds)
-    return watch.read_until(read, lambda order: order.state != "pending", seconds, first=first)
+    return watch.read_until(read, lambda order: order.state not in UNDECIDED, seconds, first=first)
 
 
 _ORDER_ROW = select(Order.__table__).where(Order.__table__.c.id == bindparam("order_id"))
@@ -191,16 +193,10 @@ class OrderCompletion(MethodView):
                 ordering.request_completion(uow, order, payment["payment_method"], actor, utc_now())
             with _order_waits().watching(order.id) as watch:  # before inventory can answer
                 uow.commit()
-                order = _until_settled(watch, lambda: _read_order(order_id), args["wait"])
+                order = _until_decided(watch, lambda: _read_order(order_id), args["wait"])
         if order.state == "completion_refused":
             raise SaleNotCompleted(order.id, order.state, order.end_reason)
         return order, 200 if order.state == "completed" else 202
-
-
-def _until_settled(watch, read, seconds: float) -> Order:
-    """The order once inventory has answered its completion, or as it is after ``seconds``."""
-    seconds = min(seconds, current_settings().max_wait_seconds)
-    return watch.read_until(read, lambda order: order.state != "completing", seconds)
 
 
 @orders.route("/<uuid:order_id>/cancellation")

@@ -16,6 +16,7 @@ from services.sales.beneficiaries import state_of
 from services.sales.clock import today
 from services.sales.domain.limits import MEASURES, WINDOWS
 from services.sales.domain.orders import STATES
+from services.sales.domain.product_keys import why_impossible
 from services.sales.receipts import receipt_label
 
 ORGANISATION_KINDS = ("ccas", "chrs", "association", "other")
@@ -193,7 +194,15 @@ class LimitRuleOut(Schema):
 
 
 class PriceEntryIn(Strict):
-    product_key = fields.String(required=True, validate=PRODUCT_KEY)
+    product_key = fields.String(
+        required=True,
+        validate=PRODUCT_KEY,
+        metadata={
+            "description": "a key inventory's stock can have (422 otherwise): "
+            "device:<category>:<a|b|c>, card:<operator slugified>:<face value in cents> "
+            "(card:orange:1000 is a 10 EUR Orange card), allowance:<minutes|data-mb>"
+        },
+    )
     label = fields.String(validate=validate.Length(min=1, max=160))
     market_cents = fields.Integer(required=True, strict=True, validate=_CENTS)
     solidarity_cents = fields.Integer(required=True, strict=True, validate=_CENTS)
@@ -202,6 +211,11 @@ class PriceEntryIn(Strict):
     def _solidarity_below_market(self, entry, **_kwargs) -> None:
         if entry["solidarity_cents"] > entry["market_cents"]:
             raise ValidationError("solidarity_cents may not exceed market_cents.")
+
+    @validates_schema
+    def _a_key_that_can_exist(self, entry, **_kwargs) -> None:
+        if reason := why_impossible(entry["product_key"]):
+            raise ValidationError(reason, "product_key")
 
 
 class PriceGridIn(Strict):
@@ -298,7 +312,7 @@ class OrderWaitArgs(Strict):
     wait = fields.Float(
         load_default=0,
         validate=validate.Range(min=0, max=60),
-        metadata={"description": "seconds to wait while the order is pending (capped)"},
+        metadata={"description": "seconds to wait while the order is pending or completing (capped)"},
     )
 
 

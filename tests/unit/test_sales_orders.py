@@ -281,6 +281,18 @@ def test_wait_returns_as_soon_as_inventory_answers(desk):
     assert 0.25 <= time.monotonic() - started < 2
 
 
+def test_following_a_completion_waits_for_inventorys_commit(desk):
+    order = desk.reserved(desk.person(), ("card:orange:1000", 1))
+    assert desk.complete(order).status_code == 202
+    answer = threading.Timer(0.3, lambda: desk.apply(committed(desk.get(order))))
+    started = time.monotonic()
+    answer.start()
+    response = desk.client.get(f"/orders/{order['id']}?wait=5")
+    answer.join()
+    assert response.get_json()["state"] == "completed"
+    assert 0.25 <= time.monotonic() - started < 2
+
+
 def test_wait_is_bounded_and_answers_pending_on_time_out(sqlite_settings):
     from services.sales.settings import SalesSettings
 

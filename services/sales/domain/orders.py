@@ -34,6 +34,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("completing", "commit_refused"): "completion_refused",
 }
 
+# Waiting for inventory's answer (``GET /orders/{id}?wait=`` waits while in one of these).
+UNDECIDED = ("pending", "completing")
+
 # A completion asked again while one is under way or decided is answered with its outcome.
 COMPLETION_ASKED = ("completing", "completed", "completion_refused")
 
