@@ -23,7 +23,7 @@ PRICES = [
     {"product_key": "card:orange:2000", "market_cents": 2000, "solidarity_cents": 500},
     {"product_key": "device:smartphone:b", "market_cents": 12000, "solidarity_cents": 1500},
     {"product_key": "device:laptop:a", "market_cents": 30000, "solidarity_cents": 2500},
-    {"product_key": "allowance:data_mb", "market_cents": 2, "solidarity_cents": 1},
+    {"product_key": "allowance:data-mb", "market_cents": 2, "solidarity_cents": 1},
 ]
 
 

@@ -338,7 +338,7 @@ def test_impact_counts_distinct_people_across_sites_against_the_target(desk):
     desk.apply(accepted(order))
     desk.complete(order)
     desk.apply(committed(desk.get(order)))
-    desk.completed(bob, ("allowance:data_mb", 500))
+    desk.completed(bob, ("allowance:data-mb", 500))
     desk.placed(bob, ("card:orange:1000", 1))  # pending: not yet a sale
 
     figures = desk.client.get("/impact").get_json()

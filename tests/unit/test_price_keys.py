@@ -1,0 +1,51 @@
+"""A price for a product key no stock can have would never price anything: it is refused,
+naming the key's shape (cards are priced by face value in cents, operators slugified)."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.sales.app import SERVICE as SALES
+from tests.support.sales import ready_desk
+
+
+@pytest.fixture
+def desk(sqlite_settings):
+    runtime = SALES.runtime(sqlite_settings("sales"))
+    yield ready_desk(runtime)
+    runtime.dispose()
+
+
+def entry(product_key: str) -> dict:
+    return {"product_key": product_key, "market_cents": 1000, "solidarity_cents": 250}
+
+
+@pytest.mark.parametrize(
+    "product_key",
+    [
+        "card:orange",  # no face value
+        "card:orange:10.00",  # euros, not cents
+        "card:SFR Réunion:1000",  # not slugified (the pattern refuses it)
+        "card:sfr_reunion:1000",  # slugs have dashes
+        "device:phone:b",  # no such category
+        "device:smartphone:d",  # no such grade
+        "allowance:data_mb",  # inventory keys it allowance:data-mb
+        "allowance:sms",
+    ],
+)
+def test_a_price_for_a_key_no_stock_can_have_is_refused(desk, product_key):
+    before = desk.client.get("/price-grids").get_json()
+
+    response = desk.client.post("/price-grids", json={"entries": [entry(product_key)]})
+
+    assert response.status_code == 422
+    assert "product_key" in str(response.get_json()["errors"]["json"]["entries"])
+    assert desk.client.get("/price-grids").get_json() == before
+
+
+def test_keys_as_inventory_names_its_stock_are_priced(desk):
+    keys = ["card:orange:1000", "card:sfr-reunion:500", "device:laptop:a", "allowance:data-mb"]
+
+    response = desk.client.post("/price-grids", json={"entries": [entry(k) for k in keys]})
+
+    assert response.status_code == 201, response.get_json()
