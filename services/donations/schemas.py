@@ -11,7 +11,7 @@ from services.common.events.contracts import HARDWARE_CATEGORIES, LINE_KINDS, PA
 from services.common.pagination import PageArgs
 from services.common.schemas import Strict, UtcDateTime
 from services.donations.identifiers import BadIdentifier, normalise_imei, normalise_serial
-from services.donations.lines import ALLOWANCE_UNITS, line_errors
+from services.donations.lines import ALLOWANCE_UNITS, KIND_RULES, line_errors
 from services.donations.receipts import receipt_label, total_value_cents
 
 MAX_IDENTIFIERS = 100_000
@@ -115,10 +115,24 @@ class CodeIn(Strict):
     expiry_date = fields.String(validate=validate.Length(max=10))
 
 
+KINDS_DESCRIBED = (
+    "; ".join(
+        f"{kind}: requires {', '.join(sorted(rule.required)) or 'nothing more'}"
+        + (f", may give {', '.join(sorted(rule.optional))}" if rule.optional else "")
+        for kind, rule in KIND_RULES.items()
+    )
+    + " (422 naming the field otherwise; every kind takes quantity and declared_value_cents)"
+)
+
+
 class LineIn(Strict):
     """One announced line; which fields apply depends on ``kind`` (see ``lines.py``)."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(LINE_KINDS))
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(LINE_KINDS),
+        metadata={"description": KINDS_DESCRIBED},
+    )
     quantity = fields.Integer(
         required=True,
         strict=True,

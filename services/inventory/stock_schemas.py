@@ -129,7 +129,13 @@ class AwaitingCodesOut(Schema):
 class TransferLineIn(Strict):
     """N units of a product, or one device by id (with its product key, quantity 1)."""
 
-    line_id = fields.UUID(load_default=None)
+    line_id = fields.UUID(
+        load_default=None,
+        metadata={
+            "description": "optional: your own id for this line, echoed when the transfer is "
+            "refused (409: each short line named by it); default its position, 1, 2, …"
+        },
+    )
     product_key = product_key(required=True)
     quantity = fields.Integer(
         strict=True, load_default=1, validate=validate.Range(min=1, max=MAX_QUANTITY)
