@@ -17,6 +17,49 @@ from services.gateway.upstreams import JsonReply, Upstreams, UpstreamUnavailable
 
 CACHE_SECONDS = 2.0
 
+_SERVICE_STATE = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["up", "down"]},
+        "checks": {"type": "object", "description": "database and broker, each ok or not"},
+        "error": {"type": "string"},
+    },
+}
+_HEALTH = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["up", "degraded"]},
+        "services": {"type": "object", "additionalProperties": _SERVICE_STATE},
+    },
+}
+# The gateway's own open paths, for the combined OpenAPI document (no key: security []).
+HEALTH_PATHS: dict[str, Any] = {
+    "/health": {
+        "get": {
+            "summary": "Every service's readiness (database and broker), checked at most every "
+            f"{CACHE_SECONDS:g} s; no key needed",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "every service is up",
+                    "content": {"application/json": {"schema": _HEALTH}},
+                },
+                "503": {
+                    "description": "some service is down or not ready: `degraded`",
+                    "content": {"application/json": {"schema": _HEALTH}},
+                },
+            },
+        }
+    },
+    "/health/live": {
+        "get": {
+            "summary": "The gateway process answers (it checks nothing behind it); no key needed",
+            "security": [],
+            "responses": {"200": {"description": '`{"status": "up", "service": "gateway"}`'}},
+        }
+    },
+}
+
 
 def init_app(app: Flask, upstreams: Upstreams, *, timeout: float) -> None:
     lock = threading.Lock()

@@ -3,11 +3,12 @@
 Each service's paths move under ``/api/<service>``, its operations are tagged with its
 name, and its components (schemas, responses, parameters...) are renamed
 ``<service>.<Name>`` with every ``$ref`` rewritten, so two services may both define
-``Error``. Health paths are left out; services that could not be read are listed in
-``x-unavailable-services``. The gateway's own operations (``/api/keys``, ``/api/me``) are
-added as the ``gateway`` service. Every secured operation asks for the one thing clients
-send, an API key (the services' internal token is the gateway's business); each
-operation's ``x-roles`` says which roles may call it.
+``Error``. The services' own health paths are left out (the gateway does not route them);
+the gateway's ``/health`` and ``/health/live`` are in, open (``security: []``). Services that
+could not be read are listed in ``x-unavailable-services``. The gateway's own operations
+(``/api/keys``, ``/api/me``) are added as the ``gateway`` service. Every secured operation
+asks for the one thing clients send, an API key (the services' internal token is the
+gateway's business); each operation's ``x-roles`` says which roles may call it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from flask import Flask, Response
 
+from services.gateway.health import HEALTH_PATHS
 from services.gateway.upstreams import Upstreams, UpstreamUnavailable
 
 COMPONENTS_REF = "#/components/"
@@ -122,6 +124,8 @@ def merge_documents(
     }
     if own is not None:
         _add_service(merged, GATEWAY, _rewrite_refs(own, GATEWAY), path_prefix="")
+    for path, item in HEALTH_PATHS.items():
+        merged["paths"][path] = {method: {**op, "tags": [GATEWAY]} for method, op in item.items()}
     for service, document in documents.items():
         _add_service(merged, service, _rewrite_refs(document, service))
     if unavailable:

@@ -434,7 +434,11 @@ def test_openapi_merges_the_services_documents(
         "/api/keys/{key_id}",
         "/api/keys/{key_id}/rotation",
         "/api/me",
+        "/health",
+        "/health/live",
     }
+    assert document["paths"]["/health"]["get"]["security"] == []  # no key needed
+    assert set(document["paths"]["/health"]["get"]["responses"]) == {"200", "503"}
     get_site = document["paths"]["/api/donations/things/{thing_id}"]["get"]
     assert get_site["tags"] == ["donations"]
     site_ref = get_site["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
