@@ -112,10 +112,10 @@ def test_counter_sells_a_phone_and_a_card_and_reveals_the_code_once(
     check_screen(page, "counter-codes-revealed")
     screens.shot("card code revealed once")
 
+    # The answer was lost (say the page was reloaded): this post may show them again for a while.
     page.reload()
     page.get_by_role("button", name="Afficher les codes (une seule fois)").click()
-    expect(page.locator(".error-summary")).to_contain_text("déjà été affichés")
-    expect(page.locator("table.codes")).to_have_count(0)
+    expect(page.locator("table.codes")).to_contain_text(pin)
 
     page.get_by_role("link", name="← Fiche de la personne").click()
     expect(page.locator("#budget")).to_contain_text(euros("12,50"))
