@@ -6,13 +6,12 @@ and that partner's donations; anything else answers exactly like an unknown id (
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Response, request
 from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from services.common import clock
 from services.common.authorization import READERS, allow, partner_scope
 from services.common.blueprint import Blueprint
 from services.common.card_codes import CardCodeKeys, CardCodeKeysMissing, keys_in
@@ -173,7 +172,7 @@ def _apply_partner_changes(partner: Partner, changes: dict) -> None:
     if "contacts" in changes:
         partner.contacts = _contacts(changes["contacts"])
     if changes.get("active") is False and partner.active:
-        partner.active, partner.deactivated_at = False, datetime.now(UTC)
+        partner.active, partner.deactivated_at = False, clock.now()
     elif changes.get("active") is True:
         partner.active, partner.deactivated_at = True, None
     partner.version += 1
@@ -260,7 +259,7 @@ class DonationReception(MethodView):
         with current_runtime().unit_of_work() as uow:
             donation = _get_donation(uow.session, donation_id, for_update=True)
             received = {str(line["line_id"]): line for line in reception["lines"]}
-            receiving.receive(uow, donation, received, datetime.now(UTC))
+            receiving.receive(uow, donation, received, clock.now())
             uow.commit()
             return donation
 
@@ -327,7 +326,7 @@ class LineCodesUpload(MethodView):
 
 
 def _today():
-    return datetime.now(UTC).date()
+    return clock.today()
 
 
 def _line_of(donation: Donation, line_id, kind: str) -> DonationLine:

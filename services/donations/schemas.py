@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.common import clock
 from services.common.authorization import PERSONAL, RedactsPersonalData
 from services.common.events.contracts import HARDWARE_CATEGORIES, LINE_KINDS, PARTNER_KINDS
 from services.common.pagination import PageArgs
@@ -164,7 +163,7 @@ class LineIn(Strict):
 
     @validates_schema
     def _fits_its_kind(self, line, **_kwargs) -> None:
-        if errors := line_errors(line, datetime.now(UTC).date()):
+        if errors := line_errors(line, clock.today()):
             raise ValidationError(errors)
 
 

@@ -8,10 +8,9 @@ another partner donated before, see ``card_code_files.py``) are never forwarded.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 
+from services.common import clock
 from services.common.unit_of_work import UnitOfWork
 from services.donations.models import CardCode, CardCodeBatch, Donation
 
@@ -30,7 +29,7 @@ def forward_sealed_codes(uow: UnitOfWork, donation: Donation) -> int:
     ).all()
     for batch in batches:
         _forward(uow, donation, batch)
-        batch.forwarded_at = datetime.now(UTC)
+        batch.forwarded_at = clock.now()
     return len(batches)
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from services.common import clock
 from services.inventory.domain.custody import CardState
 from services.inventory.domain.products import ITEM_TYPES
 from services.inventory.domain.reservations import Request
@@ -133,7 +134,7 @@ def still_free(session: Session, site_id: str, items, levels: dict[str, StockLev
     for key, amount in amounts.items():
         if key not in levels or levels[key].available < amount:
             return False
-    today = date.today()
+    today = clock.today()
     devices = by_type["device"]
     if devices:
         free = session.scalars(

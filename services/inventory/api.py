@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
+from services.common import clock
 from services.common.authorization import EVERYONE, allow
 from services.common.blueprint import Blueprint
 from services.common.events.contracts import SITE_KINDS
@@ -91,7 +90,7 @@ class SiteItem(MethodView):
             site = _get_site(uow.session, site_id)
             if changes["open"] == (site.closed_at is None):
                 return site
-            site.closed_at = None if changes["open"] else datetime.now(UTC)
+            site.closed_at = None if changes["open"] else clock.now()
             uow.commit()
             return site
 

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, undefer
 
+from services.common import clock
 from services.common.card_codes import CardCodeKeys, SealedCode, keys_in
 from services.common.config import card_codes_key_dir
 from services.common.events.envelope import CloudEvent
@@ -149,7 +150,7 @@ def _set_state(session: Session, ids: list[str], state: CardState) -> None:
     session.execute(
         update(Card)
         .where(Card.id.in_(ids))
-        .values(state=state, state_changed_at=datetime.now(UTC), version=Card.version + 1)
+        .values(state=state, state_changed_at=clock.now(), version=Card.version + 1)
         .execution_options(synchronize_session="fetch")
     )
 
@@ -201,7 +202,7 @@ def reveal_codes(uow: UnitOfWork, order_id: str, site_id: str, actor: str) -> li
     if reservation is None or reservation.site_id != site_id:  # another site's: not found
         raise NothingToReveal(order_id)
     cards = _sold_cards(session, reservation.id)
-    now = datetime.now(UTC)
+    now = clock.now()
     if cards and all(card.state == CardState.REVEALED for card in cards):
         _count_again(session, order_id, site_id, actor, now)
     else:

@@ -8,11 +8,11 @@ the whole operation back. Devices keep a history row per move, like workshop tra
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
+from services.common import clock
 from services.inventory.domain.custody import CardState
 from services.inventory.models import Card, Device, DeviceTransition
 
@@ -50,7 +50,7 @@ def move_items(
     pairs = list(items)
     devices = [item_id for item_type, item_id in pairs if item_type == "device"]
     cards = [item_id for item_type, item_id in pairs if item_type == "prepaid_card"]
-    now = datetime.now(UTC)
+    now = clock.now()
     if devices:
         _move_devices(session, devices, action, actor, note, now, changes)
     if cards:

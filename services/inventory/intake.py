@@ -16,10 +16,11 @@ Idempotency comes from the consumer's inbox; unique keys are the last line of de
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
+from services.common import clock
 from services.common.events.envelope import CloudEvent
 from services.common.unit_of_work import UnitOfWork
 from services.inventory import asset_tags, stock
@@ -93,7 +94,7 @@ def _take_in(uow: UnitOfWork, line: IntakeLine, budget: int) -> int:
     session.add_all(devices)
     line.taken_in = start + count
     if line.taken_in == line.quantity:
-        line.done_at = datetime.now(UTC)
+        line.done_at = clock.now()
     session.flush()
     for device in devices:
         uow.emit(

@@ -4,7 +4,7 @@ its ledger, reservations, transfers (plus outbox and inbox)."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
+from services.common import clock
 from services.common.db import new_metadata
 from services.common.events.store import messaging_tables
 
@@ -30,7 +31,7 @@ ACTOR_LENGTH = 200  # who acted: an API key's name (up to 120) and id, "name [id
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _uuid() -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from services.common import clock
 from services.inventory.domain.workflow import WORKSHOP_STATES, State
 from services.inventory.models import Device, DeviceTransition, Transfer, TransferItem, WipeRecord
 
@@ -50,7 +51,7 @@ def workshop_queue(filters: dict[str, Any]) -> Select:
     if filters.get("category"):
         query = query.where(Device.category == filters["category"])
     if filters.get("waiting_hours") is not None:
-        since = datetime.now(UTC) - timedelta(hours=filters["waiting_hours"])
+        since = clock.now() - timedelta(hours=filters["waiting_hours"])
         query = query.where(Device.state_changed_at <= since)
     return query.order_by(Device.state_changed_at, Device.id)
 
@@ -86,7 +87,7 @@ def weekly_throughput(
     scrapped per ISO week (UTC), this week and the ``weeks - 1`` before it, oldest first;
     weeks without any are listed with zeros. Grouped here: SQLite and PostgreSQL name weeks
     differently."""
-    today = today or datetime.now(UTC).date()
+    today = today or clock.today()
     this_monday = today - timedelta(days=today.weekday())
     mondays = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
     rows = {monday: {"made_available": 0, "scrapped": 0} for monday in mondays}

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.common import clock
 from services.common.unit_of_work import UnitOfWork
 from services.inventory import device_stock
 from services.inventory.device_events import emit_transition
@@ -72,7 +73,7 @@ def scanned_device(session: Session, identifier: str) -> Device:
 
 
 def move(uow: UnitOfWork, device: Device, command: MoveDevice) -> None:
-    session, now = uow.session, datetime.now(UTC)
+    session, now = uow.session, clock.now()
     current = _workflow_state(device, command.target)
     fact = workflow.transition(
         current, command.target, command.record, history_of(session, device), now

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from services.common import clock
 from services.common.db import column_values
 from services.common.events.envelope import CloudEvent
 from services.common.notifications import notify
@@ -66,7 +67,7 @@ def _request(line: dict) -> Request:
 
 
 def _allocate(session: Session, site_id: str, levels, requests: list[Request]):
-    allocator = Allocator(session, site_id, levels, datetime.now(UTC).date())
+    allocator = Allocator(session, site_id, levels, clock.today())
     picks: list[Pick] = []
     shortfalls: list[Shortfall] = []
     for request in requests:
@@ -78,9 +79,7 @@ def _allocate(session: Session, site_id: str, levels, requests: list[Request]):
 
 
 def _reject(uow: UnitOfWork, data: dict, shortfalls: list[Shortfall]) -> None:
-    _new_reservation(
-        uow.session, data, state=R.REJECTED, expires_at=None, closed_at=datetime.now(UTC)
-    )
+    _new_reservation(uow.session, data, state=R.REJECTED, expires_at=None, closed_at=clock.now())
     uow.emit(
         "inventory.reservation.rejected",
         subject=data["order_id"],
@@ -95,7 +94,7 @@ def _reject(uow: UnitOfWork, data: dict, shortfalls: list[Shortfall]) -> None:
 
 def _hold(uow: UnitOfWork, data: dict, picks: list[Pick], levels) -> None:
     session = uow.session
-    expires_at = datetime.now(UTC) + reservation_ttl()
+    expires_at = clock.now() + reservation_ttl()
     reservation = _new_reservation(
         session, data, state=R.HELD, expires_at=expires_at, closed_at=None
     )
@@ -128,7 +127,7 @@ def _new_reservation(session: Session, data: dict, **values) -> Reservation:
         id=str(uuid.uuid4()),
         order_id=data["order_id"],
         site_id=data["site_id"],
-        created_at=datetime.now(UTC),
+        created_at=clock.now(),
         outcome_note=None,
         **values,
     )
@@ -204,7 +203,7 @@ def _refuse(uow: UnitOfWork, data: dict, reason: str) -> None:
             "reservation_id": data["reservation_id"],
             "site_id": data["site_id"],
             "reason": reason,
-            "refused_at": datetime.now(UTC).isoformat(),
+            "refused_at": clock.now().isoformat(),
         },
     )
 
@@ -248,7 +247,7 @@ def _tombstone(data: dict) -> Reservation:
         order_id=data["order_id"],
         site_id=data["site_id"],
         state=R.RELEASED,
-        closed_at=datetime.now(UTC),
+        closed_at=clock.now(),
         outcome_note=f"cancelled before it was placed: {data['reason']}",
     )
 
@@ -283,7 +282,7 @@ def _close(uow, reservation, state, action, movement, note=None) -> None:
     released = {"reservation_id": None} if action == "release" else {}
     custody.move_items(session, _pairs(items), action, actor=ACTOR, note=note_text, **released)
     _move_stock(uow, reservation, items, movement)
-    closing = {"state": state, "closed_at": datetime.now(UTC), "outcome_note": note}
+    closing = {"state": state, "closed_at": clock.now(), "outcome_note": note}
     session.execute(
         update(_RESERVATIONS).where(_RESERVATIONS.c.id == reservation.id).values(closing)
     )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from services.common import clock
 from services.common.unit_of_work import UnitOfWork
 from services.common.upserts import dialect_insert
 from services.inventory.domain import stock as rules
@@ -86,7 +86,7 @@ def move(
 ) -> StockLevel:
     deltas = rules.movement(kind, quantity)
     figures = rules.apply(level.product_key, {f: getattr(level, f) for f in FIGURES}, deltas)
-    changes = {**figures, "version": level.version + 1, "updated_at": datetime.now(UTC)}
+    changes = {**figures, "version": level.version + 1, "updated_at": clock.now()}
     # Two Core statements, not the ORM's flush: a movement is on every sale's path, and the
     # unit-of-work machinery costs more than the statements. The loaded figures follow.
     session = uow.session
@@ -108,7 +108,7 @@ def _ledger_row(level, kind, deltas, reference, reason, actor) -> dict:
         "reference": reference,
         "reason": reason,
         "actor": actor,
-        "at": datetime.now(UTC),
+        "at": clock.now(),
         **dict(deltas.items()),
     }
 

@@ -8,8 +8,8 @@ so a long backlog never holds locks for long; several workers share it (SKIP LOC
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
+from services.common import clock
 from services.common.runtime import ServiceRuntime
 from services.common.unit_of_work import UnitOfWork
 from services.common.worker import PeriodicTask
@@ -19,12 +19,12 @@ from services.inventory.stock_check import check_stock
 
 
 def expire_reservations(runtime: ServiceRuntime) -> int:
-    now = datetime.now(UTC)
+    now = clock.now()
     return _until_done(runtime, lambda uow: reservations.expire_due(uow, now))
 
 
 def withdraw_expired_cards(runtime: ServiceRuntime) -> int:
-    today = datetime.now(UTC).date()
+    today = clock.today()
     return _until_done(runtime, lambda uow: cards.withdraw_expired(uow, today))
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from services.common import clock
 from services.common.unit_of_work import UnitOfWork
 from services.inventory import custody, stock
 from services.inventory.allocation import Allocator, Pick
@@ -64,7 +64,7 @@ def dispatch(uow: UnitOfWork, command: Dispatch) -> Transfer:
     _check_sites(session, command)
     keys = [request.product_key for request in command.requests]
     levels = stock.lock_levels(session, command.from_site_id, keys)
-    allocator = Allocator(session, command.from_site_id, levels, datetime.now(UTC).date())
+    allocator = Allocator(session, command.from_site_id, levels, clock.today())
     picks, shortfalls = [], []
     for request in command.requests:
         served = allocator.serve(request)
@@ -132,7 +132,7 @@ def receive(uow: UnitOfWork, transfer_id: str, actor: str, at_site: str | None =
         level = stock.level_for_update(session, transfer.to_site_id, products[key])
         stock.move(uow, level, "arrived", quantity, reference=transfer.id, actor=actor)
     transfer.state, transfer.received_by = "received", actor
-    transfer.received_at = datetime.now(UTC)
+    transfer.received_at = clock.now()
     return transfer
 
 

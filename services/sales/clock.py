@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from services.common import clock
 from services.common.config import programme_timezone
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now, from the process's clock (``services/common/clock.py``: set back by the demo seed)."""
+    return clock.now()
 
 
 def as_utc(moment: datetime) -> datetime:

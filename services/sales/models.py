@@ -9,7 +9,7 @@ them, everything else refers to a person by ``code``.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.common import clock
 from services.common.db import new_metadata
 from services.common.events.store import messaging_tables
 from services.common.idempotency import idempotency_table
@@ -35,7 +36,7 @@ IDEMPOTENCY = idempotency_table(metadata)
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def _uuid() -> str:

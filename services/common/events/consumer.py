@@ -32,6 +32,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
+from services.common.config import env_float
 from services.common.correlation import correlated
 from services.common.events.envelope import CloudEvent, InvalidEvent, parse_event
 from services.common.events.store import MessagingTables, Outbox
@@ -74,6 +75,12 @@ class Outcome:
 ACK = Outcome("ack")
 
 
+# kombu's in-process transport (memory://, the embedded mode) sleeps this long whenever it
+# finds no message (1 s by default, i.e. up to a second per hop of a saga); AMQP pushes
+# messages and ignores it.
+_POLLING = {"polling_interval": env_float("BROKER_MEMORY_POLL_SECONDS", 0.02)}
+
+
 class EventConsumer:
     def __init__(
         self,
@@ -112,7 +119,7 @@ class EventConsumer:
         failures = 0
         while not stop.is_set():
             try:
-                with Connection(self.broker_url) as connection:
+                with Connection(self.broker_url, transport_options=_POLLING) as connection:
                     connection.ensure_connection(max_retries=3)
                     self.topology.declare(connection, (self.service,))
                     failures = 0

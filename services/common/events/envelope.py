@@ -14,6 +14,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from services.common import clock
 from services.common.events.contracts import schema_for
 
 SPEC_VERSION = "1.0"
@@ -52,7 +53,7 @@ class CloudEvent:
     data: dict[str, Any]
     sequence: int
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = field(default_factory=clock.now)
     correlationid: str = ""
     causationid: str | None = None
 
