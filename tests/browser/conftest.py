@@ -44,10 +44,19 @@ def browser(playwright):
 
 
 @pytest.fixture(scope="module")
-def system(tmp_path_factory):
+def demo_data() -> str:
+    """What the embedded system seeds: nothing (``DEMO_DATA=none``: each test makes its own
+    data); a module that wants the living demo overrides this fixture with "programme"."""
+    return "none"
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory, demo_data):
     data_dir = tmp_path_factory.mktemp("browser-embedded")
-    with embedded_system(data_dir, "browsertest", rate_limit="1000/second") as running:
-        yield running
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DEMO_DATA", demo_data)
+        with embedded_system(data_dir, "browsertest", rate_limit="1000/second") as running:
+            yield running
 
 
 @pytest.fixture(scope="module")

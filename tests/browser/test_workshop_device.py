@@ -9,6 +9,7 @@ import re
 from tests.browser.accessibility import check_screen
 from tests.browser.api_setup import announce, new_imei, receive
 from tests.browser.chromium import playwright_api
+from tests.browser.screen_steps import fill_wipe_record
 
 expect = playwright_api().expect
 
@@ -64,20 +65,7 @@ def test_workshop_takes_a_device_from_received_to_available(
     expect(state).to_have_text("Effacement des données")
 
     page.get_by_role("button", name="Passer au classement").click()
-    page.get_by_label("Niveau (NIST SP 800-88)").select_option("purge")
-    page.get_by_label("Méthode").select_option("crypto_erase")
-    page.get_by_label("Outil", exact=True).fill("Blancco Mobile Diagnostics & Erasure")
-    page.get_by_label("Version de l'outil").fill("7.3.1")
-    page.get_by_label("Type de support").fill("mémoire flash (eMMC)")
-    page.get_by_label("Complète").check()
-    for group, person in (
-        ("Effacement réalisé par", "Zoé Martin"),
-        ("Vérification réalisée par", "Karim Benali"),
-    ):
-        operator = page.get_by_role("group", name=group)
-        operator.get_by_label("Nom").fill(person)
-        operator.get_by_label("Fonction").fill("Technicienne")
-        operator.get_by_label("Lieu").fill("Atelier Paris 11e")
+    fill_wipe_record(page)
     check_screen(page, "workshop-wipe-form")
     screens.shot("wipe record")
     page.get_by_role("button", name="Valider : Classement").click()

@@ -16,15 +16,38 @@ import { announceScreen, donationsScreen } from "./screens/partner.js";
 import { donationScreen } from "./screens/donation.js";
 import { impactScreen } from "./screens/impact.js";
 import { dashboardScreen } from "./screens/dashboard.js";
+import { receptionScreen, receptionsScreen } from "./screens/reception.js";
+import { newTransferScreen } from "./screens/transfer_new.js";
+import { transferScreen, transfersScreen } from "./screens/transfers.js";
+import { daySalesScreen } from "./screens/daysales.js";
+import { organisationsScreen } from "./screens/organisations.js";
+import { pricesScreen } from "./screens/prices.js";
+import { limitsScreen } from "./screens/limits.js";
+import { sitesScreen } from "./screens/sites.js";
+import { keysScreen } from "./screens/keys.js";
 
 const WORKSHOP_READERS = ["workshop", "admin", "auditor"];
+const WORKSHOP_ACTORS = ["workshop", "admin"];
 const ROUTES = [
   { path: /^counter$/, roles: ["counter"], screen: counterHome },
   { path: /^counter\/person\/([\w-]+)$/, roles: ["counter"], screen: personScreen },
   { path: /^counter\/order\/([\w-]+)$/, roles: ["counter"], screen: orderScreen },
+  { path: /^counter\/transfers$/, roles: ["counter"], screen: transfersScreen },
+  { path: /^counter\/transfer\/([\w-]+)$/, roles: ["counter"], screen: transferScreen },
+  { path: /^counter\/sales$/, roles: ["counter"], screen: daySalesScreen },
   { path: /^workshop$/, roles: WORKSHOP_READERS, screen: boardScreen },
   { path: /^workshop\/scan$/, roles: ["workshop", "admin"], screen: scanScreen },
   { path: /^workshop\/device\/([\w-]+)$/, roles: WORKSHOP_READERS, screen: deviceScreen },
+  { path: /^workshop\/receptions$/, roles: WORKSHOP_ACTORS, screen: receptionsScreen },
+  { path: /^workshop\/reception\/([\w-]+)$/, roles: WORKSHOP_ACTORS, screen: receptionScreen },
+  { path: /^workshop\/transfers$/, roles: WORKSHOP_ACTORS, screen: transfersScreen },
+  { path: /^workshop\/transfer\/new$/, roles: WORKSHOP_ACTORS, screen: newTransferScreen },
+  { path: /^workshop\/transfer\/([\w-]+)$/, roles: WORKSHOP_ACTORS, screen: transferScreen },
+  { path: /^admin\/organisations$/, roles: ["admin"], screen: organisationsScreen },
+  { path: /^admin\/prices$/, roles: ["admin"], screen: pricesScreen },
+  { path: /^admin\/limits$/, roles: ["admin"], screen: limitsScreen },
+  { path: /^admin\/sites$/, roles: ["admin"], screen: sitesScreen },
+  { path: /^admin\/keys$/, roles: ["admin"], screen: keysScreen },
   { path: /^partner$/, roles: ["partner"], screen: donationsScreen },
   { path: /^partner\/new$/, roles: ["partner"], screen: announceScreen },
   { path: /^partner\/donation\/([\w-]+)$/, roles: ["partner"], screen: donationScreen },
@@ -32,10 +55,11 @@ const ROUTES = [
   { path: /^dashboard$/, roles: ["admin", "auditor"], screen: dashboardScreen },
 ];
 const NAV = {
-  counter: [["counter", "nav.counter"]],
-  workshop: [["workshop", "nav.board"], ["workshop/scan", "nav.scan"]],
+  counter: [["counter", "nav.counter"], ["counter/transfers", "nav.receiveTransfers"], ["counter/sales", "nav.daySales"]],
+  workshop: [["workshop", "nav.board"], ["workshop/scan", "nav.scan"], ["workshop/receptions", "nav.receptions"], ["workshop/transfers", "nav.transfers"]],
   partner: [["partner", "nav.donations"], ["partner/new", "nav.announce"], ["partner/impact", "nav.impact"]],
-  admin: [["dashboard", "nav.dashboard"], ["workshop", "nav.board"], ["workshop/scan", "nav.scan"]],
+  admin: [["dashboard", "nav.dashboard"], ["workshop", "nav.board"], ["workshop/receptions", "nav.receptions"], ["workshop/transfers", "nav.transfers"],
+    ["admin/organisations", "nav.organisations"], ["admin/prices", "nav.prices"], ["admin/limits", "nav.limits"], ["admin/sites", "nav.sites"], ["admin/keys", "nav.keys"]],
   auditor: [["dashboard", "nav.dashboard"], ["workshop", "nav.board"]],
 };
 const HOME = { counter: "counter", workshop: "workshop", partner: "partner", admin: "dashboard", auditor: "dashboard" };

@@ -1,7 +1,9 @@
 // English.
+import daily from "./en-daily.js";
 const plural = (n, one, many) => (Number(n) === 1 ? one : many);
 
 export default {
+  ...daily,
   "chrome.brand": "Connexions solidaires",
   "chrome.skip": "Skip to content",
   "chrome.nav": "Main navigation",

@@ -1,7 +1,9 @@
 // Français (langue par défaut).
+import daily from "./fr-daily.js";
 const plural = (n, one, many) => (Number(n) <= 1 ? one : many);
 
 export default {
+  ...daily,
   "chrome.brand": "Connexions solidaires",
   "chrome.skip": "Aller au contenu",
   "chrome.nav": "Navigation principale",

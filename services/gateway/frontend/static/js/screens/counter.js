@@ -1,12 +1,13 @@
 // Counter: find or enrol a referred person; their eligibility, budget and limits; the
 // site's catalogue with solidarity and market prices; placing an order.
 import { allPages, get, idempotency, post } from "../api.js";
-import { announce, append, facts, h, replace, table } from "../dom.js";
+import { announce, append, facts, focus, h, replace, table } from "../dom.js";
 import { busy, clearErrors, compact, field, showProblem, values } from "../forms.js";
 import { date, money, number, productName, stateName } from "../format.js";
 import { t } from "../i18n.js";
 import { session } from "../session.js";
 import { go } from "../router.js";
+import { enrolmentSection } from "./enrolment.js";
 
 const CODE = /^B-[A-Z2-7]{16}$/i;
 const SHOWN = 50; // the first matches; a longer name narrows the search
@@ -233,6 +234,11 @@ export async function personScreen(container, code) {
       [t("person.contact"), person.contact],
     ]),
     eligible ? null : h("p", { class: "notice warn" }, t("person.notEligible")),
+    enrolmentSection(person, async () => {
+      replace(container);
+      await personScreen(container, code);
+      focus(container.querySelector("#eligibility"));
+    }),
     allowanceSection(allowance),
     h("section", { "aria-labelledby": "catalogue-title" },
       h("h2", { id: "catalogue-title" }, t("catalogue.title")),

@@ -3,7 +3,7 @@
 import { get, post } from "../api.js";
 import { announce, facts, focus, h, replace, table } from "../dom.js";
 import * as download from "../download.js";
-import { busy, problemBox, radios, showProblem, values } from "../forms.js";
+import { busy, field, problemBox, radios, showProblem, values } from "../forms.js";
 import { date, dateTime, money, number, productName, stateName } from "../format.js";
 import { t } from "../i18n.js";
 import { go } from "../router.js";
@@ -62,18 +62,7 @@ function completionForm(order, rerender) {
       name: "payment_method", legend: t("order.paymentMethod"), required: true,
       options: ["cash", "card", "cheque"].map((value) => ({ value, label: t(`payment.${value}`) })),
     }),
-    h("div", { class: "actions" },
-      h("button", { type: "submit" }, t("order.complete")),
-      h("button", { type: "button", class: "secondary", onclick: () => cancel() }, t("order.cancel"))));
-  const cancel = () => busy(form, async () => {
-    try {
-      await post(`sales/orders/${order.id}/cancellation`, {});
-      announce(t("order.cancelled"));
-      rerender();
-    } catch (error) {
-      showProblem(form, error);
-    }
-  });
+    h("div", { class: "actions" }, h("button", { type: "submit" }, t("order.complete"))));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const { payment_method: method } = values(form);
@@ -93,6 +82,32 @@ function completionForm(order, rerender) {
         } else {
           showProblem(form, error);
         }
+      }
+    });
+  });
+  return form;
+}
+
+/** Cancel with a reason (kept on the order): inventory releases what it holds. */
+function cancellationForm(order, rerender) {
+  const form = h("form", { novalidate: true, "aria-labelledby": "cancel-title" },
+    h("h2", { id: "cancel-title" }, t("order.cancelTitle")),
+    field({ name: "reason", label: t("order.cancelReason"), required: true, hint: t("order.cancelHint"), attrs: { maxlength: 200 } }),
+    h("div", { class: "actions" }, h("button", { type: "submit", class: "secondary" }, t("order.cancel"))));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const { reason } = values(form);
+    if (!reason) {
+      showProblem(form, { status: 422, problem: { code: "reason-missing", errors: { reason: [t("order.reasonMissing")] } } });
+      return;
+    }
+    await busy(form, async () => {
+      try {
+        await post(`sales/orders/${order.id}/cancellation`, { reason });
+        announce(t("order.cancelled"));
+        rerender("outcome");
+      } catch (error) {
+        showProblem(form, error);
       }
     });
   });
@@ -197,6 +212,7 @@ export async function orderScreen(container, id) {
     ]),
     linesTable(order),
     order.state === "reserved" ? completionForm(order, rerender) : null,
+    ["pending", "reserved"].includes(order.state) ? cancellationForm(order, rerender) : null,
     UNDECIDED.includes(order.state) ? h("div", { class: "actions" }, h("button", { type: "button", onclick: () => rerender("outcome") }, t("order.refresh"))) : null,
     order.state === "completed" ? receiptActions(order) : null,
     order.state === "completed" && hasCards ? codesSection(order) : null,
