@@ -149,6 +149,8 @@ def admin_publishes_prices(screens, page) -> None:
 
 def workshop_ships(screens, page, imei: str) -> None:
     page.get_by_role("navigation").get_by_role("link", name="Transferts").click()
+    expect(page.get_by_text("Aucun transfert en route.")).to_be_visible()
+    check_screen(page, "workshop-transfers")
     page.get_by_role("link", name="Nouveau transfert").click()
     page.get_by_label("Point d'accueil destinataire").select_option(
         label="Point d'accueil Paris (Paris)"
@@ -162,11 +164,14 @@ def workshop_ships(screens, page, imei: str) -> None:
     screens.shot("transfer ready")
     page.get_by_role("button", name="Expédier le transfert").click()
     expect(page.locator("#transfer-state")).to_have_text("En route")
+    check_screen(page, "workshop-transfer-shipped")
     screens.shot("transfer shipped")
 
 
 def counter_receives(screens, page) -> None:
     page.get_by_role("navigation").get_by_role("link", name="Transferts reçus").click()
+    expect(page.get_by_role("table", name="1 transfert en route")).to_be_visible()
+    check_screen(page, "counter-transfers")
     page.get_by_role("link", name=re.compile(r"\d{4}")).first.click()
     page.get_by_label(re.compile(f"Nombre compté de {PHONE}")).fill("1")
     page.get_by_label(re.compile(f"Nombre compté de {CARD}")).fill("2")
