@@ -13,6 +13,7 @@ from tests.browser.api_setup import (
     approved_organisation,
     available,
     enrol,
+    new_imei,
     publish_prices,
     receive,
     refurbish,
@@ -148,3 +149,34 @@ def test_counter_cancels_with_a_reason_then_renews_and_closes(
     expect(page.locator("#eligibility")).to_have_text("close")
     expect(page.get_by_role("region", name="Inscription")).to_contain_text("est close")
     screens.shot("enrolment closed")
+
+
+def test_workshop_receives_more_than_announced_only_with_the_units_scanned(
+    screens, apis, keys, partner_id, workshop_site
+):
+    announce(apis["partner"], partner_id, workshop_site["id"], phones=1)
+    extra = new_imei()
+    page = screens.page
+    screens.sign_in(keys["workshop"])
+    page.get_by_role("navigation").get_by_role("link", name="Réceptions").click()
+    page.get_by_role("link", name=re.compile("Don annoncé le")).last.click()
+    line = page.get_by_role("group", name=re.compile("^Ligne 1"))
+    line.get_by_label("Quantité reçue").fill("2")
+    expect(line.locator("output")).to_have_text("Écart avec l'annonce : +1.")
+    page.get_by_role("button", name="Enregistrer la réception").click()
+    expect(page.locator(".error-summary")).to_contain_text("scannez les unités en plus")
+    expect(line.get_by_label("Quantité reçue")).to_have_attribute("aria-invalid", "true")
+    expect(line.get_by_label("Quantité reçue")).to_have_value("2")
+    check_screen(page, "workshop-reception-refused")
+    screens.shot("more than announced, refused")
+
+    line.get_by_label("Identifiant scanné (IMEI ou numéro de série)").click()
+    page.keyboard.type(extra)
+    page.keyboard.press("Enter")
+    expect(line.locator(".scans li")).to_contain_text(extra)
+    page.get_by_role("button", name="Enregistrer la réception").click()
+    expect(page.locator("#reception-state")).to_have_text("Réceptionné")
+    row = page.get_by_role("table", name="Lignes du don").locator("tbody tr").first
+    expect(row).to_contain_text("2")
+    expect(row.locator("td").nth(2)).to_have_text("1")  # the difference
+    screens.shot("extra unit received")
