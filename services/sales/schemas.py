@@ -312,7 +312,7 @@ class OrderWaitArgs(Strict):
     wait = fields.Float(
         load_default=0,
         validate=validate.Range(min=0, max=60),
-        metadata={"description": "seconds to wait while the order is pending or completing (capped)"},
+        metadata={"description": "seconds to wait while pending or completing (capped)"},
     )
 
 
