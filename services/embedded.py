@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import threading
 
@@ -30,6 +31,8 @@ from services.common.migrations import upgrade
 from services.common.requests_context import configure_logging
 from services.common.service import ServiceDefinition
 from services.common.tokens import ROLES, Principal, generate_token_keys, token_key_dir
+from services.demo.programme import DEMO_PARTNER, DEMO_SITES
+from services.demo.seed import seed_once
 from services.donations.app import SERVICE as DONATIONS
 from services.gateway.app import create_app as create_gateway
 from services.gateway.keys import KeyStore
@@ -44,24 +47,19 @@ DEFINITIONS: dict[str, ServiceDefinition] = {
     "sales": SALES,
 }
 
-DEMO_PARTNER = "Opérateur partenaire (démo)"
 DEMO_KEY_PREFIX = "demo "
 DEMO_ADMIN = Principal(role="admin", key_id="embedded-seed", name="demo data")
-DEMO_SITES = [
-    ("Atelier de reconditionnement", "Paris", "workshop"),
-    ("Point d'accueil Paris", "Paris", "counter"),
-    ("Point d'accueil Marseille", "Marseille", "counter"),
-    ("Point d'accueil Grenoble", "Grenoble", "counter"),
-    ("Point d'accueil Lyon", "Lyon", "counter"),
-    ("Point d'accueil Saint-Denis", "Saint-Denis", "counter"),
-    ("Point d'accueil Antony", "Antony", "counter"),
-]
 
 
 class EmbeddedSystem:
-    def __init__(self, host: str = "127.0.0.1", gateway_port: int = 8080) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", gateway_port: int = 8080, demo_programme: bool = False
+    ) -> None:
+        """``demo_programme``: seed the living demo (``services/demo``) on first start, as
+        ``make run`` does unless ``DEMO_DATA=none``; tests and benchmarks start without it."""
         self.host = host
         self.gateway_port = gateway_port
+        self.demo_programme = demo_programme
         self.runtimes = {}
         self.apps = {}
         self.workers = []
@@ -69,6 +67,11 @@ class EmbeddedSystem:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> EmbeddedSystem:
+        # One process, little traffic: an order's answer is read back every 20 ms rather than
+        # 100 ms (SQLite sends no notification) and relays publish without lingering for more
+        # events; a sale's round trip between sales and inventory takes ~50 ms, not ~150.
+        os.environ.setdefault("SALES_ORDER_WAIT_POLL_SECONDS", "0.02")
+        os.environ.setdefault("RELAY_LINGER_SECONDS", "0")
         generate_keys(card_codes_key_dir())  # development keys, kept beside the SQLite files
         generate_token_keys(token_key_dir())
         upstreams = {}
@@ -92,6 +95,7 @@ class EmbeddedSystem:
         for worker in self.workers:
             worker.wait_until_consuming()
         self._seed_demo_data()
+        self.demo_summary = seed_once(self) if self.demo_programme else None
         return self
 
     @property
@@ -167,7 +171,9 @@ def main() -> int:
     for name in SERVICES_WITH_DATABASE:
         log.debug("%s database: %s", name, service_settings(name).database_url)
     system = EmbeddedSystem(
-        host=env_str("GATEWAY_HOST", "127.0.0.1"), gateway_port=env_int("GATEWAY_PORT", 8080)
+        host=env_str("GATEWAY_HOST", "127.0.0.1"),
+        gateway_port=env_int("GATEWAY_PORT", 8080),
+        demo_programme=env_str("DEMO_DATA", "programme") != "none",
     ).start()
     print(f"\nConnexions solidaires is running: {system.gateway_url}")
     print(f"  health:  {system.gateway_url}/health")

@@ -11,9 +11,12 @@ from services.embedded import EmbeddedSystem
 
 
 @contextmanager
-def embedded_system(data_dir, namespace: str, rate_limit: str | None = None) -> Iterator:
+def embedded_system(
+    data_dir, namespace: str, rate_limit: str | None = None, demo_programme: bool = False
+) -> Iterator:
     """Started on SQLite files in ``data_dir`` and an in-process broker, whatever database
-    URLs the environment names; ``running.demo_keys`` holds one key per role."""
+    URLs the environment names; ``running.demo_keys`` holds one key per role. Without the
+    demo programme (``make run``'s) unless ``demo_programme``."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATA_DIR", str(data_dir))
         patch.setenv("EVENT_NAMESPACE", namespace)
@@ -22,7 +25,7 @@ def embedded_system(data_dir, namespace: str, rate_limit: str | None = None) -> 
             patch.setenv("GATEWAY_RATE_LIMIT", rate_limit)
         for service in ("DONATIONS", "INVENTORY", "SALES", "GATEWAY"):
             patch.delenv(f"{service}_DATABASE_URL", raising=False)
-        running = EmbeddedSystem(gateway_port=0).start()
+        running = EmbeddedSystem(gateway_port=0, demo_programme=demo_programme).start()
         running.demo_keys = running.create_demo_keys()
         try:
             yield running
