@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,11 +13,14 @@ from services.embedded import EmbeddedSystem
 
 @contextmanager
 def embedded_system(
-    data_dir, namespace: str, rate_limit: str | None = None, demo_programme: bool = False
+    data_dir, namespace: str, rate_limit: str | None = None, demo_programme: bool | None = None
 ) -> Iterator:
     """Started on SQLite files in ``data_dir`` and an in-process broker, whatever database
-    URLs the environment names; ``running.demo_keys`` holds one key per role. Without the
-    demo programme (``make run``'s) unless ``demo_programme``."""
+    URLs the environment names; ``running.demo_keys`` holds one key per role. With ``make
+    run``'s demo programme if ``demo_programme``, or if not given, if ``DEMO_DATA`` is set
+    and not ``none`` (unlike ``make run``, tests start without it by default)."""
+    if demo_programme is None:
+        demo_programme = os.environ.get("DEMO_DATA", "none") != "none"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATA_DIR", str(data_dir))
         patch.setenv("EVENT_NAMESPACE", namespace)
