@@ -234,7 +234,8 @@ class ProgrammeSeed:
                 for p in self.people
                 if p.site_id == counter.site_id and p.organisation_id not in self.suspended
             ]
-            coming = self.rng.sample(regulars, k=min(len(regulars), self.rng.randint(1, 3)))
+            wanted = self.rng.randint(0 if days_ago else 1, 2)  # today, someone everywhere
+            coming = self.rng.sample(regulars, k=min(len(regulars), wanted))
             placed += [(counter, sale) for sale in counter.place(coming, month)]
         for counter, sale in placed:
             ending = counter.settle(sale, may_expire=days_ago > 0)
