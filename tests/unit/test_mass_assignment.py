@@ -101,6 +101,7 @@ def _concrete(path: str) -> str:
         .replace("donation_id", str(uuid.uuid4()))
         .replace("order_id", str(uuid.uuid4()))
         .replace("card_id", str(uuid.uuid4()))
+        .replace("site_id", str(uuid.uuid4()))
     )
 
 
