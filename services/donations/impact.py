@@ -8,6 +8,8 @@ exactly once the events have flowed, whatever order they arrived in.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 
 from services.common.events.envelope import CloudEvent
@@ -68,6 +70,19 @@ def record_site_city(uow: UnitOfWork, event: CloudEvent) -> None:
     upsert(uow.session, SiteCity, values, keys=("site_id",), update=("city", "version"))
 
 
+class SiteNotYetOpened(LookupError):
+    """A site's status arrived before its opening: retried until the opening is applied."""
+
+
+def record_site_status(uow: UnitOfWork, event: CloudEvent) -> None:
+    site = uow.session.get(SiteCity, event.data["site_id"], with_for_update=True)
+    if site is None:
+        raise SiteNotYetOpened(event.data["site_id"])
+    if event.sequence > site.version:  # a stale status changes nothing
+        site.version = event.sequence
+        site.closed_at = None if event.data["open"] else datetime.fromisoformat(event.data["at"])
+
+
 def partner_impact(session, partner_id: str) -> dict:
     rows = session.execute(
         select(DeviceOutcome.donation_id, DeviceOutcome.stage, func.count())
@@ -125,4 +140,5 @@ EVENT_HANDLERS = {
     "inventory.reservation.committed": record_sale,
     "sales.order.completed": record_completed_order,
     "inventory.site.opened": record_site_city,
+    "inventory.site.status_changed": record_site_status,
 }

@@ -230,10 +230,13 @@ class CompletedOrder(Base):
 
 
 class SiteCity(Base):
-    """The city of each site (``inventory.site.opened``), to report people reached per city."""
+    """Each site inventory opened (``inventory.site.opened``): its city, to report people
+    reached per city, and whether it is closed (``inventory.site.status_changed``), to refuse
+    donations for it."""
 
     __tablename__ = "site_cities"
 
     site_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     city: Mapped[str] = mapped_column(String(80))
     version: Mapped[int] = mapped_column(Integer)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

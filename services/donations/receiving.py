@@ -24,8 +24,11 @@ def announce(uow: UnitOfWork, partner_id: str, site_id: str, lines: list[dict]) 
     partner = uow.session.get(Partner, partner_id)
     if partner is None or not partner.active:
         raise Problem(422, "unknown-partner", f"No active partner {partner_id}.")
-    if uow.session.get(SiteCity, site_id) is None:  # sites known from inventory.site.opened
+    site = uow.session.get(SiteCity, site_id)  # sites known from inventory's events
+    if site is None:
         raise Problem(422, "unknown-site", f"No site {site_id} was opened by inventory.")
+    if site.closed_at is not None:
+        raise Problem(422, "site-closed", f"Site {site_id} is closed: it takes no donations.")
     donation = Donation(partner_id=partner_id, site_id=site_id)
     for position, line in enumerate(lines, start=1):
         donation.lines.append(_new_line(position, line))

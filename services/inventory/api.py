@@ -85,12 +85,21 @@ class SiteItem(MethodView):
     @sites.response(200, SiteOut)
     def patch(self, changes, site_id):
         """Close (``{"open": false}``) or reopen a site. A closed site's counter keys stop
-        working at the gateway; its stock, records and history stay."""
+        working at the gateway and donations refuses new donations for it
+        (``inventory.site.status_changed``); its stock, records and history stay."""
         with current_runtime().unit_of_work() as uow:
             site = _get_site(uow.session, site_id)
             if changes["open"] == (site.closed_at is None):
                 return site
-            site.closed_at = None if changes["open"] else clock.now()
+            moment = clock.now()
+            site.closed_at = None if changes["open"] else moment
+            site.version += 1
+            uow.emit(
+                "inventory.site.status_changed",
+                subject=site.id,
+                sequence=site.version,
+                data={"site_id": site.id, "open": changes["open"], "at": moment.isoformat()},
+            )
             uow.commit()
             return site
 

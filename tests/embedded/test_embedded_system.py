@@ -279,3 +279,27 @@ def test_without_a_key_the_gateway_and_the_services_refuse(system):
         )
         assert direct.status_code == 401, name
         assert direct.headers["Content-Type"].startswith("application/problem+json")
+
+
+def test_a_closed_site_takes_no_donation_until_it_reopens(system):
+    partner = http.get(api(system, "donations/partners"), timeout=10).json()["items"][0]
+    opened = http.post(
+        api(system, "inventory/sites"),
+        json={"name": "Point Annecy", "city": "Annecy", "kind": "counter"},
+        timeout=10,
+    ).json()
+    body = {
+        "partner_id": partner["id"],
+        "site_id": opened["id"],
+        "lines": [{"kind": "funds", "quantity": 1, "declared_value_cents": 5000}],
+    }
+
+    def announce():
+        return http.post(api(system, "donations/donations"), json=body, timeout=10)
+
+    wait_until(lambda: announce().status_code == 201)
+    closing = http.patch(api(system, f"inventory/sites/{opened['id']}"), json={"open": False})
+    assert closing.json()["open"] is False
+    wait_until(lambda: announce().json().get("code") == "site-closed")
+    http.patch(api(system, f"inventory/sites/{opened['id']}"), json={"open": True}, timeout=10)
+    wait_until(lambda: announce().status_code == 201)

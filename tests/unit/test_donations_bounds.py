@@ -4,10 +4,13 @@ and a donation goes to a site inventory has opened."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
+from services.common.events.envelope import new_event
 from services.donations.app import SERVICE as DONATIONS
+from services.donations.impact import record_site_status
 from services.donations.schemas import MAX_EXTRA_UNITS
 from tests.support.donation_sites import open_site
 from tests.unit.test_donations_api import outbox_events, phones
@@ -110,3 +113,32 @@ def test_a_donation_for_a_site_inventory_never_opened_is_refused(donations):
     assert response.get_json()["code"] == "unknown-site"
     assert unknown in response.get_json()["detail"]
     assert client.get("/donations").get_json()["items"] == []
+
+
+def _site_status(runtime, site_id: str, open_: bool, sequence: int) -> None:
+    """Apply ``inventory.site.status_changed`` to donations, as its consumer would."""
+    data = {"site_id": site_id, "open": open_, "at": datetime.now(UTC).isoformat()}
+    changed = new_event(
+        "inventory.site.status_changed",
+        source="inventory",
+        subject=site_id,
+        sequence=sequence,
+        data=data,
+    )
+    with runtime.unit_of_work() as uow:
+        record_site_status(uow, changed)
+        uow.commit()
+
+
+def test_a_donation_for_a_site_inventory_closed_is_refused_until_it_reopens(donations):
+    runtime, client, partner_id, site_id = donations
+    body = {"partner_id": partner_id, "site_id": site_id, "lines": [phones(quantity=1)]}
+    _site_status(runtime, site_id, False, sequence=2)
+
+    closed = client.post("/donations", json=body)
+
+    assert (closed.status_code, closed.get_json()["code"]) == (422, "site-closed")
+    assert client.get("/donations").get_json()["items"] == []
+    _site_status(runtime, site_id, True, sequence=4)
+    _site_status(runtime, site_id, False, sequence=3)  # late: older than the reopening
+    assert client.post("/donations", json=body).status_code == 201

@@ -25,6 +25,7 @@ from services.common.config import MessagingSettings
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "donations": (
         "inventory.site.opened",
+        "inventory.site.status_changed",
         "inventory.device.received",
         "inventory.device.made_available",
         "inventory.device.scrapped",

@@ -31,6 +31,15 @@ class SiteOpened(Contract):
     kind = fields.String(required=True, validate=validate.OneOf(SITE_KINDS))
 
 
+class SiteStatusChanged(Contract):
+    """A site closed (``open`` false: no new donations there, its counter keys stop) or
+    reopened; subject the site, sequence its version."""
+
+    site_id = fields.UUID(required=True)
+    open = fields.Boolean(required=True)
+    at = fields.AwareDateTime(required=True)
+
+
 class DeviceReceived(Contract):
     device_id = fields.UUID(required=True)
     site_id = fields.UUID(required=True)
@@ -110,6 +119,7 @@ class DeviceScrapped(DeviceTransitioned):
 
 CONTRACTS: dict[str, type[Contract]] = {
     "inventory.site.opened": SiteOpened,
+    "inventory.site.status_changed": SiteStatusChanged,
     "inventory.device.received": DeviceReceived,
     "inventory.device.diagnosis_started": DeviceDiagnosisStarted,
     "inventory.device.diagnosed": DeviceDiagnosed,
