@@ -109,6 +109,31 @@ def test_the_health_check_rule_catches_a_service_without_one(compose):
     ]
 
 
+def restart_problems(services: dict) -> list[str]:
+    """What breaks the rule: a long-running container comes back by itself after it exits or
+    the host reboots (unless an operator stopped it); a one-shot step is never run again."""
+    return [
+        f"{name} restarts {service.get('restart')!r}"
+        for name, service in services.items()
+        if service.get("restart") not in ("no", "unless-stopped")
+    ]
+
+
+def test_every_long_running_service_restarts_unless_stopped(compose):
+    assert restart_problems(compose["services"]) == []
+    assert compose["services"]["sales-worker"]["restart"] == "unless-stopped"  # from x-app
+
+
+def test_the_restart_rule_catches_a_service_that_stays_down(compose):
+    services = copy.deepcopy(compose["services"])
+    del services["rabbitmq"]["restart"]
+    services["gateway"]["restart"] = "on-failure"
+    assert restart_problems(services) == [
+        "rabbitmq restarts None",
+        "gateway restarts 'on-failure'",
+    ]
+
+
 def test_every_dependency_waits_for_health_or_completion(compose):
     for name, service in compose["services"].items():
         for dependency, spec in (service.get("depends_on") or {}).items():
