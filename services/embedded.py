@@ -31,6 +31,7 @@ from services.common.migrations import upgrade
 from services.common.requests_context import configure_logging
 from services.common.service import ServiceDefinition
 from services.common.tokens import ROLES, Principal, generate_token_keys, token_key_dir
+from services.common.tracing import configure_tracing
 from services.demo.programme import DEMO_PARTNER, DEMO_SITES
 from services.demo.seed import seed_once
 from services.donations.app import SERVICE as DONATIONS
@@ -168,6 +169,7 @@ def _items(page) -> list[dict]:
 
 def main() -> int:
     configure_logging(env_str("LOG_LEVEL", "INFO"))
+    configure_tracing("connexions-solidaires")  # one process: one exporter for all
     for name in SERVICES_WITH_DATABASE:
         log.debug("%s database: %s", name, service_settings(name).database_url)
     system = EmbeddedSystem(

@@ -18,6 +18,7 @@ from services.common.events.consumer import Handler
 from services.common.events.store import MessagingTables
 from services.common.requests_context import configure_logging
 from services.common.runtime import ServiceRuntime, build_runtime
+from services.common.tracing import configure_tracing
 from services.common.webapp import create_service_app
 from services.common.worker import PeriodicTask, Worker, run_worker_forever
 
@@ -59,5 +60,6 @@ class ServiceDefinition:
             print(f"usage: python -m services.{self.name}.app worker", file=sys.stderr)
             return 2
         configure_logging()
+        configure_tracing(self.name)
         run_worker_forever(self.runtime(), self.handlers, self.periodic)
         return 0

@@ -13,6 +13,7 @@ from services.common.problems import install_problem_handlers
 from services.common.requests_context import install_request_ids
 from services.common.runtime import ServiceRuntime
 from services.common.tokens import TokenVerifier, load_verify_key
+from services.common.tracing import configure_tracing, install_request_tracing
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -50,6 +51,8 @@ def create_service_app(
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blueprint())
     install_request_ids(app)
+    configure_tracing(runtime.name)
+    install_request_tracing(app, runtime.name)
     install_authorization(app, verifier)
     check_declared(app)
     install_problem_handlers(app, errors)

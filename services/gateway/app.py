@@ -11,6 +11,7 @@ from services.common.config import default_database_url, env_float, env_int, env
 from services.common.problems import install_problem_handlers
 from services.common.requests_context import install_request_ids
 from services.common.tokens import TokenIssuer, load_signing_key, token_ttl_seconds
+from services.common.tracing import configure_tracing, install_request_tracing
 from services.gateway import authentication, docs, frontend, health, openapi, proxy
 from services.gateway.authentication import Authentication
 from services.gateway.key_scopes import KeyScopes
@@ -61,6 +62,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["upstreams"] = upstreams
     own_api = _own_api(app)  # before the problem handlers, which must override smorest's
     install_request_ids(app)
+    configure_tracing("gateway")
+    install_request_tracing(app, "gateway")
     install_problem_handlers(app, UPSTREAM_ERRORS)
     keys = KeyStore(app.config["DATABASE_URL"], cache_seconds=app.config["KEY_CACHE_SECONDS"])
     keys.listen()

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Response
 
 from services.common.problems import Problem
 from services.common.requests_context import REQUEST_ID_HEADER
+from services.common.tracing import inject_trace_context
 from services.gateway.upstreams import Upstreams
 
 GUARDS_EXTENSION = "gateway.request_guards"
@@ -126,6 +127,7 @@ def _upstream_headers(extra: Mapping[str, str | None]) -> urllib3.HTTPHeaderDict
     client = request.remote_addr or "unknown"
     headers["X-Forwarded-For"] = f"{forwarded_for}, {client}" if forwarded_for else client
     headers[REQUEST_ID_HEADER] = g.request_id
+    inject_trace_context(headers)  # the gateway's span (the caller's traceparent, if off)
     for name, value in extra.items():
         headers.discard(name)
         if value is not None:

@@ -37,6 +37,17 @@ def test_correlation_defaults_to_the_event_itself():
     assert event.causationid is None
 
 
+def test_traceparent_is_an_optional_extension_attribute():
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+    event = site_opened()
+    assert "traceparent" not in json.loads(event.to_json())  # tracing off: as events were
+    assert parse_event(event.to_json()).traceparent is None
+    traced = json.loads(event.to_json()) | {"traceparent": traceparent}
+    assert parse_event(json.dumps(traced)).traceparent == traceparent
+    with pytest.raises(InvalidEvent, match="traceparent"):
+        parse_event(json.dumps(traced | {"traceparent": "not a traceparent"}))
+
+
 def test_refuses_to_build_an_event_whose_data_breaks_its_contract():
     with pytest.raises(InvalidEvent, match="data invalid"):
         site_opened(kind="castle")

@@ -37,6 +37,7 @@ from services.common.correlation import correlated
 from services.common.events.envelope import CloudEvent, InvalidEvent, parse_event
 from services.common.events.store import MessagingTables, Outbox
 from services.common.events.topology import Topology, lane_of
+from services.common.tracing import consuming
 from services.common.unit_of_work import UnitOfWork
 from services.common.upserts import dialect_insert
 
@@ -295,7 +296,7 @@ class EventConsumer:
         return ACK
 
     def _handle(self, uow: UnitOfWork, event: CloudEvent) -> None:
-        with correlated(event.correlationid, event.id):
+        with correlated(event.correlationid, event.id), consuming(self.service, event):
             self.handlers[event.type](uow, event)
 
     def _inbox_row(self, event: CloudEvent) -> dict:

@@ -2,6 +2,8 @@
 
 ``correlationid`` / ``causationid`` are extension attributes; ``sequence`` is the version of
 the aggregate named by ``subject`` after the change (an integer, 1 for the first event).
+``traceparent`` is the CloudEvents distributed-tracing extension (W3C Trace Context): the span
+that wrote the event, which its consumer continues; optional (tracing off, older events).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ class InvalidEvent(ValueError):
     """The bytes or the fields do not make an event we know: never worth retrying."""
 
 
+_TRACEPARENT = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+
+
 class EnvelopeSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -40,6 +45,7 @@ class EnvelopeSchema(Schema):
     correlationid = fields.String(required=True)
     causationid = fields.String(allow_none=True, load_default=None)
     sequence = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    traceparent = fields.String(load_default=None, validate=validate.Regexp(_TRACEPARENT))
 
 
 _ENVELOPE = EnvelopeSchema()
@@ -56,13 +62,14 @@ class CloudEvent:
     time: datetime = field(default_factory=clock.now)
     correlationid: str = ""
     causationid: str | None = None
+    traceparent: str | None = None
 
     def __post_init__(self) -> None:
         if not self.correlationid:
             object.__setattr__(self, "correlationid", self.id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        body = {
             "specversion": SPEC_VERSION,
             "id": self.id,
             "source": self.source,
@@ -75,6 +82,9 @@ class CloudEvent:
             "causationid": self.causationid,
             "sequence": self.sequence,
         }
+        if self.traceparent:
+            body["traceparent"] = self.traceparent
+        return body
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), separators=(",", ":"), ensure_ascii=False)
@@ -89,6 +99,7 @@ def new_event(
     sequence: int,
     correlationid: str | None = None,
     causationid: str | None = None,
+    traceparent: str | None = None,
 ) -> CloudEvent:
     """Build an event whose data is checked (and normalised) by its contract."""
     try:
@@ -105,6 +116,7 @@ def new_event(
         sequence=sequence,
         correlationid=correlationid or "",
         causationid=causationid,
+        traceparent=traceparent,
     )
 
 
@@ -139,4 +151,5 @@ def parse_event(body: bytes | str) -> CloudEvent:
         time=envelope["time"],
         correlationid=envelope["correlationid"],
         causationid=envelope["causationid"],
+        traceparent=envelope["traceparent"],
     )

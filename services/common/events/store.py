@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from services.common.correlation import current_causation_id, current_correlation_id
 from services.common.events.envelope import CloudEvent, new_event
 from services.common.notifications import OUTBOX_WRITTEN, notify
+from services.common.tracing import current_traceparent
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Outbox:
             sequence=sequence,
             correlationid=current_correlation_id(),
             causationid=current_causation_id(),
+            traceparent=current_traceparent(),  # stored in the row's body, continued by consumers
         )
         row = {
             "event_id": event.id,
