@@ -1,10 +1,13 @@
 """gunicorn settings shared by every service API (and the gateway).
 
 Overridable by environment: GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT;
-LOG_LEVEL sets the level of the application's own logs.
+LOG_LEVEL sets the level of the application's own logs; LOG_FORMAT=json makes every line
+(gunicorn's included) a JSON object (see services/common/logs.py).
 """
 
 import os
+
+from services.common.logs import gunicorn_logconfig
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -29,12 +32,15 @@ errorlog = "-"
 # (the local stack) would fight over it, and nothing here uses it.
 control_socket_disable = True
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# LOG_FORMAT=json: gunicorn's own lines (master, error and access logs) as JSON lines too.
+ROLE = "gateway" if os.environ.get("SERVICE") == "gateway" else "api"
+logconfig_dict = gunicorn_logconfig(os.environ.get("SERVICE", ""), ROLE) or {}
 
 
 def post_fork(server, worker):
     """Send the application's logs (with their request id) to stderr in each worker."""
     from services.common.log_privacy import strip_query_strings_from
-    from services.common.requests_context import configure_logging
+    from services.common.logs import configure_logging
 
-    configure_logging(os.environ.get("LOG_LEVEL", "INFO").upper())
+    configure_logging(os.environ.get("SERVICE", ""), ROLE)
     strip_query_strings_from("gunicorn.error", "gunicorn.access")

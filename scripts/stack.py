@@ -91,7 +91,7 @@ class StackConfig:
         if replicas < 1:
             raise StackError("STACK_WORKER_REPLICAS must be at least 1")
         return cls(
-            environment=dict(os.environ),
+            environment={"LOG_FORMAT": "json", **os.environ},  # JSON lines unless told
             directory=stack_directory(),
             host=setting("GATEWAY_HOST", "127.0.0.1"),
             gateway_port=int(setting("GATEWAY_PORT", "8080")),

@@ -27,8 +27,8 @@ from services.common.config import (
     service_settings,
 )
 from services.common.log_privacy import strip_query_strings_from
+from services.common.logs import configure_logging
 from services.common.migrations import upgrade
-from services.common.requests_context import configure_logging
 from services.common.service import ServiceDefinition
 from services.common.tokens import ROLES, Principal, generate_token_keys, token_key_dir
 from services.common.tracing import configure_tracing
@@ -168,7 +168,7 @@ def _items(page) -> list[dict]:
 
 
 def main() -> int:
-    configure_logging(env_str("LOG_LEVEL", "INFO"))
+    configure_logging("embedded", "embedded")  # LOG_FORMAT=text unless set: readable
     configure_tracing("connexions-solidaires")  # one process: one exporter for all
     for name in SERVICES_WITH_DATABASE:
         log.debug("%s database: %s", name, service_settings(name).database_url)

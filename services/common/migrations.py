@@ -8,6 +8,7 @@ service's ``<NAME>_DATABASE_URL`` (see ``config.py``), unless one is passed expl
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from alembic import command
 from alembic.config import Config
 
 from services.common.config import DATABASES, default_database_url, env_str
+from services.common.logs import configure_logging
+
+log = logging.getLogger(__name__)
 
 SERVICES_DIR = Path(__file__).resolve().parent.parent
 
@@ -33,6 +37,7 @@ def upgrade(service: str, database_url: str | None = None, revision: str = "head
 
 def main(argv: list[str] | None = None) -> int:
     services = (argv if argv is not None else sys.argv[1:]) or list(DATABASES)
+    configure_logging(" ".join(services), "migrate")
     for service in services:
         if service not in DATABASES:
             print(
@@ -41,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             return 2
         upgrade(service)
-        print(f"{service}: database at head")
+        log.info("%s: database at head", service)
     return 0
 
 

@@ -14,7 +14,6 @@ from services.common.correlation import (
     current_correlation_id,
     unbind_correlation_id,
 )
-from services.common.log_privacy import WithoutQueryStrings
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -50,16 +49,3 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_correlation_id() or "-"
         return True
-
-
-def configure_logging(level: str = "INFO") -> None:
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdLogFilter())
-    handler.addFilter(WithoutQueryStrings())  # access lines and URLs: no personal data
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-    )
-    root = logging.getLogger()
-    if not any(isinstance(f, RequestIdLogFilter) for h in root.handlers for f in h.filters):
-        root.addHandler(handler)
-    root.setLevel(level)

@@ -16,7 +16,7 @@ from sqlalchemy import MetaData
 from services.common.config import ServiceSettings, programme_timezone, service_settings
 from services.common.events.consumer import Handler
 from services.common.events.store import MessagingTables
-from services.common.requests_context import configure_logging
+from services.common.logs import configure_logging
 from services.common.runtime import ServiceRuntime, build_runtime
 from services.common.tracing import configure_tracing
 from services.common.webapp import create_service_app
@@ -59,7 +59,7 @@ class ServiceDefinition:
         if argv != ["worker"]:
             print(f"usage: python -m services.{self.name}.app worker", file=sys.stderr)
             return 2
-        configure_logging()
+        configure_logging(self.name, "worker")
         configure_tracing(self.name)
         run_worker_forever(self.runtime(), self.handlers, self.periodic)
         return 0

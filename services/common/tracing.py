@@ -14,6 +14,7 @@ after one test, and the SDK is not even imported.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from services.common.log_context import handling_event
 if TYPE_CHECKING:
     from services.common.events.envelope import CloudEvent
 
+log = logging.getLogger(__name__)
 _PROPAGATOR = TraceContextTextMapPropagator()
 _provider: trace.TracerProvider | None = None  # None: tracing is off
 
@@ -138,6 +140,7 @@ def consuming(service: str, event: CloudEvent) -> Iterator[None]:
     """Handling ``event``: a consumer span continuing the event's trace, and the event's type
     and id on every log line written meanwhile."""
     with handling_event(event.type, event.id):
+        log.debug("%s handles %s %s", service, event.type, event.id)
         if _provider is None:
             yield
             return
