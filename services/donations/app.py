@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask
 
+from services.common.operations import operations_blueprint
 from services.common.service import ServiceDefinition
 from services.donations.api import donations, partners
 from services.donations.impact import EVENT_HANDLERS
@@ -20,7 +21,7 @@ SERVICE = ServiceDefinition(
     title="Donations API",
     metadata=metadata,
     tables=MESSAGING,
-    blueprints=(partners, donations),
+    blueprints=(partners, donations, operations_blueprint()),
     handlers=EVENT_HANDLERS,
 )
 

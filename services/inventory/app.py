@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask
 
+from services.common.operations import operations_blueprint
 from services.common.service import ServiceDefinition
 from services.inventory.api import sites
 from services.inventory.card_api import card_views, orders
@@ -38,6 +39,7 @@ SERVICE = ServiceDefinition(
         card_views,
         orders,
         reservation_views,
+        operations_blueprint(),
     ),
     handlers=EVENT_HANDLERS,
     periodic=PERIODIC,

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 
+from services.common.operations import operations_blueprint
 from services.common.service import ServiceDefinition
 from services.sales.admin_api import limits, price_grids
 from services.sales.api import sites
@@ -21,6 +22,7 @@ from services.sales.errors import refusal
 from services.sales.handlers import EVENT_HANDLERS
 from services.sales.impact_api import impact
 from services.sales.models import MESSAGING, metadata
+from services.sales.operations_api import completions
 from services.sales.orders_api import orders
 from services.sales.referrals_api import beneficiaries, organisations
 from services.sales.sale_check import DIGEST_TASK
@@ -30,7 +32,17 @@ SERVICE = ServiceDefinition(
     title="Sales API",
     metadata=metadata,
     tables=MESSAGING,
-    blueprints=(sites, organisations, beneficiaries, limits, price_grids, orders, impact),
+    blueprints=(
+        sites,
+        organisations,
+        beneficiaries,
+        limits,
+        price_grids,
+        orders,
+        impact,
+        operations_blueprint(),
+        completions,
+    ),
     handlers=EVENT_HANDLERS,
     periodic=(ERASURE_TASK, DIGEST_TASK),
 )
