@@ -1,9 +1,11 @@
 // English.
 import daily from "./en-daily.js";
+import operations from "./en-operations.js";
 const plural = (n, one, many) => (Number(n) === 1 ? one : many);
 
 export default {
   ...daily,
+  ...operations,
   "chrome.brand": "Connexions solidaires",
   "chrome.skip": "Skip to content",
   "chrome.nav": "Main navigation",

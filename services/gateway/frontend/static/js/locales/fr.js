@@ -1,9 +1,11 @@
 // Français (langue par défaut).
 import daily from "./fr-daily.js";
+import operations from "./fr-operations.js";
 const plural = (n, one, many) => (Number(n) <= 1 ? one : many);
 
 export default {
   ...daily,
+  ...operations,
   "chrome.brand": "Connexions solidaires",
   "chrome.skip": "Aller au contenu",
   "chrome.nav": "Navigation principale",
