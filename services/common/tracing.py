@@ -94,6 +94,9 @@ def install_request_tracing(app: Flask, service: str) -> None:
         span = g.get("trace_span")
         if span is not None:
             span.set_attribute("http.response.status_code", response.status_code)
+            service_called = (request.view_args or {}).get("service")
+            if service_called and response.status_code != 404:  # the gateway's: a known one
+                span.update_name(span.name.replace("<service>", service_called))
             if response.status_code >= 500:
                 span.set_status(Status(StatusCode.ERROR))
         return response
