@@ -56,8 +56,9 @@ class JsonLines(logging.Formatter):
             # once the request is over: it has only the id the answer carried)
             "correlation_id": current_correlation_id() or request_id,
             "trace_id": current_trace_id(),
-            "event_type": event[0] if event else None,
-            "event_id": event[1] if event else None,
+            # handling an event, or a line about one (``extra``: a retry, a dead letter)
+            "event_type": event[0] if event else getattr(record, "event_type", None),
+            "event_id": event[1] if event else getattr(record, "event_id", None),
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

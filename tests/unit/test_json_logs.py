@@ -75,6 +75,12 @@ def test_a_line_while_handling_an_event_names_the_event(lines):
     assert line["request_id"] is None
 
 
+def test_a_line_about_an_event_outside_its_handling_names_it(lines):
+    log.error("dead-lettered", extra={"event_type": "sales.order.placed", "event_id": "e-1"})
+    (line,) = lines()
+    assert (line["event_type"], line["event_id"]) == ("sales.order.placed", "e-1")
+
+
 def test_an_exception_stays_on_its_line(lines):
     try:
         raise ValueError("boom")

@@ -291,7 +291,14 @@ class EventConsumer:
                 uow.write_events()
                 session.execute(insert(self.inbox).values(**self._inbox_row(event)))
         except Exception as exc:  # noqa: BLE001 - any handler failure takes the retry path
-            log.warning("%s failed on %s %s: %r", self.service, event.type, event.id, exc)
+            log.warning(
+                "%s failed on %s %s: %r",
+                self.service,
+                event.type,
+                event.id,
+                exc,
+                extra={"event_type": event.type, "event_id": event.id},
+            )
             return Outcome("retry", f"{type(exc).__name__}: {exc}", event.type)
         return ACK
 
@@ -338,7 +345,15 @@ class EventConsumer:
             heapq.heappush(self._delayed, (*delayed, _copied_properties(message)))
 
     def _dead_letter(self, message: Message, reason: str, producer: Producer) -> None:
-        log.error("%s dead-letters a message: %s", self.service, reason)
+        log.error(
+            "%s dead-letters a message: %s",
+            self.service,
+            reason,
+            extra={
+                "event_type": message.properties.get("type"),
+                "event_id": message.properties.get("message_id"),
+            },
+        )
         headers = {**(message.headers or {}), REASON_HEADER: reason[:500]}
         self._republish(message, producer, self.topology.dead_queue_name(self.service), headers)
 
