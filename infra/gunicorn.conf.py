@@ -6,8 +6,14 @@ LOG_LEVEL sets the level of the application's own logs; LOG_FORMAT=json makes ev
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 from services.common.logs import gunicorn_logconfig
+
+# prometheus_client's multiprocess mode: every worker writes its metrics to files in this
+# directory, and /metrics (any worker) adds them all up. Set before the app is imported.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="gunicorn-metrics-"))
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -35,6 +41,21 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # LOG_FORMAT=json: gunicorn's own lines (master, error and access logs) as JSON lines too.
 ROLE = "gateway" if os.environ.get("SERVICE") == "gateway" else "api"
 logconfig_dict = gunicorn_logconfig(os.environ.get("SERVICE", ""), ROLE) or {}
+
+
+def on_starting(server):
+    """Forget the metrics of an earlier run (counters restart at zero with the master)."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges leave /metrics; its counters stay counted."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_fork(server, worker):

@@ -29,7 +29,7 @@ from services.common.tokens import ROLES, InvalidToken, Principal, TokenVerifier
 F = TypeVar("F", bound=Callable[..., Any])
 
 ALLOWED_ROLES_ATTRIBUTE = "allowed_roles"
-OPEN_ENDPOINTS = frozenset({"health.live", "health.ready", "api-docs.openapi_json"})
+OPEN_ENDPOINTS = frozenset({"health.live", "health.ready", "api-docs.openapi_json", "metrics"})
 PERSONAL_DATA_ROLES = frozenset({"admin", "partner", "counter"})
 PERSONAL = {"personal": True}
 SECURITY_SCHEME = "internalToken"

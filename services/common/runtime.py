@@ -49,6 +49,7 @@ class ServiceRuntime:
             linger_seconds=messaging.relay_linger_seconds,
             wake=self.outbox.written,
             at_once=self.outbox.batch_written,
+            service=self.name,
         )
 
     def consumer(

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 from flask_smorest import Api
 
 from services.common.authorization import check_declared, document_security, install_authorization
+from services.common.metrics import install_http_metrics
 from services.common.problems import install_problem_handlers
 from services.common.requests_context import install_request_ids
 from services.common.runtime import ServiceRuntime
@@ -51,6 +52,7 @@ def create_service_app(
         api.register_blueprint(blueprint)
     app.register_blueprint(health_blueprint())
     install_request_ids(app)
+    install_http_metrics(app, runtime.name)
     configure_tracing(runtime.name)
     install_request_tracing(app, runtime.name)
     install_authorization(app, verifier)

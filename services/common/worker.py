@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.common.events.consumer import Handler
+from services.common.metrics import serve_worker_metrics, unwatch_outbox, watch_outbox
 from services.common.notifications import OUTBOX_WRITTEN, Listener, is_postgresql
 from services.common.runtime import ServiceRuntime
 
@@ -44,6 +45,7 @@ class Worker:
         self._listener: Listener | None = None
 
     def start(self) -> Worker:
+        watch_outbox(self.runtime.name, self.runtime.engine, self.runtime.tables.outbox)
         if is_postgresql(self.runtime.settings.database_url):
             # An API process's commit wakes this relay at once instead of at its next poll.
             wake = self.relay.wake
@@ -69,6 +71,7 @@ class Worker:
     def stop(self, timeout: float = 10.0) -> None:
         self.stop_event.set()
         self.relay.wake.set()
+        unwatch_outbox(self.runtime.name)
         if self._listener is not None:
             self._listener.stop()
         for thread in self._threads:
@@ -95,6 +98,7 @@ def run_worker_forever(
     runtime: ServiceRuntime, handlers: dict[str, Handler], periodic: tuple[PeriodicTask, ...] = ()
 ) -> None:
     """Entry point of a worker process: runs until SIGTERM or SIGINT."""
+    serve_worker_metrics()
     worker = Worker(runtime, handlers, periodic).start()
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from services.common.config import default_database_url, env_float, env_int, env_str
+from services.common.metrics import install_gateway_metrics
 from services.common.problems import install_problem_handlers
 from services.common.requests_context import install_request_ids
 from services.common.tokens import TokenIssuer, load_signing_key, token_ttl_seconds
@@ -62,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["upstreams"] = upstreams
     own_api = _own_api(app)  # before the problem handlers, which must override smorest's
     install_request_ids(app)
+    install_gateway_metrics(app)
     configure_tracing("gateway")
     install_request_tracing(app, "gateway")
     install_problem_handlers(app, UPSTREAM_ERRORS)

@@ -15,6 +15,7 @@ registered with :func:`add_request_guard` and run in registration order, with
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import IO
@@ -24,6 +25,7 @@ import urllib3
 from flask import Flask, g, request
 from werkzeug.wrappers import Response
 
+from services.common.metrics import record_upstream_status, upstream_call
 from services.common.problems import Problem
 from services.common.requests_context import REQUEST_ID_HEADER
 from services.common.tracing import inject_trace_context
@@ -75,12 +77,20 @@ def init_app(app: Flask, upstreams: Upstreams) -> None:
     def forward(service: str, path: str) -> Response:
         if service not in upstreams:
             raise Problem(404, "unknown-service", f"There is no service named {service!r}.")
+        if posixpath.normpath("/" + path) == "/metrics":  # for Prometheus, not the public
+            raise Problem(404, "not-found", "Metrics are not served through the gateway.")
         outcome = _run_guards(guards, Forwarding(service, path))
         if isinstance(outcome, Response):
             return outcome
-        reply = upstreams.send(
-            service, request.method, _target(path), headers=_upstream_headers(outcome), body=_body()
-        )
+        with upstream_call(service):
+            reply = upstreams.send(
+                service,
+                request.method,
+                _target(path),
+                headers=_upstream_headers(outcome),
+                body=_body(),
+            )
+        record_upstream_status(service, reply.status)
         return _relay(reply, upstreams, service)
 
     options = {"methods": METHODS, "provide_automatic_options": False}

@@ -16,6 +16,8 @@ from services.common.worker import PeriodicTask
 from services.inventory import cards, intake, reservations
 from services.inventory.settings import intake_seconds, stock_check_seconds, sweep_seconds
 from services.inventory.stock_check import check_stock
+from services.inventory.stock_metrics import interval as stock_metrics_seconds
+from services.inventory.stock_metrics import refresh_stock_gauges
 
 
 def expire_reservations(runtime: ServiceRuntime) -> int:
@@ -48,4 +50,5 @@ PERIODIC = (
     PeriodicTask("card-expiry", withdraw_expired_cards, sweep_seconds),
     PeriodicTask("stock-check", check_stock, stock_check_seconds),
     PeriodicTask("intake", continue_intake, intake_seconds),
+    PeriodicTask("stock-metrics", refresh_stock_gauges, stock_metrics_seconds),
 )

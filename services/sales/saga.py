@@ -19,6 +19,7 @@ import logging
 from datetime import datetime
 
 from services.common.events.envelope import CloudEvent
+from services.common.metrics import record_completion, record_decision
 from services.common.notifications import notify
 from services.common.unit_of_work import UnitOfWork
 from services.sales.clock import as_utc
@@ -56,6 +57,7 @@ def on_accepted(uow: UnitOfWork, event: CloudEvent) -> None:
         return
     order.reservation_id = str(event.data["reservation_id"])
     if _advance(uow, order, "accepted"):
+        record_decision("accepted", order.placed_at, uow.session)
         order.expires_at = _moment(event.data["expires_at"])
         order.reserved_items = event.data["items"]
     elif order.state == "cancelled":
@@ -66,6 +68,7 @@ def on_accepted(uow: UnitOfWork, event: CloudEvent) -> None:
 def on_rejected(uow: UnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
     if order is not None and _advance(uow, order, "rejected"):
+        record_decision("rejected", order.placed_at, uow.session)
         order.refused_lines = event.data["lines"]
         order.ended_at, order.ended_by = event.time, "inventory"
 
@@ -73,12 +76,15 @@ def on_rejected(uow: UnitOfWork, event: CloudEvent) -> None:
 def on_committed(uow: UnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
     if order is not None and _advance(uow, order, "committed"):
+        late = event.data.get("after_expiry", False)
+        record_completion("completed_after_expiry" if late else "completed", uow.session)
         record_sale(uow, order, _moment(event.data["committed_at"]))
 
 
 def on_commit_refused(uow: UnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
     if order is not None and _advance(uow, order, "commit_refused"):
+        record_completion("completion_refused", uow.session)
         order.payment_method = None  # no money was taken
         order.ended_at, order.ended_by = _moment(event.data["refused_at"]), "inventory"
         order.end_reason = _REFUSALS.get(event.data["reason"], event.data["reason"])

@@ -37,6 +37,14 @@ from services.common.correlation import correlated
 from services.common.events.envelope import CloudEvent, InvalidEvent, parse_event
 from services.common.events.store import MessagingTables, Outbox
 from services.common.events.topology import Topology, lane_of
+from services.common.metrics import (
+    record_dead_letter,
+    record_handler_time,
+    record_lag,
+    record_outcomes,
+    record_retry,
+    watch_consumer,
+)
 from services.common.tracing import consuming
 from services.common.unit_of_work import UnitOfWork
 from services.common.upserts import dialect_insert
@@ -114,6 +122,7 @@ class EventConsumer:
         self._broker_errors = Connection(broker_url).connection_errors
         self._next_purge = time.monotonic()
         self._claim_statement = None  # the inbox claim, built at the first batch
+        watch_consumer(service, list(handlers))
 
     # the loop -----------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -190,6 +199,7 @@ class EventConsumer:
     # one batch ----------------------------------------------------------------------------
     def _process(self, messages: list[Message], producer: Producer) -> None:
         outcomes = self._apply(messages)
+        record_outcomes(self.service, self.handlers, messages, outcomes)
         amqp = producer.connection.transport.driver_type == "amqp"
         if amqp and all(outcome is ACK for outcome in outcomes):
             messages[-1].ack(multiple=True)  # one frame acknowledges the whole batch
@@ -235,6 +245,7 @@ class EventConsumer:
             return None, Outcome("dead", str(exc))
         if event.type not in self.handlers:
             return None, Outcome("dead", f"{self.service} has no handler for {event.type}")
+        record_lag(self.service, lane_of(event.type), event.time)
         return event, None
 
     def _apply_together(self, session, decoded) -> list[Outcome]:
@@ -272,12 +283,14 @@ class EventConsumer:
 
     def _handle_run(self, uow: UnitOfWork, run: list[CloudEvent]) -> None:
         """Consecutive events of one type, in order: at once if their handler can."""
+        started = time.perf_counter()
         many = getattr(self.handlers[run[0].type], "many", None)
         if many is None or len(run) == 1:
             for event in run:
                 self._handle(uow, event)
         else:
             many(uow, run)
+        record_handler_time(self.service, run, time.perf_counter() - started)
 
     def _apply_alone(self, session, event: CloudEvent | None, outcome: Outcome | None) -> Outcome:
         if outcome is not None:
@@ -329,6 +342,7 @@ class EventConsumer:
         if attempt >= self.topology.max_attempts:
             self._dead_letter(message, f"failed {attempt} times; last: {reason}", producer)
             return
+        record_retry(self.service, outcome.event_type)
         headers = {
             **(message.headers or {}),
             ATTEMPT_HEADER: attempt + 1,
@@ -354,6 +368,7 @@ class EventConsumer:
                 "event_id": message.properties.get("message_id"),
             },
         )
+        record_dead_letter(self.service, self.handlers, message)
         headers = {**(message.headers or {}), REASON_HEADER: reason[:500]}
         self._republish(message, producer, self.topology.dead_queue_name(self.service), headers)
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from services.common.events.publishers import OutgoingMessage, Publisher, make_publisher
 from services.common.events.topology import Topology
+from services.common.metrics import record_publication
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ class OutboxRelay:
         linger_seconds: float = 0.0,
         wake: threading.Event | None = None,
         at_once: threading.Event | None = None,
+        service: str = "",
     ) -> None:
+        self.service = service  # the label of its metrics
         self.engine = engine
         # Once woken, wait this long for more rows: a busy service's commits then go out in
         # a few larger batches instead of one confirm round trip each. Not when woken by
@@ -95,9 +98,11 @@ class OutboxRelay:
             if not taken:
                 return 0
             rows = sorted(taken, key=lambda row: row.id)
+            started = time.perf_counter()
             result = self.publisher.publish(
                 [OutgoingMessage(row.id, row.event_id, row.event_type, row.body) for row in rows]
             )
+            record_publication(self.service, result, len(rows), time.perf_counter() - started)
             attempts = {row.id: row.attempts for row in rows}
             confirmed = set(result.confirmed)
             unconfirmed = {i: "not confirmed by the broker" for i in attempts if i not in confirmed}

@@ -1,0 +1,114 @@
+"""The metrics module: counted once per commit, bounded labels, one view of gunicorn's processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import UTC, datetime
+
+from flask import Flask
+from prometheus_client import REGISTRY
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from services.common import metrics
+from services.common.events.publishers import PublishResult
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_a_saga_decision_counts_only_once_its_transaction_commits(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'saga.db'}")
+    before = sample("connexions_saga_orders_total", outcome="rejected")
+    with Session(engine) as session:
+        session.execute(text("select 1"))
+        metrics.record_decision("rejected", datetime.now(UTC), session)
+        session.rollback()  # a consumer batch rolled back: applied again later, counted then
+        assert sample("connexions_saga_orders_total", outcome="rejected") == before
+        session.execute(text("select 1"))
+        metrics.record_decision("rejected", datetime.now(UTC), session)
+        session.commit()
+    assert sample("connexions_saga_orders_total", outcome="rejected") == before + 1
+
+
+def test_every_saga_and_completion_outcome_is_exposed_from_zero():
+    for outcome in ("accepted", "rejected"):
+        assert (
+            REGISTRY.get_sample_value("connexions_saga_orders_total", {"outcome": outcome})
+            is not None
+        )
+    for outcome in ("completed", "completed_after_expiry", "completion_refused"):
+        value = REGISTRY.get_sample_value("connexions_saga_completions_total", {"outcome": outcome})
+        assert value is not None
+
+
+def test_a_relay_batch_tells_confirmed_returned_and_nacked_apart():
+    service = "relay-metrics-test"
+    result = PublishResult(confirmed=[1, 2, 3])
+    result.failed.update({4: "unroutable: no queue bound for this type", 5: "nacked by the broker"})
+    metrics.record_publication(service, result, taken=6, seconds=0.02)  # 6: one unanswered
+    assert sample("connexions_relay_published_total", service=service) == 3
+    assert sample("connexions_relay_returned_total", service=service) == 1
+    assert sample("connexions_relay_nacked_total", service=service) == 2
+    assert sample("connexions_relay_confirm_duration_seconds_count", service=service) == 1
+
+
+def test_http_requests_are_labelled_by_route_template_not_by_path():
+    app = Flask("metrics-test")
+    app.add_url_rule("/things/<thing_id>", "thing", lambda thing_id: "ok")
+    metrics.install_http_metrics(app, "metrics-test")
+    client = app.test_client()
+    for thing_id in ("a", "b", "c"):
+        assert client.get(f"/things/{thing_id}").status_code == 200
+    assert client.get("/nowhere/42").status_code == 404
+    labels = {"service": "metrics-test", "method": "GET"}
+    assert (
+        sample("connexions_http_requests_total", route="/things/<thing_id>", status="200", **labels)
+        == 3
+    )
+    assert sample("connexions_http_requests_total", route="unmatched", status="404", **labels) == 1
+    body = client.get("/metrics").get_data(as_text=True)  # the test client is 127.0.0.1
+    assert 'route="/things/<thing_id>"' in body
+    assert "/things/a" not in body
+
+
+def test_metrics_are_refused_to_a_public_address():
+    app = Flask("metrics-public-test")
+    metrics.install_http_metrics(app, "metrics-public-test")
+    client = app.test_client()
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "93.184.216.34"}).status_code == 404
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+
+
+WRITER = textwrap.dedent(
+    """
+    from services.common import metrics
+    metrics.HTTP_REQUESTS.labels("inventory", "/sites", "GET", "200").inc({count})
+    """
+)
+READER = textwrap.dedent(
+    """
+    from flask import Flask
+    from services.common import metrics
+    app = Flask("reader")
+    metrics.install_http_metrics(app, "inventory")
+    print(app.test_client().get("/metrics").get_data(as_text=True))
+    """
+)
+
+
+def test_metrics_add_up_the_processes_of_a_gunicorn_server(tmp_path):
+    environment = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    for count in range(1, 4):  # like gunicorn's workers: each its own process
+        subprocess.run(
+            [sys.executable, "-c", WRITER.format(count=count)], env=environment, check=True
+        )
+    exposition = subprocess.run(
+        [sys.executable, "-c", READER], env=environment, check=True, capture_output=True, text=True
+    ).stdout
+    labels = 'method="GET",route="/sites",service="inventory",status="200"'
+    assert f"connexions_http_requests_total{{{labels}}} 6.0" in exposition
