@@ -110,15 +110,24 @@ class StackConfig:
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}"
 
+    def worker_metrics(self, index: int) -> dict[str, str]:
+        """Worker number ``index`` (from 0) serves its metrics on ``STACK_METRICS_PORT`` (the
+        gateway's port + 10) + ``index``."""
+        first = int(self.environment.get("STACK_METRICS_PORT") or self.gateway_port + 10)
+        return {"METRICS_PORT": str(first + index), "METRICS_ADDR": self.host}
+
     def migrations(self) -> list[Part]:
         return [Part(f"{s}-migrate", s, "migrate", {}) for s in DATABASES]
 
     def long_running(self) -> list[Part]:
         """Workers, APIs, then the gateway (pointed at the APIs' ports)."""
         parts = [
-            Part(f"{service}-worker-{replica}", service, "worker", {})
-            for service in SERVICES_WITH_DATABASE
-            for replica in range(1, self.worker_replicas + 1)
+            Part(f"{service}-worker-{replica}", service, "worker", self.worker_metrics(index))
+            for index, (service, replica) in enumerate(
+                (service, replica)
+                for service in SERVICES_WITH_DATABASE
+                for replica in range(1, self.worker_replicas + 1)
+            )
         ]
         parts += [
             Part(f"{service}-api", service, "api", {"GUNICORN_BIND": f"{self.host}:{port}"})
