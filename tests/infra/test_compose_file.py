@@ -35,7 +35,12 @@ from tests.infra.repository import (
     tool,
 )
 
-PUBLISHED = {"gateway": "8000", "rabbitmq": "15672"}  # container ports reachable from the host
+PUBLISHED = {  # container ports reachable from the host (Prometheus and Grafana on loopback)
+    "gateway": "8000",
+    "rabbitmq": "15672",
+    "prometheus": "9090",
+    "grafana": "3000",
+}
 SIGNING_SECRET, VERIFY_SECRET = "token-signing-key", "token-verify-key"
 TOKEN_SECRETS = (SIGNING_SECRET, VERIFY_SECRET)
 CARD_CODE_SECRETS = {  # secret -> the file the code reads in CARD_CODES_KEY_DIR

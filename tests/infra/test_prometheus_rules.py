@@ -1,8 +1,10 @@
 """Prometheus's own checks of ``infra/prometheus/``: the config, the alert rules, and their
-unit tests (``promtool test rules``), with Debian's ``promtool`` (``.ci/run`` installs it)."""
+unit tests (``promtool test rules``), with Debian's ``promtool`` (``.ci/run`` installs it);
+the Grafana dashboard and compose's scrape targets, statically."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,6 +17,9 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "infra" / "prometheus"
 RULE_TESTS = Path(__file__).resolve().parent / "prometheus" / "alerts_test.yml"
+GRAFANA = ROOT / "infra" / "grafana"
+DASHBOARD = GRAFANA / "dashboards" / "connexions.json"
+yaml = YAML(typ="safe")
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +48,12 @@ def test_every_alert_passes_its_unit_tests(promtool):
 
 
 def alerts() -> list[dict]:
-    document = YAML(typ="safe").load((PROMETHEUS / "alerts.yml").read_text())
+    document = yaml.load((PROMETHEUS / "alerts.yml").read_text())
     return [rule for group in document["groups"] for rule in group["rules"]]
 
 
 def test_every_alert_has_a_test_where_it_fires_and_a_runbook():
-    tests = YAML(typ="safe").load(RULE_TESTS.read_text())["tests"]
+    tests = yaml.load(RULE_TESTS.read_text())["tests"]
     fired = {
         case["alertname"]
         for test in tests
@@ -60,7 +65,7 @@ def test_every_alert_has_a_test_where_it_fires_and_a_runbook():
     assert all(rule["annotations"].get("runbook") for rule in alerts())
 
 
-def test_alerts_use_only_metrics_the_code_exports():
+def exported_metrics() -> set[str]:
     from prometheus_client import REGISTRY
 
     import services.inventory.stock_metrics  # noqa: F401 - registers the stock gauges
@@ -71,6 +76,82 @@ def test_alerts_use_only_metrics_the_code_exports():
         for collector_name in REGISTRY._names_to_collectors  # noqa: SLF001 - the names known
         for sample_name in (collector_name, collector_name + "_bucket")
     }
-    exported |= {family.name for family in DATABASE_FIGURES.collect()}  # read at each scrape
-    used = {name for rule in alerts() for name in re.findall(r"connexions_\w+", rule["expr"])}
-    assert used and used <= exported, used - exported
+    return exported | {family.name for family in DATABASE_FIGURES.collect()}  # at each scrape
+
+
+def metric_names(expressions: list[str]) -> set[str]:
+    return {name for expr in expressions for name in re.findall(r"connexions_\w+", expr)}
+
+
+def test_alerts_use_only_metrics_the_code_exports():
+    used = metric_names([rule["expr"] for rule in alerts()])
+    assert used and used <= exported_metrics(), used - exported_metrics()
+
+
+# the Grafana dashboard --------------------------------------------------------------------------
+def dashboard_queries() -> list[str]:
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    return [target["expr"] for panel in panels for target in panel["targets"]]
+
+
+def test_the_dashboard_shows_what_an_operator_watches():
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    titles = " | ".join(panel["title"].lower() for panel in panels)
+    for topic in ("orders per minute", "decision latency", "outbox", "lag", "dead", "5xx"):
+        assert topic in titles, topic
+    wanted = {
+        "connexions_saga_orders_total",
+        "connexions_saga_decision_duration_seconds_bucket",
+        "connexions_outbox_oldest_unsent_age_seconds",
+        "connexions_consumer_lag_seconds_bucket",
+        "connexions_consumer_events_dead_lettered_total",
+        "connexions_http_requests_total",
+    }
+    used = metric_names(dashboard_queries())
+    assert wanted <= used <= exported_metrics(), (wanted - used, used - exported_metrics())
+
+
+def test_the_dashboard_reads_the_provisioned_data_source():
+    source = yaml.load((GRAFANA / "provisioning" / "datasources" / "prometheus.yml").read_text())
+    uid = source["datasources"][0]["uid"]
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    assert {panel["datasource"]["uid"] for panel in panels} == {uid}
+    assert {t["datasource"]["uid"] for panel in panels for t in panel["targets"]} == {uid}
+    assert len({panel["id"] for panel in panels}) == len(panels)
+
+
+def test_the_dashboard_queries_are_valid_promql(promtool, tmp_path):
+    rules = {
+        "groups": [
+            {
+                "name": "dashboard",
+                "rules": [
+                    {"record": f"dashboard:query_{n}", "expr": expr}
+                    for n, expr in enumerate(dashboard_queries())
+                ],
+            }
+        ]
+    }
+    path = tmp_path / "dashboard_rules.yml"
+    with path.open("w") as file:
+        yaml.dump(rules, file)
+    run(promtool, "check", "rules", str(path))
+
+
+# compose --------------------------------------------------------------------------------------
+def test_prometheus_scrapes_every_api_and_worker_of_the_compose_file():
+    compose = yaml.load((ROOT / "docker-compose.yml").read_text())["services"]
+    config = yaml.load((PROMETHEUS / "prometheus.yml").read_text())
+    jobs = {
+        job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]
+    }
+    apis = {name for name, service in compose.items() if service.get("command") == ["api"]}
+    workers = {
+        f"{name}:{service['environment']['METRICS_PORT']}"
+        for name, service in compose.items()
+        if service.get("command") == ["worker"]
+    }
+    assert set(jobs["api"]) | set(jobs["gateway"]) == {f"{name}:8000" for name in apis}
+    assert set(jobs["worker"]) == workers
+    assert jobs["rabbitmq"] == ["rabbitmq:15692"]
+    assert "./infra/prometheus:/etc/prometheus:ro" in compose["prometheus"]["volumes"]
