@@ -10,6 +10,9 @@
 
 ``/metrics`` answers only clients on a loopback or private address: Prometheus, not the
 public (the gateway never forwards ``/api/<service>/metrics`` either).
+
+``METRICS=off`` records nothing (``/metrics`` still answers, with the figures read at each
+scrape only): ``make bench`` measures what metrics cost with it.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.orm import Session
 
 PREFIX = "connexions_"
+ENABLED = os.environ.get("METRICS", "on").strip().lower() != "off"
 FAST = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 SLOW = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0)
 
@@ -137,6 +141,9 @@ for _outcome in COMPLETION_OUTCOMES:
 # HTTP -----------------------------------------------------------------------------------------
 def install_http_metrics(app: Flask, service: str) -> None:
     """Count and time every request of ``app``; serve ``GET /metrics``."""
+    app.add_url_rule("/metrics", "metrics", _exposition)
+    if not ENABLED:
+        return
 
     @app.before_request
     def _started() -> None:
@@ -152,8 +159,6 @@ def install_http_metrics(app: Flask, service: str) -> None:
                 time.perf_counter() - started
             )
         return response
-
-    app.add_url_rule("/metrics", "metrics", _exposition)
 
 
 def _exposition() -> Response:
@@ -181,6 +186,8 @@ def _registry() -> CollectorRegistry:
 def install_gateway_metrics(app: Flask) -> None:
     """The gateway's requests, its refusals (401/403, 429) and ``GET /metrics``."""
     install_http_metrics(app, "gateway")
+    if not ENABLED:
+        return
 
     @app.after_request
     def _refusals(response):
@@ -193,6 +200,9 @@ def install_gateway_metrics(app: Flask) -> None:
 
 @contextmanager
 def upstream_call(service: str) -> Iterator[None]:
+    if not ENABLED:
+        yield
+        return
     started = time.perf_counter()
     try:
         yield
@@ -203,6 +213,8 @@ def upstream_call(service: str) -> Iterator[None]:
 
 
 def record_upstream_status(service: str, status: int) -> None:
+    if not ENABLED:
+        return
     if status >= 500:
         GATEWAY_UPSTREAM_ERRORS.labels(service, "5xx").inc()
 
@@ -221,6 +233,8 @@ def _type_label(handlers: Mapping[str, object], message) -> str:
 
 
 def record_outcomes(service: str, handlers: Mapping[str, object], messages, outcomes) -> None:
+    if not ENABLED:
+        return
     for message, outcome in zip(messages, outcomes, strict=False):
         if outcome.kind == "ack":
             CONSUMER_HANDLED.labels(service, _type_label(handlers, message)).inc()
@@ -229,15 +243,21 @@ def record_outcomes(service: str, handlers: Mapping[str, object], messages, outc
 
 
 def record_retry(service: str, event_type: str) -> None:
+    if not ENABLED:
+        return
     CONSUMER_RETRIED.labels(service, event_type).inc()
 
 
 def record_dead_letter(service: str, handlers: Mapping[str, object], message) -> None:
+    if not ENABLED:
+        return
     CONSUMER_DEAD.labels(service, _type_label(handlers, message)).inc()
 
 
 def record_handler_time(service: str, run: list, seconds: float) -> None:
     """A run of events of one type handled together: each is given its share."""
+    if not ENABLED:
+        return
     histogram = CONSUMER_HANDLER.labels(service, run[0].type)
     for _ in run:
         histogram.observe(seconds / len(run))
@@ -245,6 +265,8 @@ def record_handler_time(service: str, run: list, seconds: float) -> None:
 
 def record_publication(service: str, result, taken: int, seconds: float) -> None:
     """One relay batch: ``taken`` rows, the broker's answer ``result``, in ``seconds``."""
+    if not ENABLED:
+        return
     RELAY_CONFIRM.labels(service).observe(seconds)
     RELAY_PUBLISHED.labels(service).inc(len(result.confirmed))
     returned = sum(reason.startswith("unroutable") for reason in result.failed.values())
@@ -253,6 +275,8 @@ def record_publication(service: str, result, taken: int, seconds: float) -> None
 
 
 def record_lag(service: str, lane: str, event_time: datetime) -> None:
+    if not ENABLED:
+        return
     CONSUMER_LAG.labels(service, lane).observe(
         max(0.0, (datetime.now(UTC) - event_time).total_seconds())
     )
@@ -261,6 +285,8 @@ def record_lag(service: str, lane: str, event_time: datetime) -> None:
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` once ``session`` commits (never if it rolls back): metrics of what a
     transaction did, counted once even when a consumer's batch is applied a second time."""
+    if not ENABLED:
+        return
     session.info.setdefault("metrics_after_commit", []).append(callback)
 
 

@@ -112,3 +112,30 @@ def test_metrics_add_up_the_processes_of_a_gunicorn_server(tmp_path):
     ).stdout
     labels = 'method="GET",route="/sites",service="inventory",status="200"'
     assert f"connexions_http_requests_total{{{labels}}} 6.0" in exposition
+
+
+OFF = textwrap.dedent(
+    """
+    from flask import Flask
+    from services.common import metrics
+    app = Flask("off")
+    app.add_url_rule("/sites", "sites", lambda: "ok")
+    metrics.install_http_metrics(app, "inventory")
+    client = app.test_client()
+    assert client.get("/sites").status_code == 200
+    print(client.get("/metrics").get_data(as_text=True))
+    """
+)
+
+
+def test_metrics_off_records_nothing_but_still_answers():
+    def exposition(setting: str) -> str:
+        environment = {**os.environ, "METRICS": setting}
+        environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        done = subprocess.run(
+            [sys.executable, "-c", OFF], env=environment, check=True, capture_output=True, text=True
+        )
+        return done.stdout
+
+    assert 'connexions_http_requests_total{method="GET",route="/sites"' in exposition("on")
+    assert "connexions_http_requests_total{" not in exposition("off")
