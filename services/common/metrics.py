@@ -129,6 +129,7 @@ GATEWAY_UPSTREAM_ERRORS = Counter(
     ["service", "kind"],
 )
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # or "other"
 UNKNOWN = "unknown"  # the type label of bytes that are no event this consumer handles
 SAGA_OUTCOMES = ("accepted", "rejected")
 COMPLETION_OUTCOMES = ("completed", "completed_after_expiry", "completion_refused")
@@ -154,10 +155,9 @@ def install_http_metrics(app: Flask, service: str) -> None:
         started = g.pop("metrics_started", None)
         if started is not None:
             route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-            HTTP_REQUESTS.labels(service, route, request.method, str(response.status_code)).inc()
-            HTTP_DURATION.labels(service, route, request.method).observe(
-                time.perf_counter() - started
-            )
+            method = request.method if request.method in METHODS else "other"
+            HTTP_REQUESTS.labels(service, route, method, str(response.status_code)).inc()
+            HTTP_DURATION.labels(service, route, method).observe(time.perf_counter() - started)
         return response
 
 
@@ -172,6 +172,8 @@ def _private(address: str | None) -> bool:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
         return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is a.b.c.d
+        ip = ip.ipv4_mapped
     return ip.is_loopback or ip.is_private
 
 

@@ -65,12 +65,15 @@ def test_http_requests_are_labelled_by_route_template_not_by_path():
     for thing_id in ("a", "b", "c"):
         assert client.get(f"/things/{thing_id}").status_code == 200
     assert client.get("/nowhere/42").status_code == 404
+    assert client.open("/things/a", method="BREW").status_code == 405  # any method: "other"
     labels = {"service": "metrics-test", "method": "GET"}
     assert (
         sample("connexions_http_requests_total", route="/things/<thing_id>", status="200", **labels)
         == 3
     )
     assert sample("connexions_http_requests_total", route="unmatched", status="404", **labels) == 1
+    other = {"service": "metrics-test", "method": "other", "status": "405"}
+    assert sample("connexions_http_requests_total", route="unmatched", **other) == 1
     body = client.get("/metrics").get_data(as_text=True)  # the test client is 127.0.0.1
     assert 'route="/things/<thing_id>"' in body
     assert "/things/a" not in body
@@ -80,7 +83,8 @@ def test_metrics_are_refused_to_a_public_address():
     app = Flask("metrics-public-test")
     metrics.install_http_metrics(app, "metrics-public-test")
     client = app.test_client()
-    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "93.184.216.34"}).status_code == 404
+    for public in ("93.184.216.34", "::ffff:93.184.216.34", "2a00:1450:4007:80c::200e"):
+        assert client.get("/metrics", environ_base={"REMOTE_ADDR": public}).status_code == 404
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
 
 
