@@ -18,6 +18,7 @@ scrape only): ``make bench`` measures what metrics cost with it.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -38,6 +39,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import Engine, Table, func, select
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 PREFIX = "connexions_"
 ENABLED = os.environ.get("METRICS", "on").strip().lower() != "off"
@@ -368,8 +371,12 @@ def unwatch_outbox(service: str) -> None:
 def serve_worker_metrics() -> None:
     """Serve this process's metrics on ``METRICS_PORT`` (at ``METRICS_ADDR``), if set."""
     port = os.environ.get("METRICS_PORT", "").strip()
-    if port:
+    if not port:
+        return
+    try:
         start_http_server(int(port), addr=os.environ.get("METRICS_ADDR", "0.0.0.0"))
+    except OSError:  # the worker's work matters more: Prometheus shows the target down
+        log.exception("metrics not served: port %s is not available", port)
 
 
 def _install_session_hooks() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
 from datetime import UTC, datetime
 
+import requests
 from flask import Flask
 from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, text
@@ -143,3 +145,24 @@ def test_metrics_off_records_nothing_but_still_answers():
 
     assert 'connexions_http_requests_total{method="GET",route="/sites"' in exposition("on")
     assert "connexions_http_requests_total{" not in exposition("off")
+
+
+def test_a_worker_whose_metrics_port_is_taken_works_on_without_metrics(monkeypatch, caplog):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("METRICS_PORT", str(taken.getsockname()[1]))
+        monkeypatch.setenv("METRICS_ADDR", "127.0.0.1")
+        metrics.serve_worker_metrics()
+    assert "metrics not served" in caplog.text
+
+
+def test_a_worker_serves_its_metrics_on_its_port(monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("METRICS_PORT", str(port))
+    monkeypatch.setenv("METRICS_ADDR", "127.0.0.1")
+    metrics.serve_worker_metrics()
+    body = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    assert "connexions_outbox_unsent_events" in body
