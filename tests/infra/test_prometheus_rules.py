@@ -5,14 +5,14 @@ the Grafana dashboard and compose's scrape targets, statically."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
+
+from tests.support.prometheus_package import prometheus_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS = ROOT / "infra" / "prometheus"
@@ -24,12 +24,7 @@ yaml = YAML(typ="safe")
 
 @pytest.fixture(scope="module")
 def promtool() -> str:
-    found = shutil.which("promtool")
-    if found:
-        return found
-    if os.environ.get("REQUIRE_INTEGRATION") == "1":
-        pytest.fail("promtool is missing: apt-get install prometheus (.ci/run does)")
-    pytest.skip("promtool is missing: apt-get install prometheus")
+    return prometheus_tool("promtool")
 
 
 def run(*command: str) -> str:

@@ -5,8 +5,6 @@ this stack's addresses (and one-second scrapes and evaluations)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -18,6 +16,7 @@ from ruamel.yaml import YAML
 
 from services.common.config import SERVICES_WITH_DATABASE
 from services.common.events.topology import Topology
+from tests.support.prometheus_package import prometheus_tool
 from tests.support.waiting import wait_until
 from tests.system.test_stack_system import (  # noqa: F401 - the stack's fixture, reused
     _free_port_block,
@@ -32,12 +31,7 @@ RABBITMQ_PROMETHEUS = ("127.0.0.1", 15692)
 
 @pytest.fixture(scope="module")
 def prometheus_binary() -> str:
-    found = shutil.which("prometheus")
-    if found:
-        return found
-    if os.environ.get("REQUIRE_INTEGRATION") == "1":
-        pytest.fail("prometheus is missing: apt-get install prometheus (.ci/run does)")
-    pytest.skip("prometheus is missing: apt-get install prometheus")
+    return prometheus_tool("prometheus")
 
 
 @pytest.fixture(scope="module")
