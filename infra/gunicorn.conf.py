@@ -62,6 +62,10 @@ def post_fork(server, worker):
     """Send the application's logs (with their request id) to stderr in each worker."""
     from services.common.log_privacy import strip_query_strings_from
     from services.common.logs import configure_logging
+    from services.common.parent_death import die_with_parent
+
+    # Killed with the master (kill -9): no orphan keeps the port while a new master starts.
+    die_with_parent(worker.ppid)
 
     configure_logging(os.environ.get("SERVICE", ""), ROLE)
     strip_query_strings_from("gunicorn.error", "gunicorn.access")

@@ -9,7 +9,9 @@ with ``SERVICE=<name>``, against the RabbitMQ and PostgreSQL given by ``BROKER_U
 ``<SERVICE>_DATABASE_URL``. The migrations run first, once, as one-shot steps; then each API
 runs under gunicorn and each worker (relay + consumer) as its own process, and ``start``
 returns once the gateway reports every service up and every worker consumes. The processes
-outlive ``start``: their pid and log files are in ``STACK_DIR`` (``var/stack``).
+outlive ``start``: their pid and log files are in ``STACK_DIR`` (``var/stack``). They are
+started, and started again whenever one exits, with a back-off, by the stack's supervisor
+(``scripts/supervisor.py``, itself a process of the stack); ``stop`` stops it first.
 
 Ports are those of ``make run``: the gateway on ``GATEWAY_PORT`` (8080), donations,
 inventory and sales on the next three. ``STACK_WORKER_REPLICAS`` (1) workers run per service.
@@ -22,6 +24,7 @@ there.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -47,6 +50,7 @@ from services.common.tokens import generate_token_keys, token_key_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = ROOT / "infra" / "entrypoint.sh"
+SUPERVISOR = "supervisor"  # the name of its pid and log files
 
 
 class StackError(Exception):
@@ -142,17 +146,17 @@ class StackConfig:
 
 
 # processes ----------------------------------------------------------------------------------
-def _launch(config: StackConfig, part: Part) -> subprocess.Popen:
+def _launch(inherited: Mapping[str, str], directory: Path, part: Part) -> subprocess.Popen:
     environment = {
-        **config.environment,
+        **inherited,
         **part.environment,
         "SERVICE": part.service,
         # gunicorn and python of this interpreter's environment, as the image has them on PATH
         "PATH": os.pathsep.join(
-            [str(Path(sys.executable).parent), config.environment.get("PATH", os.defpath)]
+            [str(Path(sys.executable).parent), inherited.get("PATH", os.defpath)]
         ),
     }
-    with open(config.directory / f"{part.name}.log", "ab") as log:
+    with open(directory / f"{part.name}.log", "ab") as log:
         return subprocess.Popen(
             ["sh", str(ENTRYPOINT), part.command],
             cwd=ROOT,
@@ -193,6 +197,7 @@ class Running:
     name: str
     pid: int
     started_at: str | None
+    restarts: int = 0  # by the supervisor
 
     @property
     def alive(self) -> bool:
@@ -203,8 +208,11 @@ def _pid_file(directory: Path, name: str) -> Path:
     return directory / f"{name}.pid"
 
 
-def _record(directory: Path, name: str, pid: int) -> None:
-    _pid_file(directory, name).write_text(f"{pid} {_started_at(pid) or '-'}\n")
+def _record(directory: Path, name: str, pid: int, restarts: int = 0) -> None:
+    """Writes the pid file at once (a reader never sees half of it)."""
+    draft = directory / f".{name}.pid.draft"
+    draft.write_text(f"{pid} {_started_at(pid) or '-'} {restarts}\n")
+    draft.replace(_pid_file(directory, name))
 
 
 def stack_directory() -> Path:
@@ -215,8 +223,15 @@ def running(directory: Path) -> list[Running]:
     """The processes whose pid files are in ``directory``."""
     found = []
     for path in sorted(directory.glob("*.pid")):
-        pid, started_at = path.read_text().split()
-        found.append(Running(path.stem, int(pid), None if started_at == "-" else started_at))
+        pid, started_at, *restarts = path.read_text().split()
+        found.append(
+            Running(
+                path.stem,
+                int(pid),
+                None if started_at == "-" else started_at,
+                int(restarts[0]) if restarts else 0,
+            )
+        )
     return found
 
 
@@ -232,31 +247,45 @@ def start(config: StackConfig, timeout: float = 90.0) -> None:
     generate_token_keys(token_key_dir())
     generate_keys(card_codes_key_dir())
     _migrate(config, deadline)
-    started: dict[str, subprocess.Popen] = {}
     try:
-        for part in config.long_running():
-            started[part.name] = process = _launch(config, part)
-            _record(config.directory, part.name, process.pid)
-        _wait(config, started, deadline)
+        _wait(config, _supervise(config), deadline)
     except BaseException:
         stop(config.directory)
         raise
 
 
-def relaunch(config: StackConfig, name: str) -> subprocess.Popen:
-    """Start one long-running part again by name (after it died or was killed) and record its
-    new pid; does not wait for it to be ready (the fault tests restart killed processes)."""
-    part = next((part for part in config.long_running() if part.name == name), None)
-    if part is None:
-        raise StackError(f"no part named {name}")
-    process = _launch(config, part)
-    _record(config.directory, part.name, process.pid)
-    return process
+def _supervise(config: StackConfig) -> subprocess.Popen:
+    """The supervisor, in the background, given the parts (and the environment they inherit)
+    on its standard input, not in a file: database URLs carry passwords."""
+    plan = {
+        "directory": str(config.directory),
+        "environment": dict(config.environment),
+        "parts": [
+            {**vars(part), "environment": dict(part.environment)} for part in config.long_running()
+        ],
+    }
+    with open(config.directory / f"{SUPERVISOR}.log", "ab") as log:
+        supervisor = subprocess.Popen(
+            [sys.executable, "-m", "scripts.supervisor"],
+            cwd=ROOT,
+            env=dict(config.environment),
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    _record(config.directory, SUPERVISOR, supervisor.pid)
+    with supervisor.stdin:
+        supervisor.stdin.write(json.dumps(plan).encode())
+    return supervisor
 
 
 def _migrate(config: StackConfig, deadline: float) -> None:
     """Every service's one-shot migration step (in parallel: separate databases)."""
-    steps = {part.name: _launch(config, part) for part in config.migrations()}
+    steps = {
+        part.name: _launch(config.environment, config.directory, part)
+        for part in config.migrations()
+    }
     for name, process in steps.items():
         try:
             code = process.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -268,7 +297,7 @@ def _migrate(config: StackConfig, deadline: float) -> None:
             raise StackError(f"{name} failed ({code}): see {config.directory / name}.log")
 
 
-def _wait(config: StackConfig, started: dict[str, subprocess.Popen], deadline: float) -> None:
+def _wait(config: StackConfig, supervisor: subprocess.Popen, deadline: float) -> None:
     checks: dict[str, Callable[[], bool]] = {
         "every service up behind the gateway": lambda: _http_ok(
             config.url(config.gateway_port) + "/health"
@@ -277,10 +306,13 @@ def _wait(config: StackConfig, started: dict[str, subprocess.Popen], deadline: f
     }
     pending = dict(checks)
     while pending:
-        for name, process in started.items():
-            if process.poll() is not None:
-                log = config.directory / f"{name}.log"
-                raise StackError(f"{name} exited with {process.returncode}: see {log}")
+        if supervisor.poll() is not None:
+            log = config.directory / f"{SUPERVISOR}.log"
+            raise StackError(f"the supervisor exited with {supervisor.returncode}: see {log}")
+        for process in running(config.directory):
+            if process.restarts:  # it exited before the stack was up: no use waiting
+                log = config.directory / f"{process.name}.log"
+                raise StackError(f"{process.name} exited while starting: see {log}")
         pending = {what: check for what, check in pending.items() if not check()}
         if pending and time.monotonic() > deadline:
             raise StackError(f"not ready in time ({', '.join(pending)}): see {config.directory}")
@@ -318,29 +350,37 @@ def _consumers_ready(config: StackConfig) -> bool:
 
 # stop ---------------------------------------------------------------------------------------
 def stop(directory: Path, timeout: float = 30.0) -> list[str]:
-    """Stop the gateway and the APIs, then the workers (so relays publish what APIs wrote).
+    """Stop the supervisor (nothing is started again from then on), the gateway and the APIs,
+    then the workers (so relays publish what APIs wrote).
 
     Each gets SIGTERM and up to ``timeout`` seconds to finish; what still runs then is killed
     with its process group. Returns the names of the processes that were stopped.
     """
-    processes = running(directory)
+    supervisor = [p for p in running(directory) if p.name == SUPERVISOR]
+    stopped = _terminate(supervisor, timeout)
+    processes = running(directory)  # as the supervisor left them
     workers = [p for p in processes if "-worker-" in p.name]
-    apis = [p for p in processes if p not in workers]
-    stopped = []
+    apis = [p for p in processes if p not in workers and p.name != SUPERVISOR]
     for group in (apis, workers):
-        live = [p for p in group if p.alive]
-        for process in live:
-            _signal(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while any(p.alive for p in live) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        for process in live:
-            if process.alive:
-                _signal(process.pid, signal.SIGKILL, group=True)
-        stopped += [p.name for p in live]
+        stopped += _terminate(group, timeout)
     for process in processes:
         _pid_file(directory, process.name).unlink(missing_ok=True)
     return stopped
+
+
+def _terminate(group: list[Running], timeout: float) -> list[str]:
+    """SIGTERM to each, then SIGKILL to the process group of what still runs after
+    ``timeout`` seconds; returns the names of those that were running."""
+    live = [p for p in group if p.alive]
+    for process in live:
+        _signal(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while any(p.alive for p in live) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for process in live:
+        if process.alive:
+            _signal(process.pid, signal.SIGKILL, group=True)
+    return [p.name for p in live]
 
 
 def _signal(pid: int, signum: int, *, group: bool = False) -> None:
@@ -368,7 +408,8 @@ def main(argv: list[str] | None = None) -> int:
         if not processes:
             print(f"no stack recorded in {directory}")
         for process in processes:
-            print(f"{process.name:24} {process.pid:>8} {'up' if process.alive else 'DOWN'}")
+            state = "up" if process.alive else "DOWN"
+            print(f"{process.name:24} {process.pid:>8} {state:4} restarts: {process.restarts}")
         return 0 if processes and all(p.alive for p in processes) else 1
     try:
         config = StackConfig.from_environment()

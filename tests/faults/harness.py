@@ -1,6 +1,7 @@
-"""The real stack (``scripts/stack.py``) with the handles a fault test needs: kill -9 and
-restart any process by name, the sales worker's broker connection through a cuttable TCP
-proxy, every service's PostgreSQL connections dropped at once, and the figures of quiet.
+"""The real stack (``scripts/stack.py``) with the handles a fault test needs: kill -9 of any
+process by name (its supervisor starts it again), the sales worker's broker connection through
+a cuttable TCP proxy, every service's PostgreSQL connections dropped at once, and the figures
+of quiet.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pika
 import requests
 from sqlalchemy import create_engine, text
 
-from scripts.stack import Part, StackConfig, relaunch, running, start, stop
+from scripts.stack import Part, StackConfig, running, start, stop
 from services.common.config import DATABASES, SERVICES_WITH_DATABASE
 from services.common.events.topology import SUBSCRIPTIONS, Topology
 from services.gateway.keys import KeyStore
@@ -133,7 +134,11 @@ class FaultStack:
         wait_until(lambda: not process.alive, timeout=10)
 
     def restart(self, name: str) -> None:
-        relaunch(self.config, name)
+        """Waits for the supervisor to start the killed process again (not for it to be ready)."""
+        wait_until(
+            lambda: any(p.name == name and p.alive for p in running(self.config.directory)),
+            timeout=40,
+        )
 
     def drop_database_connections(self) -> int:
         """pg_terminate_backend of every connection to the services' databases."""

@@ -1,16 +1,21 @@
-"""``scripts/stack.py`` without servers: what it requires, and how it stops processes."""
+"""``scripts/stack.py`` without servers: what it requires, how it stops processes, and how its
+supervisor (``scripts/supervisor.py``) starts again what exits."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from scripts.stack import StackConfig, StackError, _record, running, stop
+from scripts.supervisor import Supervisor, backoff
 from services.common.config import DATABASES
+from tests.support.waiting import wait_until
 
 
 def test_the_stack_requires_rabbitmq_and_postgresql(monkeypatch):
@@ -82,3 +87,111 @@ def test_stop_leaves_alone_a_process_that_reused_a_recorded_pid(tmp_path):
     finally:
         process.kill()
         process.wait()
+
+
+# supervision ----------------------------------------------------------------------------------
+def test_the_back_off_doubles_at_each_quick_exit_up_to_30_s():
+    assert [backoff(exits) for exits in range(1, 10)] == [0, 0.5, 1, 2, 4, 8, 16, 30, 30]
+
+
+class _Exited:
+    def __init__(self, pid: int) -> None:
+        self.pid, self.returncode = pid, None
+
+    def poll(self):
+        return self.returncode
+
+
+def test_the_supervisor_starts_again_what_exits_after_its_back_off():
+    now, launched, records, lines = [0.0], [], [], []
+
+    def launch(name: str) -> _Exited:
+        launched.append((name, now[0]))
+        return _Exited(100 + len(launched))
+
+    supervisor = Supervisor(
+        ["sales-api", "sales-worker-1"],
+        launch=launch,
+        record=lambda *record: records.append(record),
+        log=lines.append,
+        clock=lambda: now[0],
+    )
+    api = supervisor.parts[0]
+
+    def at(moment: float) -> None:
+        now[0] = moment
+        supervisor.check()
+
+    at(0)
+    assert launched == [("sales-api", 0), ("sales-worker-1", 0)]
+    api.process.returncode = -signal.SIGKILL
+    at(1)  # noticed, and started again at once
+    assert "sales-api (pid 101) exited, killed by SIGKILL, after 1.0 s" in lines[0]
+    assert launched[-1] == ("sales-api", 1)
+    assert records[-1] == ("sales-api", 103, 1)
+    for exit_at, restarted_at in ((1.2, 1.7), (2, 3)):  # soon after its start: 0.5 s, then 1 s
+        api.process.returncode = 1
+        at(exit_at)
+        at(restarted_at - 0.01)
+        assert launched[-1][1] < exit_at
+        at(restarted_at)
+        assert launched[-1] == ("sales-api", restarted_at)
+    api.process.returncode = 1
+    at(50)  # after a run of 47 s: at once again
+    assert launched[-1] == ("sales-api", 50)
+    assert api.restarts == 4
+    assert supervisor.parts[1].restarts == 0
+    api.process.returncode = 0
+    supervisor.stopping = True  # what SIGTERM does
+    at(60)
+    at(100)
+    assert len(launched) == 6  # nothing started while stopping
+
+
+_SUPERVISOR = """
+import signal, subprocess, sys
+from pathlib import Path
+from scripts.stack import _record
+from scripts.supervisor import Supervisor
+
+directory = Path(sys.argv[1])
+supervisor = Supervisor(
+    ["sales-api"],
+    launch=lambda name: subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True
+    ),
+    record=lambda name, pid, restarts: _record(directory, name, pid, restarts),
+    log=print,
+)
+signal.signal(signal.SIGTERM, lambda *_: setattr(supervisor, "stopping", True))
+supervisor.run()
+"""
+
+
+def test_stop_stops_the_supervisor_first_and_nothing_is_started_again(tmp_path):
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", _SUPERVISOR, str(tmp_path)],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _record(tmp_path, "supervisor", supervisor.pid)
+        (first,) = wait_until(lambda: [p for p in running(tmp_path) if p.name == "sales-api"])
+        os.kill(first.pid, signal.SIGKILL)
+        (again,) = wait_until(
+            lambda: [p for p in running(tmp_path) if p.name == "sales-api" and p.restarts]
+        )
+        assert again.pid != first.pid and again.alive and again.restarts == 1
+
+        assert stop(tmp_path, timeout=5) == ["supervisor", "sales-api"]
+        assert supervisor.wait(timeout=5) == 0
+        time.sleep(1)  # longer than the back-off
+        assert not again.alive
+        assert running(tmp_path) == []
+    finally:
+        supervisor.kill()
+        supervisor.wait()
+        for process in running(tmp_path):
+            if process.alive:
+                os.kill(process.pid, signal.SIGKILL)
