@@ -32,7 +32,7 @@ def test_a_saga_event_overtakes_a_bulk_backlog_and_retries_on_its_own_lane(sqlit
     saga_calls: list[str] = []
 
     def slow_projection(uow, event):
-        time.sleep(0.005)  # 3,000 of them: a backlog of 15 s or more
+        time.sleep(0.012)  # 3,000 of them: a backlog of 36 s or more
         bulk_done.append(event.id)
 
     def saga_fails_once(uow, event):
@@ -52,7 +52,7 @@ def test_a_saga_event_overtakes_a_bulk_backlog_and_retries_on_its_own_lane(sqlit
         saga_event = reservation_rejected(str(uuid.uuid4()))
         publish(runtime, saga_event)
         # Applied (after one retry through the saga lane) while the backlog is still being worked.
-        wait_until(lambda: len(saga_calls) >= 3, timeout=10)
+        wait_until(lambda: len(saga_calls) >= 3, timeout=25)
         assert len(bulk_done) < BACKLOG
         assert set(saga_calls) == {saga_event.id}
     finally:
