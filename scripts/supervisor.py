@@ -17,16 +17,17 @@ SIGTERM or SIGINT (``scripts.stack stop``) makes it exit at once, leaving the pa
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from scripts.stack import Part, _launch, _record
+from services.common.logs import configure_logging
 
 FIRST_DELAY = 0.5  # seconds before a part that exited again soon is started again
 LONGEST_DELAY = 30.0
@@ -115,8 +116,8 @@ def main() -> int:
     directory = Path(plan["directory"])
     parts = {entry["name"]: Part(**entry) for entry in plan["parts"]}
 
-    def log(line: str) -> None:
-        print(f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%S.%fZ} {line}", flush=True)
+    configure_logging("stack", "supervisor")  # JSON lines under make stack, like every part
+    log = logging.getLogger("scripts.supervisor").info
 
     supervisor = Supervisor(
         list(parts),

@@ -1,6 +1,6 @@
 """``make stack`` logs one JSON object per line from every process (``LOG_FORMAT=json`` is its
-default): gunicorn's master, error and access lines, the APIs, the workers and the gateway,
-each with the ids of the work it belongs to."""
+default): gunicorn's master, error and access lines, the APIs, the workers, the gateway, the
+migrations and the supervisor, each with the ids of the work it belongs to."""
 
 from __future__ import annotations
 
@@ -24,8 +24,6 @@ KEYS = {
     "event_type",
     "event_id",
 }
-# The supervisor's own journal of exits and restarts is not one of the stack's services.
-NOT_A_SERVICE = {"supervisor.log"}
 
 
 def test_every_line_of_every_stack_log_is_a_json_object_with_its_ids(request):
@@ -41,8 +39,6 @@ def test_every_line_of_every_stack_log_is_a_json_object_with_its_ids(request):
     def lines() -> list[dict]:
         found = []
         for log in sorted(directory.glob("*.log")):
-            if log.name in NOT_A_SERVICE:
-                continue
             text = log.read_text()
             complete = text[: text.rfind("\n") + 1]  # a line being written is read next time
             for number, line in enumerate(complete.splitlines(), start=1):
@@ -67,7 +63,7 @@ def test_every_line_of_every_stack_log_is_a_json_object_with_its_ids(request):
     assert all(line["event_id"] and line["correlation_id"] for line in handled)
 
     every = lines()
-    assert {line["role"] for line in every} >= {"api", "worker", "gateway"}
+    assert {line["role"] for line in every} >= {"api", "worker", "gateway", "supervisor"}
     access = [
         line
         for line in every
