@@ -16,6 +16,7 @@ from bench.gateway import gateway_hop
 from bench.identity import ensure_token_keys
 from bench.intake import intake
 from bench.isolation import isolation
+from bench.observability_cost import observability_cost
 from bench.plot import plot
 from bench.worst_request import worst_request_memory
 
@@ -50,7 +51,7 @@ def main() -> int:
     for bench in (relay_throughput, consumer_throughput):
         print(f"running {bench.__name__}…", file=sys.stderr, flush=True)
         figures.append(bench())
-    for group in (intake, isolation, counter_orders, gateway_hop):
+    for group in (intake, isolation, counter_orders, observability_cost, gateway_hop):
         print(f"running {group.__name__}…", file=sys.stderr, flush=True)
         figures += group()
     for bench in (card_import_memory, worst_request_memory):
