@@ -41,6 +41,7 @@ def embedded_process(tmp_path):
         "BROKER_URL": "memory://",
         "GATEWAY_PORT": str(port),
         "LOG_LEVEL": "DEBUG",  # the most a log could say
+        "DEMO_DATA": "none",  # the planted person alone: no demo programme to seed first
     }
     with log.open("wb") as output:
         process = subprocess.Popen(
