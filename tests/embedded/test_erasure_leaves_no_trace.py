@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -34,7 +36,30 @@ COUNTER_SITE = "Point d'accueil Paris"  # the demo counter key's site
 @pytest.fixture
 def embedded_process(tmp_path):
     data, log = tmp_path / "data", tmp_path / "embedded.log"
-    port = free_port()
+    for _ in range(3):  # a port found free may be taken before the process binds it
+        port = free_port()
+        process = _start_embedded(data, log, port)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until(partial(_started, process, data, url), timeout=60)
+        except BaseException:
+            _stop(process)
+            raise
+        if process.poll() is None:
+            break
+    try:
+        assert process.poll() is None, log.read_text(errors="replace")[-2000:]
+        yield process, url, data, log
+    finally:
+        _stop(process)
+
+
+def _started(process: subprocess.Popen, data: Path, url: str) -> bool:
+    """Serving, or gone (its port was taken: the fixture tries another)."""
+    return process.poll() is not None or ((data / "demo-keys.json").exists() and _up(url))
+
+
+def _start_embedded(data: Path, log: Path, port: int) -> subprocess.Popen:
     environment = {
         **{k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")},
         "DATA_DIR": str(data),
@@ -43,28 +68,34 @@ def embedded_process(tmp_path):
         "LOG_LEVEL": "DEBUG",  # the most a log could say
         "DEMO_DATA": "none",  # the planted person alone: no demo programme to seed first
     }
-    with log.open("wb") as output:
-        process = subprocess.Popen(
+    with log.open("ab") as output:
+        return subprocess.Popen(
             [sys.executable, "-m", "services.embedded"],
             cwd=ROOT,
             env=environment,
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until(lambda: (data / "demo-keys.json").exists() and _up(url), timeout=60)
-        yield process, url, data, log
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            process.wait(30)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port below Linux's ephemeral range (32768+), which outgoing connections use:
+    one of them cannot take it between this check and the server's bind."""
+    for _ in range(100):
+        port = random.randint(20000, 32000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 def _up(url: str) -> bool:
