@@ -28,7 +28,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / HZ
 
 
-def _processes() -> Iterable[tuple[int, int, str]]:
+def processes() -> Iterable[tuple[int, int, str]]:
     """(pid, parent pid, command line) of every process still readable."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -43,12 +43,12 @@ def _processes() -> Iterable[tuple[int, int, str]]:
 
 def broker_pid() -> int | None:
     """RabbitMQ's Erlang VM on this machine, if it runs here."""
-    return next((pid for pid, _, command in _processes() if "beam.smp" in command), None)
+    return next((pid for pid, _, command in processes() if "beam.smp" in command), None)
 
 
 def snapshot(stack_pids: Iterable[int], databases: Iterable[str]) -> Snapshot:
     roots, names = set(stack_pids), tuple(databases)
-    table = list(_processes())
+    table = list(processes())
     parents = {pid: parent for pid, parent, _ in table}
 
     def in_stack(pid: int) -> bool:

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from bench import counter_orders as orders
+from bench import process_cpu
 from bench.environment import fresh_databases
 from bench.identity import ensure_token_keys
 from scripts.stack import running
@@ -34,17 +35,8 @@ def _ticks_by_part(stack_pids: dict[int, str]) -> collections.Counter:
     """CPU ticks so far of each part: stack processes (and their children), PostgreSQL,
     RabbitMQ, this process (the load generator)."""
     ticks: collections.Counter = collections.Counter()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            command = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        parent, used = int(fields[1]), int(fields[11]) + int(fields[12])
-        pid = int(entry)
+    for pid, parent, command in process_cpu.processes():
+        used = round(process_cpu.cpu_seconds(pid) * process_cpu.HZ)
         if pid in stack_pids or parent in stack_pids:
             ticks[stack_pids.get(pid) or stack_pids[parent]] += used
         elif "postgres" in command:
