@@ -13,6 +13,7 @@ DEVICE_CHANCE = 0.3
 ENDINGS = ("completed",) * 17 + ("cancelled", "cancelled", "expired")
 PAYMENTS = ("cash", "cash", "cash", "card", "card", "cheque")
 COMPUTERS = ("device:laptop", "device:desktop")
+STOCK_PAGE = 100  # the largest page; more than the demo's products at one site
 
 
 @dataclass
@@ -34,13 +35,22 @@ class Counter:
         self.held: list[str] = []  # orders left reserved, to expire
 
     def catalogue(self) -> dict[str, dict]:
-        """Priced products available here, by product key."""
-        path = f"/sites/{self.site_id}/catalogue"
+        """Priced products available here, by product key, once sales' catalogue has caught
+        up with inventory's stock: a catalogue a step behind would have orders rejected at
+        random, and the demo's story would depend on the machine's speed."""
+        listed = until(self._catalogue_in_step, f"the catalogue of {self.site_id}")[0]
         return {
-            item["product_key"]: item
-            for item in items(self.desk.get("sales", path))
-            if item["price"] and item["available"] > 0
+            item["product_key"]: item for item in listed if item["price"] and item["available"] > 0
         }
+
+    def _catalogue_in_step(self) -> tuple[list[dict]] | None:
+        listed = items(self.desk.get("sales", f"/sites/{self.site_id}/catalogue"))
+        path = f"/stock?site_id={self.site_id}&page_size={STOCK_PAGE}"
+        stock = {
+            row["product_key"]: row["available"] for row in items(self.desk.get("inventory", path))
+        }
+        in_step = all(item["available"] == stock.get(item["product_key"], 0) for item in listed)
+        return (listed,) if in_step else None
 
     def place(self, people: list[Person], month: str) -> list[Sale]:
         """An order for each person (each within their limits), all placed at once."""
