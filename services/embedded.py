@@ -21,7 +21,6 @@ from services.common.config import (
     SERVICES_WITH_DATABASE,
     card_codes_key_dir,
     data_dir,
-    default_database_url,
     env_int,
     env_str,
     service_settings,
@@ -37,6 +36,7 @@ from services.demo.seed import seed_once
 from services.donations.app import SERVICE as DONATIONS
 from services.gateway.app import create_app as create_gateway
 from services.gateway.keys import KeyStore
+from services.gateway.settings import Settings as GatewaySettings
 from services.inventory.app import SERVICE as INVENTORY
 from services.sales.app import SERVICE as SALES
 
@@ -88,9 +88,9 @@ class EmbeddedSystem:
             )
             upstreams[name] = f"http://{self.host}:{port}"
         self.upstream_urls = upstreams
-        gateway_database = env_str("GATEWAY_DATABASE_URL", default_database_url("gateway"))
-        upgrade("gateway", gateway_database)
-        gateway = create_gateway({"UPSTREAMS": upstreams, "DATABASE_URL": gateway_database})
+        gateway_settings = GatewaySettings.from_env(upstreams=upstreams)
+        upgrade("gateway", gateway_settings.database_url)
+        gateway = create_gateway(gateway_settings)
         self.keys: KeyStore = gateway.extensions["gateway.keys"]
         self.gateway_port = self._serve(gateway, port=self.gateway_port)
         for worker in self.workers:

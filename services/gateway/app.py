@@ -1,64 +1,43 @@
-"""The gateway's app factory: settings from the environment, wired when the app is created."""
+"""The gateway's app factory: its settings read once, everything wired when the app is created.
+
+The gateway is not a ``ServiceDefinition``: it owns no outbox, consumes no event and runs no
+worker. It authenticates (``authentication.py``), limits (``rate_limits.py``) and forwards
+(``proxy.py``) to the services (``upstreams.py``); its own views are in ``api/``.
+"""
 
 from __future__ import annotations
-
-from typing import Any
 
 from flask import Flask
 from flask_smorest import Api
 
-from services.common.config import default_database_url, env_float, env_int, env_str
 from services.common.metrics import install_gateway_metrics
 from services.common.problems import install_problem_handlers
 from services.common.requests_context import install_request_ids
-from services.common.tokens import TokenIssuer, load_signing_key, token_ttl_seconds
+from services.common.tokens import TokenIssuer, load_signing_key
 from services.common.tracing import configure_tracing, install_request_tracing
-from services.gateway import authentication, docs, frontend, health, openapi, proxy
+from services.gateway import authentication, combined_openapi, frontend, proxy, readiness
+from services.gateway import settings as gateway_settings
+from services.gateway.api import BLUEPRINTS, OPEN_BLUEPRINTS
+from services.gateway.api.errors import ERRORS
+from services.gateway.api.health import HEALTH_PATHS
 from services.gateway.authentication import Authentication
 from services.gateway.key_scopes import KeyScopes
 from services.gateway.keys import KeyStore
-from services.gateway.keys_api import keys_blp, me_blp
 from services.gateway.rate_limits import RateLimits
-from services.gateway.upstreams import UPSTREAM_ERRORS, Upstreams
-
-# service -> (environment variable holding its base URL, default for the embedded/local mode)
-UPSTREAM_URLS = {
-    "donations": ("DONATIONS_URL", "http://127.0.0.1:8081"),
-    "inventory": ("INVENTORY_URL", "http://127.0.0.1:8082"),
-    "sales": ("SALES_URL", "http://127.0.0.1:8083"),
-}
+from services.gateway.settings import Settings
+from services.gateway.upstreams import Upstreams
 
 
-def default_settings() -> dict[str, Any]:
-    return {
-        "UPSTREAMS": {name: env_str(var, url) for name, (var, url) in UPSTREAM_URLS.items()},
-        "UPSTREAM_TIMEOUT": env_float("GATEWAY_UPSTREAM_TIMEOUT", 10.0),
-        "UPSTREAM_POOL_SIZE": env_int("GATEWAY_UPSTREAM_POOL_SIZE", 32),
-        "PROBE_TIMEOUT": env_float("GATEWAY_PROBE_TIMEOUT", 2.0),
-        "OPENAPI_CACHE_SECONDS": 30.0,
-        "DATABASE_URL": env_str("GATEWAY_DATABASE_URL", default_database_url("gateway")),
-        "MAX_CONTENT_LENGTH": env_int("GATEWAY_MAX_BODY_BYTES", 10 * 1024 * 1024),
-        "RATE_LIMIT": env_str("GATEWAY_RATE_LIMIT", "50/second;1000/minute"),
-        "AUTH_FAILURE_LIMIT": env_str("GATEWAY_AUTH_FAILURE_LIMIT", "30/minute"),
-        "RATE_LIMIT_STORAGE": env_str("GATEWAY_RATE_LIMIT_STORAGE", "memory://"),
-        "KEY_CACHE_SECONDS": env_float("GATEWAY_KEY_CACHE_SECONDS", 30.0),
-        "SCOPE_CACHE_SECONDS": env_float("GATEWAY_SCOPE_CACHE_SECONDS", 30.0),
-        "TOKEN_TTL_SECONDS": token_ttl_seconds(),
-    }
-
-
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the gateway; ``config`` overrides the settings read from the environment.
-
-    ``config`` may also carry ``SIGNING_KEY`` (default: the key file, see ``tokens.py``).
-    """
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the gateway on ``settings`` (default: :meth:`Settings.from_env`)."""
+    settings = settings or Settings.from_env()
     app = Flask("gateway", static_folder=None)
-    app.config.update(default_settings())
-    app.config.update(config or {})
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.extensions[gateway_settings.EXTENSION] = settings
     upstreams = Upstreams(
-        app.config["UPSTREAMS"],
-        timeout=app.config["UPSTREAM_TIMEOUT"],
-        pool_size=app.config["UPSTREAM_POOL_SIZE"],
+        settings.upstreams,
+        timeout=settings.upstream_timeout,
+        pool_size=settings.upstream_pool_size,
     )
     app.extensions["upstreams"] = upstreams
     own_api = _own_api(app)  # before the problem handlers, which must override smorest's
@@ -66,34 +45,32 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     install_gateway_metrics(app)
     configure_tracing("gateway")
     install_request_tracing(app, "gateway")
-    install_problem_handlers(app, UPSTREAM_ERRORS)
-    keys = KeyStore(app.config["DATABASE_URL"], cache_seconds=app.config["KEY_CACHE_SECONDS"])
+    install_problem_handlers(app, ERRORS)
+    keys = KeyStore(settings.database_url, cache_seconds=settings.key_cache_seconds)
     keys.listen()
     app.extensions["gateway.keys"] = keys
-    issuer = TokenIssuer(
-        app.config.get("SIGNING_KEY") or load_signing_key(), app.config["TOKEN_TTL_SECONDS"]
-    )
+    issuer = TokenIssuer(load_signing_key(), settings.token_ttl_seconds)
     limits = RateLimits(
-        app.config["RATE_LIMIT"],
-        app.config["AUTH_FAILURE_LIMIT"],
-        app.config["RATE_LIMIT_STORAGE"],
+        settings.rate_limit, settings.auth_failure_limit, settings.rate_limit_storage
     )
-    probe_timeout = app.config["PROBE_TIMEOUT"]
-    health.init_app(app, upstreams, timeout=probe_timeout)
-    openapi.init_app(
-        app,
+    app.extensions[readiness.EXTENSION] = readiness.Readiness(
+        upstreams, timeout=settings.probe_timeout
+    )
+    app.extensions[combined_openapi.EXTENSION] = combined_openapi.CombinedDocument(
         upstreams,
-        timeout=probe_timeout,
-        ttl=app.config["OPENAPI_CACHE_SECONDS"],
+        timeout=settings.probe_timeout,
+        ttl=settings.openapi_cache_seconds,
         own_document=own_api.spec.to_dict,
+        open_paths=HEALTH_PATHS,
     )
-    docs.init_app(app)
+    for blueprint in OPEN_BLUEPRINTS:
+        app.register_blueprint(blueprint)
     frontend.init_app(app)  # the web screens at /app/, static files only
     scopes = KeyScopes(
         upstreams,
         issuer,
-        timeout=probe_timeout,
-        cache_seconds=app.config["SCOPE_CACHE_SECONDS"],
+        timeout=settings.probe_timeout,
+        cache_seconds=settings.scope_cache_seconds,
     )
     app.extensions["gateway.key_scopes"] = scopes
     authentication.init_app(app, Authentication(keys, issuer, limits, scopes))
@@ -110,6 +87,6 @@ def _own_api(app: Flask) -> Api:
         OPENAPI_URL_PREFIX=None,
     )
     api = Api(app)
-    api.register_blueprint(keys_blp)
-    api.register_blueprint(me_blp)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
     return api

@@ -14,7 +14,7 @@ from flask import Flask, current_app, g, request
 
 from services.common.problems import Problem
 from services.common.tokens import Principal, TokenIssuer
-from services.gateway.key_scopes import KeyScopes
+from services.gateway.key_scopes import KeyScopes, ScopeNoLongerInUse
 from services.gateway.keys import KeyStore, UnknownKey
 from services.gateway.proxy import Forwarding, add_request_guard
 from services.gateway.rate_limits import RateLimits
@@ -50,7 +50,10 @@ class Authentication:
                 "This API key is not valid (unknown, rotated or revoked)."
             ) from None
         self.limits.count_request(principal.key_id)
-        self.scopes.require_in_use(principal)  # its partner still active, its site open
+        try:
+            self.scopes.require_in_use(principal)  # its partner still active, its site open
+        except ScopeNoLongerInUse as refused:
+            raise _unauthenticated(f"This API key no longer works: {refused.reason}") from None
         g.principal = principal
         return self._admitted(principal, roles)
 

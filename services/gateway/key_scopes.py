@@ -6,7 +6,8 @@ every request, before the key is let through. The gateway asks the service that 
 record (``GET /partners/{id}``, ``GET /sites/{id}``, with a token of its own) and remembers
 the answer for ``cache_seconds`` (default 30 s): deactivating a partner or closing a site
 stops its keys within that time on every gateway process. If the service cannot be reached,
-the last answer stands; a scope never confirmed is refused (503, try again).
+the last answer stands; a scope never confirmed is refused (:class:`ScopeUnverifiable`: 503,
+try again). The statuses are set in ``api/errors.py`` and ``authentication.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from services.common.problems import Problem
 from services.common.tokens import Principal, TokenIssuer
 from services.gateway.upstreams import Upstreams, UpstreamUnavailable
 
@@ -41,9 +41,29 @@ class Scope:
 
 
 class ScopeRefused(Exception):
+    """A new key's partner or site does not exist or is not in use."""
+
     def __init__(self, scope: Scope, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(f"{scope.field}: {reason}")
         self.scope = scope
+        self.reason = reason
+
+    def details(self) -> dict:
+        return {"errors": {"json": {self.scope.field: [self.reason]}}}
+
+
+class ScopeUnverifiable(Exception):
+    """The service owning a key's partner or site could not say whether it is in use."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"{detail} Try again in a moment.")
+
+
+class ScopeNoLongerInUse(Exception):
+    """A key's partner has been deactivated, or its site closed, since it was created."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
         self.reason = reason
 
 
@@ -59,13 +79,15 @@ class KeyScopes:
         self._lock = threading.Lock()
 
     def check_new(self, role: str, partner_id: str | None, site_id: str | None) -> None:
-        """For a key about to be created: asked afresh; :class:`ScopeRefused` or 503."""
+        """For a key about to be created: asked afresh; :class:`ScopeRefused` or
+        :class:`ScopeUnverifiable`."""
         scope = Scope.of(role, partner_id, site_id)
         if scope is not None and (reason := self._ask(scope)) is not None:
             raise ScopeRefused(scope, reason)
 
     def require_in_use(self, principal: Principal) -> None:
-        """For a request: 401 once the key's partner is inactive or its site closed."""
+        """For a request: :class:`ScopeNoLongerInUse` once the key's partner is inactive or
+        its site closed; :class:`ScopeUnverifiable` if that was never confirmed."""
         scope = Scope.of(principal.role, principal.partner_id, principal.site_id)
         if scope is None:
             return
@@ -74,23 +96,19 @@ class KeyScopes:
         if known is None or known[0] <= time.monotonic():
             try:
                 self._ask(scope)
-            except Problem:
+            except ScopeUnverifiable:
                 if known is None:
                     raise
         with self._lock:
             reason = self._known[scope][1] if scope in self._known else None
         if reason is not None:
-            raise Problem(
-                401,
-                "unauthenticated",
-                f"This API key no longer works: {reason}",
-                headers={"WWW-Authenticate": 'Bearer realm="connexions"'},
-            )
+            raise ScopeNoLongerInUse(reason)
 
     def _ask(self, scope: Scope) -> str | None:
-        """Why the scope is refused (None: in use), remembered; 503 if nobody answers."""
+        """Why the scope is refused (None: in use), remembered; :class:`ScopeUnverifiable`
+        if nobody answers."""
         if scope.service not in self._upstreams:
-            raise _unverifiable(f"No {scope.service} service is configured.")
+            raise ScopeUnverifiable(f"No {scope.service} service is configured.")
         token = self._issuer.mint(
             GATEWAY, str(uuid.uuid4()), service=scope.service, method="GET", path=scope.path
         )
@@ -104,7 +122,7 @@ class KeyScopes:
                 preload=True,
             )
         except UpstreamUnavailable as exc:
-            raise _unverifiable(f"The {scope.service} service could not be asked.") from exc
+            raise ScopeUnverifiable(f"The {scope.service} service could not be asked.") from exc
         reason = _refusal(scope, reply.status, _json(reply.data))
         with self._lock:
             if len(self._known) >= CACHE_ENTRIES:
@@ -120,15 +138,11 @@ def _json(data: bytes):
         return None
 
 
-def _unverifiable(detail: str) -> Problem:
-    return Problem(503, "scope-unverifiable", f"{detail} Try again in a moment.")
-
-
 def _refusal(scope: Scope, status: int, record) -> str | None:
     if status == 404:
         return f"no such {scope.field.removesuffix('_id')}."
     if status != 200 or not isinstance(record, dict):
-        raise _unverifiable(f"The {scope.service} service answered {status}.")
+        raise ScopeUnverifiable(f"The {scope.service} service answered {status}.")
     if scope.field == "partner_id" and record.get("active") is not True:
         return "the partner is deactivated."
     if scope.field == "site_id" and record.get("kind") != "counter":

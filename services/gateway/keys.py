@@ -35,6 +35,15 @@ KEYS_CHANGED = "gateway_api_keys_changed"
 class UnknownKey(Exception):
     """No such key, or it has been revoked."""
 
+    def __init__(self, key: str = "") -> None:
+        super().__init__("No such API key (or it is revoked).")
+        self.key = key  # the id asked for, or why a secret was not looked up
+
+
+class InvalidScope(ValueError):
+    """A key's role and scope disagree (a partner key names one partner, a counter key one
+    site, other roles neither)."""
+
 
 @dataclass(frozen=True)
 class IssuedKey:
@@ -80,8 +89,10 @@ class KeyStore:
         partner_id: str | None = None,
         site_id: str | None = None,
     ) -> IssuedKey:
-        # Raises ValueError unless role and scope agree (a partner key names one partner...).
-        Principal(role=role, key_id="new", name=name, partner_id=partner_id, site_id=site_id)
+        try:
+            Principal(role=role, key_id="new", name=name, partner_id=partner_id, site_id=site_id)
+        except ValueError as exc:
+            raise InvalidScope(str(exc)) from exc
         secret = new_secret()
         record = ApiKey(
             name=name,

@@ -17,10 +17,10 @@ import json
 import sys
 import uuid
 
-from services.common.config import default_database_url, env_str
 from services.common.tokens import ROLES
 from services.gateway.keys import IssuedKey, KeyStore, UnknownKey
 from services.gateway.models import ApiKey
+from services.gateway.settings import database_url
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,7 +80,7 @@ def run(argv: list[str], store: KeyStore) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    store = KeyStore(env_str("GATEWAY_DATABASE_URL", default_database_url("gateway")))
+    store = KeyStore(database_url())
     try:
         return run(sys.argv[1:] if argv is None else argv, store)
     finally:

@@ -1,7 +1,7 @@
 """The services behind the gateway: a pool of keep-alive connections each, built at startup.
 
-Failures become two exceptions, mapped to problems in :data:`UPSTREAM_ERRORS`: the service
-could not be reached (502) or did not answer in time (504).
+Failures become two exceptions, mapped to problems in ``api/errors.py``: the service could
+not be reached (502) or did not answer in time (504).
 """
 
 from __future__ import annotations
@@ -32,12 +32,6 @@ class UpstreamUnavailable(Exception):
 
 class UpstreamTimeout(UpstreamUnavailable):
     """The service did not answer in time."""
-
-
-UPSTREAM_ERRORS = {
-    UpstreamTimeout: (504, "upstream-timeout"),
-    UpstreamUnavailable: (502, "upstream-unavailable"),
-}
 
 
 @dataclass(frozen=True)

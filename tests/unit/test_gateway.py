@@ -22,6 +22,7 @@ from services.common.problems import problem_response
 from services.gateway.app import create_app
 from services.gateway.keys import KeyStore
 from services.gateway.proxy import Forwarding, add_request_guard
+from services.gateway.settings import Settings
 from tests.support.serving import WAIT, serving
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -180,12 +181,9 @@ def key(keys_database: str) -> dict[str, str]:
 def gateway(keys_database: str):
     def make(timeout: float = 5.0, **upstreams: str) -> Flask:
         return create_app(
-            {
-                "UPSTREAMS": upstreams,
-                "UPSTREAM_TIMEOUT": timeout,
-                "TESTING": True,
-                "DATABASE_URL": keys_database,
-            }
+            Settings.from_env(
+                upstreams=upstreams, upstream_timeout=timeout, database_url=keys_database
+            )
         )
 
     return make

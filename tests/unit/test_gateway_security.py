@@ -21,6 +21,7 @@ from services.common.tokens import InvalidToken, TokenVerifier, load_verify_key
 from services.gateway import keys_cli
 from services.gateway.app import create_app
 from services.gateway.keys import KeyStore
+from services.gateway.settings import Settings
 from tests.support.serving import serving
 
 
@@ -92,14 +93,12 @@ def store(database: str) -> Iterator[KeyStore]:
 @pytest.fixture
 def make_gateway(database: str, recorder: str, inventory_recorder: str):
     def make(**settings) -> Flask:
-        config = {
-            "UPSTREAMS": {"donations": recorder, "inventory": inventory_recorder},
-            "DATABASE_URL": database,
-            "KEY_CACHE_SECONDS": 0,
-            "TESTING": True,
+        defaults = {
+            "upstreams": {"donations": recorder, "inventory": inventory_recorder},
+            "database_url": database,
+            "key_cache_seconds": 0,
         }
-        config.update(settings)
-        return create_app(config)
+        return create_app(Settings.from_env(**{**defaults, **settings}))
 
     return make
 
@@ -182,7 +181,7 @@ def test_a_rotated_key_works_with_its_new_secret_only(client, store):
 
 
 def test_a_key_over_its_rate_limit_gets_429_with_retry_after(make_gateway, store):
-    client = make_gateway(RATE_LIMIT="3/minute").test_client()
+    client = make_gateway(rate_limit="3/minute").test_client()
     headers = bearer(store.create("Busy", "admin").secret)
 
     statuses = [client.get("/api/donations/x", headers=headers).status_code for _ in range(4)]
@@ -197,7 +196,7 @@ def test_a_key_over_its_rate_limit_gets_429_with_retry_after(make_gateway, store
 
 
 def test_repeated_failed_authentications_from_one_client_get_429(make_gateway, store):
-    client = make_gateway(AUTH_FAILURE_LIMIT="2/minute").test_client()
+    client = make_gateway(auth_failure_limit="2/minute").test_client()
     wrong = bearer("cs_guessing")
 
     statuses = [client.get("/api/donations/x", headers=wrong).status_code for _ in range(3)]
@@ -209,7 +208,7 @@ def test_repeated_failed_authentications_from_one_client_get_429(make_gateway, s
 
 
 def test_a_body_over_the_limit_is_refused_with_413(make_gateway, store):
-    client = make_gateway(MAX_CONTENT_LENGTH=1000).test_client()
+    client = make_gateway(max_body_bytes=1000).test_client()
     headers = bearer(store.create("Admin", "admin").secret)
 
     small = client.post("/api/donations/upload", data=b"x" * 1000, headers=headers)

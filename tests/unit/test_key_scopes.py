@@ -17,6 +17,7 @@ from services.common.migrations import upgrade
 from services.donations.app import SERVICE as DONATIONS
 from services.gateway.app import create_app as create_gateway
 from services.gateway.keys import KeyStore
+from services.gateway.settings import Settings
 from services.inventory.app import SERVICE as INVENTORY
 from tests.support.serving import serving
 
@@ -36,13 +37,13 @@ def gateway(tmp_path, sqlite_settings):
             for name, runtime in runtimes.items()
         }
         app = create_gateway(
-            {
-                "UPSTREAMS": upstreams,
-                "DATABASE_URL": database,
-                "KEY_CACHE_SECONDS": 0,
-                "SCOPE_CACHE_SECONDS": 0,
-                "RATE_LIMIT": "1000/second",
-            }
+            Settings.from_env(
+                upstreams=upstreams,
+                database_url=database,
+                key_cache_seconds=0,
+                scope_cache_seconds=0,
+                rate_limit="1000/second",
+            )
         )
         keys = KeyStore(database)
         admin = keys.create("admin desk", "admin").secret

@@ -1,10 +1,12 @@
-"""``/openapi.json``: the services' OpenAPI documents merged into one, cached briefly.
+"""The combined OpenAPI document (served at ``/openapi.json``, ``api/openapi.py``): the
+services' documents merged into one, cached briefly.
 
 Each service's paths move under ``/api/<service>``, its operations are tagged with its
 name, and its components (schemas, responses, parameters...) are renamed
 ``<service>.<Name>`` with every ``$ref`` rewritten, so two services may both define
 ``Error``. The services' own health paths are left out (the gateway does not route them);
-the gateway's ``/health`` and ``/health/live`` are in, open (``security: []``). Services that
+the gateway's open paths (``/health``, ``/health/live``: ``open_paths``) are in, with
+``security: []``. Services that
 could not be read are listed in ``x-unavailable-services``. The gateway's own operations
 (``/api/keys``, ``/api/me``) are added as the ``gateway`` service. Every secured operation
 asks for the one thing clients send, an API key (the services' internal token is the
@@ -19,9 +21,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Flask, Response
-
-from services.gateway.health import HEALTH_PATHS
 from services.gateway.upstreams import Upstreams, UpstreamUnavailable
 
 COMPONENTS_REF = "#/components/"
@@ -37,22 +36,9 @@ API_KEY_SCHEME_DOC = {
     "description": "An API key from an admin: 'Authorization: Bearer cs_...'.",
 }
 
+EXTENSION = "gateway.openapi"
+
 DocumentSource = Callable[[], dict[str, Any]]
-
-
-def init_app(
-    app: Flask,
-    upstreams: Upstreams,
-    *,
-    timeout: float,
-    ttl: float,
-    own_document: DocumentSource | None = None,
-) -> None:
-    document = CombinedDocument(upstreams, timeout=timeout, ttl=ttl, own_document=own_document)
-
-    @app.get("/openapi.json")
-    def combined_openapi():
-        return Response(document.json(), mimetype="application/json")
 
 
 class CombinedDocument:
@@ -65,9 +51,11 @@ class CombinedDocument:
         timeout: float,
         ttl: float,
         own_document: DocumentSource | None = None,
+        open_paths: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
         self._upstreams = upstreams
         self._own_document = own_document
+        self._open_paths = open_paths or {}
         self._timeout = timeout
         self._ttl = ttl
         self._lock = threading.Lock()
@@ -94,7 +82,7 @@ class CombinedDocument:
             else:
                 documents[service] = reply.body
         own = self._own_document() if self._own_document else None
-        merged = merge_documents(documents, unavailable, own=own)
+        merged = merge_documents(documents, unavailable, own=own, open_paths=self._open_paths)
         return json.dumps(merged).encode(), not unavailable
 
 
@@ -107,6 +95,7 @@ def merge_documents(
     unavailable: Mapping[str, str],
     *,
     own: dict[str, Any] | None = None,
+    open_paths: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     description = (
         "The services behind the gateway, in one document: each service's operations are "
@@ -124,7 +113,7 @@ def merge_documents(
     }
     if own is not None:
         _add_service(merged, GATEWAY, _rewrite_refs(own, GATEWAY), path_prefix="")
-    for path, item in HEALTH_PATHS.items():
+    for path, item in (open_paths or {}).items():
         merged["paths"][path] = {method: {**op, "tags": [GATEWAY]} for method, op in item.items()}
     for service, document in documents.items():
         _add_service(merged, service, _rewrite_refs(document, service))

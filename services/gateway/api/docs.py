@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import swagger_ui
-from flask import Blueprint, Flask, Response, send_from_directory
+from flask import Blueprint, Response, send_from_directory
 
 from services.common.problems import Problem
 
@@ -80,7 +80,3 @@ def docs_asset(name: str):
 def _secure(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
     return response
-
-
-def init_app(app: Flask) -> None:
-    app.register_blueprint(docs)

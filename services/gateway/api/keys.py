@@ -1,72 +1,26 @@
-"""``/api/keys`` (admin only) and ``/api/me`` (any key): the gateway's own API."""
+"""``/api/keys`` (admin only) and ``/api/me`` (any key): the gateway's own API.
+
+Refusals (an unknown key, a scope not in use) are raised by the key store and the key
+scopes and mapped in ``errors.py``.
+"""
 
 from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
 
 from services.common.blueprint import Blueprint
-from services.common.problems import Problem
-from services.common.schemas import Strict, UtcDateTime
 from services.common.tokens import ROLES
+from services.gateway.api.schemas import IssuedKeyOut, KeyIn, KeyList, KeyListArgs, KeyOut, MeOut
 from services.gateway.authentication import require
-from services.gateway.key_scopes import ScopeRefused
-from services.gateway.keys import IssuedKey, KeyStore, UnknownKey
+from services.gateway.key_scopes import KeyScopes
+from services.gateway.keys import IssuedKey, KeyStore
 
 keys_blp = Blueprint("keys", __name__, url_prefix="/api/keys", description="API keys (admin).")
 me_blp = Blueprint("me", __name__, url_prefix="/api/me", description="The caller's own key.")
 
 ADMIN_ONLY = {"x-roles": ["admin"], "security": [{"apiKey": []}]}
 ANY_KEY = {"x-roles": list(ROLES), "security": [{"apiKey": []}]}
-
-
-class KeyIn(Strict):
-    name = fields.String(
-        required=True,
-        validate=[validate.Length(min=1, max=120), validate.Regexp(r"^[^\x00-\x1f\x7f]+$")],
-    )
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    partner_id = fields.UUID(
-        load_default=None,
-        metadata={"description": "Partner keys only: an existing, active partner."},
-    )
-    site_id = fields.UUID(
-        load_default=None,
-        metadata={"description": "Counter keys only: an existing, open counter site."},
-    )
-
-
-class KeyOut(Schema):
-    id = fields.String()
-    name = fields.String()
-    role = fields.String()
-    partner_id = fields.String(allow_none=True)
-    site_id = fields.String(allow_none=True)
-    hint = fields.String(metadata={"description": "The key's first characters."})
-    created_at = UtcDateTime()
-    rotated_at = UtcDateTime(allow_none=True)
-    revoked_at = UtcDateTime(allow_none=True)
-
-
-class IssuedKeyOut(KeyOut):
-    key = fields.String(metadata={"description": "The secret: shown this once, never again."})
-
-
-class KeyListArgs(Strict):
-    include_revoked = fields.Boolean(load_default=False)
-
-
-class KeyList(Schema):
-    items = fields.List(fields.Nested(KeyOut))
-
-
-class MeOut(Schema):
-    key_id = fields.String()
-    name = fields.String()
-    role = fields.String()
-    partner_id = fields.String(allow_none=True)
-    site_id = fields.String(allow_none=True)
 
 
 @keys_blp.before_request
@@ -81,6 +35,10 @@ def _any_key() -> None:
 
 def _store() -> KeyStore:
     return current_app.extensions["gateway.keys"]
+
+
+def _scopes() -> KeyScopes:
+    return current_app.extensions["gateway.key_scopes"]
 
 
 def _issued(issued: IssuedKey) -> dict:
@@ -106,17 +64,8 @@ class KeyCollection(MethodView):
         scope = {
             name: str(body[name]) if body[name] else None for name in ("partner_id", "site_id")
         }
-        try:
-            current_app.extensions["gateway.key_scopes"].check_new(body["role"], **scope)
-            issued = _store().create(body["name"], body["role"], **scope)
-        except ScopeRefused as refused:
-            field, reason = refused.scope.field, refused.reason
-            raise Problem(
-                422, "invalid-scope", f"{field}: {reason}", errors={"json": {field: [reason]}}
-            ) from refused
-        except ValueError as exc:
-            raise Problem(422, "invalid-scope", str(exc)) from exc
-        return _issued(issued)
+        _scopes().check_new(body["role"], **scope)
+        return _issued(_store().create(body["name"], body["role"], **scope))
 
 
 @keys_blp.route("/<uuid:key_id>")
@@ -124,13 +73,13 @@ class KeyItem(MethodView):
     @keys_blp.doc(**ADMIN_ONLY)
     @keys_blp.response(200, KeyOut)
     def get(self, key_id):
-        return _known(lambda: _store().get(str(key_id)))
+        return _store().get(str(key_id))
 
     @keys_blp.doc(**ADMIN_ONLY)
     @keys_blp.response(200, KeyOut)
     def delete(self, key_id):
         """Revoke the key at once (it stays listed with ``revoked_at``)."""
-        return _known(lambda: _store().revoke(str(key_id)))
+        return _store().revoke(str(key_id))
 
 
 @keys_blp.route("/<uuid:key_id>/rotation")
@@ -139,7 +88,7 @@ class KeyRotation(MethodView):
     @keys_blp.response(200, IssuedKeyOut)
     def post(self, key_id):
         """A new secret for the key (same id, role and scope); the old secret stops working."""
-        return _issued(_known(lambda: _store().rotate(str(key_id))))
+        return _issued(_store().rotate(str(key_id)))
 
 
 @me_blp.route("")
@@ -156,10 +105,3 @@ class Me(MethodView):
             "partner_id": principal.partner_id,
             "site_id": principal.site_id,
         }
-
-
-def _known(action):
-    try:
-        return action()
-    except UnknownKey as exc:
-        raise Problem(404, "not-found", "No such API key (or it is revoked).") from exc
