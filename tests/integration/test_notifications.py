@@ -33,11 +33,14 @@ def test_a_commit_notifies_and_a_rollback_does_not(database_factory):
             session.rollback()
         with Session(engine) as session:
             notify(session, ORDER_CHANGED, "order-1")
-            time.sleep(0.2)
-            assert heard == []  # not before the commit
+            with Session(engine) as other:  # committed after: heard after whatever came before
+                notify(other, ORDER_CHANGED, "marker")
+                other.commit()
+            wait_until(lambda: "marker" in heard, timeout=10)
+            assert heard == ["marker"]  # neither the rolled-back one nor order-1 before its commit
             session.commit()
 
-        wait_until(lambda: heard == ["order-1"], timeout=10)
+        wait_until(lambda: heard == ["marker", "order-1"], timeout=10)
     finally:
         listener.stop()
         engine.dispose()
@@ -77,10 +80,14 @@ def test_an_order_wait_ends_on_the_notification_not_on_its_poll(database_factory
     waits = KeyWaits(url, ORDER_CHANGED, poll_seconds=60)  # polling alone would take a minute
     assert waits.listener is not None and waits.listener.listening.wait(10)
     engine = make_engine(url)
-    decided = threading.Event()
+    waiting, decided = threading.Event(), threading.Event()
+
+    def holds() -> bool:
+        waiting.set()  # first asked once registered for the key's wake-ups
+        return decided.is_set()
 
     def decide_later() -> None:
-        time.sleep(0.3)
+        assert waiting.wait(10)
         decided.set()
         with Session(engine) as session:
             session.execute(text("SELECT 1"))
@@ -90,7 +97,7 @@ def test_an_order_wait_ends_on_the_notification_not_on_its_poll(database_factory
     try:
         threading.Thread(target=decide_later).start()
         started = time.monotonic()
-        waits.wait("order-7", 30, decided.is_set)
+        waits.wait("order-7", 30, holds)
 
         assert decided.is_set()
         assert time.monotonic() - started < 20
