@@ -21,6 +21,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -47,37 +50,68 @@ STOCK = COUNTERS * ORDERS_EACH // 2
 SETTLE_SECONDS = 3
 
 
+@dataclass(frozen=True)
+class CounterStack:
+    """The stack started by :func:`counter_stack`, set up for the load."""
+
+    gateway: str  # the public API's base URL
+    admin: dict[str, str]  # an admin key's header
+    site: str  # the counter site holding the stock
+    counters: list[tuple[str, str]]  # (person id, counter key) of each counter
+    directory: Path  # the stack's state (its processes)
+    databases: list[str]  # the stack's PostgreSQL databases, by name
+    pids: list[int]  # the stack's processes
+
+    def load(self, orders_each: int):
+        """:func:`_load`: every counter places ``orders_each`` orders."""
+        return _load(self.gateway, self.site, self.counters, orders_each, self.directory)
+
+
+@contextmanager
+def counter_stack(
+    environment: dict, counters: int, stock: int, *, key_name: str = "bench"
+) -> Iterator[CounterStack]:
+    """The multi-process stack on ``environment``, started with a counter site holding
+    ``stock`` cards, a person and a counter key for each of ``counters``; stopped on exit."""
+    directory = Path(environment["STACK_DIR"])
+    generate_keys(Path(environment["CARD_CODES_KEY_DIR"]))
+    _stack("start", environment)
+    try:
+        gateway = f"http://127.0.0.1:{environment['GATEWAY_PORT']}/api"
+        keys = KeyStore(environment["GATEWAY_DATABASE_URL"])
+        admin = {"Authorization": f"Bearer {keys.create(f'{key_name} admin', 'admin').secret}"}
+        site, people = _set_up(gateway, counters, stock, admin)
+        counter_keys = [
+            keys.create(f"{key_name} counter {n}", "counter", site_id=site).secret
+            for n in range(counters)
+        ]
+        keys.close()
+        yield CounterStack(
+            gateway,
+            admin,
+            site,
+            list(zip(people, counter_keys, strict=True)),
+            directory,
+            [url.rsplit("/", 1)[1] for url in database_urls(environment).values()],
+            [process.pid for process in running(directory)],
+        )
+    finally:
+        _stack("stop", environment)
+
+
 def counter_orders(
     counters: int = COUNTERS, stock: int = STOCK, orders_each: int = ORDERS_EACH
 ) -> list[Figure]:
     with fresh_databases() as environment:
-        directory = Path(environment["STACK_DIR"])
-        generate_keys(Path(environment["CARD_CODES_KEY_DIR"]))
-        _stack("start", environment)
-        try:
-            gateway = f"http://127.0.0.1:{environment['GATEWAY_PORT']}/api"
-            keys = KeyStore(environment["GATEWAY_DATABASE_URL"])
-            admin = {"Authorization": f"Bearer {keys.create('bench admin', 'admin').secret}"}
-            site, people = _set_up(gateway, counters, stock, admin)
-            counter_keys = [
-                keys.create(f"bench counter {n}", "counter", site_id=site).secret
-                for n in range(counters)
-            ]
-            keys.close()
+        with counter_stack(environment, counters, stock) as stack:
             urls = database_urls(environment)
-            databases = [url.rsplit("/", 1)[1] for url in urls.values()]
             counted = settled_count(urls)
-            stack = [process.pid for process in running(directory)]
-            cpu_before = snapshot(stack, databases)
-            results, elapsed, memory = _load(
-                gateway, site, list(zip(people, counter_keys, strict=True)), orders_each, directory
-            )
+            cpu_before = snapshot(stack.pids, stack.databases)
+            results, elapsed, memory = stack.load(orders_each)
             time.sleep(SETTLE_SECONDS)
-            cpu = spent(cpu_before, snapshot(stack, databases))
+            cpu = spent(cpu_before, snapshot(stack.pids, stack.databases))
             operations = settled_count(urls) - counted
-            sold = _sold(gateway, site, admin)
-        finally:
-            _stack("stop", environment)
+            sold = _sold(stack.gateway, stack.site, stack.admin)
         costs = unit_costs(
             libpq_url(environment["SALES_DATABASE_URL"]),
             environment["BROKER_URL"],

@@ -19,17 +19,12 @@ import os
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
-from pathlib import Path
 
-from bench.counter_orders import _load, _set_up, _stack
+from bench.counter_orders import counter_stack
 from bench.environment import fresh_databases
 from bench.figures import Figure
-from bench.order_operations import database_urls
 from bench.process_cpu import snapshot, spent
 from bench.trace_sink import TraceSink
-from scripts.stack import running
-from services.common.card_codes import generate_keys
-from services.gateway.keys import KeyStore
 
 COUNTERS, ORDERS_EACH = 20, 8
 SETTLE_SECONDS = 6
@@ -78,34 +73,16 @@ def _measure(variant: Variant, counters: int, orders_each: int) -> Measured:
         env["METRICS"] = "on" if variant.metrics else "off"
         if sink is not None:
             env["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.url
-        directory = Path(env["STACK_DIR"])
-        generate_keys(Path(env["CARD_CODES_KEY_DIR"]))
-        _stack("start", env)
-        try:
-            gateway = f"http://127.0.0.1:{env['GATEWAY_PORT']}/api"
-            keys = KeyStore(env["GATEWAY_DATABASE_URL"])
-            admin = {"Authorization": f"Bearer {keys.create('bench admin', 'admin').secret}"}
-            site, people = _set_up(gateway, counters, stock, admin)
-            counter_keys = [
-                keys.create(f"bench counter {n}", "counter", site_id=site).secret
-                for n in range(counters)
-            ]
-            keys.close()
-            databases = [url.rsplit("/", 1)[1] for url in database_urls(env).values()]
-            stack = [process.pid for process in running(directory)]
+        with counter_stack(env, counters, stock) as stack:
             time.sleep(SETTLE_SECONDS)  # the set-up's spans and events out of the way
             exports_before = sink.stats()["exports"] if sink else 0
             sink_before = sink.cpu_seconds() if sink else 0.0
-            cpu_before = snapshot(stack, databases)
-            results, _, _ = _load(
-                gateway, site, list(zip(people, counter_keys, strict=True)), orders_each, directory
-            )
+            cpu_before = snapshot(stack.pids, stack.databases)
+            results, _, _ = stack.load(orders_each)
             time.sleep(SETTLE_SECONDS)
-            cpu = spent(cpu_before, snapshot(stack, databases))
+            cpu = spent(cpu_before, snapshot(stack.pids, stack.databases))
             sink_seconds = sink.cpu_seconds() - sink_before if sink else 0.0
             exports = sink.stats()["exports"] - exports_before if sink else 0
-        finally:
-            _stack("stop", env)
     orders = len(results)
     return Measured(
         variant,

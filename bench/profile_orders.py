@@ -23,8 +23,6 @@ from bench import process_cpu
 from bench.environment import fresh_databases
 from bench.identity import ensure_token_keys
 from scripts.stack import running
-from services.common.card_codes import generate_keys
-from services.gateway.keys import KeyStore
 
 RESULTS = Path(__file__).resolve().parent / "results" / "counter-orders-profile.md"
 SAMPLED_SECONDS = 8
@@ -100,45 +98,30 @@ def _by_package(raw: Path, top: int = 12) -> list[tuple[float, float, str]]:
 
 def profile() -> str:
     ensure_token_keys()
-    with fresh_databases() as environment:
-        directory = Path(environment["STACK_DIR"])
-        generate_keys(Path(environment["CARD_CODES_KEY_DIR"]))
-        orders._stack("start", environment)
-        try:
-            gateway = f"http://127.0.0.1:{environment['GATEWAY_PORT']}/api"
-            keys = KeyStore(environment["GATEWAY_DATABASE_URL"])
-            admin = {"Authorization": f"Bearer {keys.create('profile', 'admin').secret}"}
-            site, people = orders._set_up(gateway, orders.COUNTERS, orders.STOCK, admin)
-            counters = [
-                keys.create(f"c{n}", "counter", site_id=site).secret for n in range(orders.COUNTERS)
-            ]
-            keys.close()
-            parts = {process.pid: process.name for process in running(directory)}
-            before, started = _ticks_by_part(parts), time.perf_counter()
-            scratch = Path(tempfile.mkdtemp(prefix="bench-profile-"))
-            spies: dict[str, tuple[subprocess.Popen | None, Path]] = {}
+    with (
+        fresh_databases() as environment,
+        orders.counter_stack(
+            environment, orders.COUNTERS, orders.STOCK, key_name="profile"
+        ) as stack,
+    ):
+        parts = {process.pid: process.name for process in running(stack.directory)}
+        before, started = _ticks_by_part(parts), time.perf_counter()
+        scratch = Path(tempfile.mkdtemp(prefix="bench-profile-"))
+        spies: dict[str, tuple[subprocess.Popen | None, Path]] = {}
 
-            def sample_later() -> None:
-                time.sleep(1)  # once the load runs
-                for name in SAMPLED:
-                    pid = next(p for p, n in parts.items() if n == name)
-                    spies[name] = (_py_spy(pid, scratch / f"{name}.txt"), scratch / f"{name}.txt")
+        def sample_later() -> None:
+            time.sleep(1)  # once the load runs
+            for name in SAMPLED:
+                pid = next(p for p, n in parts.items() if n == name)
+                spies[name] = (_py_spy(pid, scratch / f"{name}.txt"), scratch / f"{name}.txt")
 
-            threading.Thread(target=sample_later, daemon=True).start()
-            results, _, _ = orders._load(
-                gateway,
-                site,
-                list(zip(people, counters, strict=True)),
-                orders.ORDERS_EACH,
-                directory,
-            )
-            elapsed = time.perf_counter() - started
-            after = _ticks_by_part(parts)
-            for spy, _ in spies.values():
-                if spy is not None:
-                    spy.wait()
-        finally:
-            orders._stack("stop", environment)
+        threading.Thread(target=sample_later, daemon=True).start()
+        results, _, _ = stack.load(orders.ORDERS_EACH)
+        elapsed = time.perf_counter() - started
+        after = _ticks_by_part(parts)
+        for spy, _ in spies.values():
+            if spy is not None:
+                spy.wait()
     hz = os.sysconf("SC_CLK_TCK")
     count = len(results)
     lines = [
