@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from services.demo.desks import Desk, SeedError, items
 from services.demo.timeline import Timeline
@@ -89,24 +89,34 @@ class Workshop:
         self.move(started[4:], "available", grade=grade_record("B"))
 
     def wipe(self) -> dict:
-        done = self.timeline.later(1) - timedelta(minutes=50)
-        operator = {"title": "Technicien·ne", "location": "Atelier de reconditionnement, Paris"}
-        return {
-            "level": "purge",
-            "method": "crypto_erase",
-            "tool": "Blancco Mobile Diagnostics & Erasure",
-            "tool_version": "7.3.1",
-            "verification_method": "full",
-            "media_type": "flash memory",
-            "media_source": "donated by partner",
-            "destination": "reuse (solidarity sale)",
-            "sanitised_by": {**operator, "person": "Zoé Martin", "at": done.isoformat()},
-            "verified_by": {
-                **operator,
-                "person": "Karim Benali",
-                "at": (done + timedelta(minutes=10)).isoformat(),
-            },
-        }
+        return wipe_record(
+            self.timeline.later(1) - timedelta(minutes=50),
+            title="Technicien·ne",
+            location="Atelier de reconditionnement, Paris",
+            media_type="flash memory",
+        )
+
+
+def wipe_record(done: datetime, *, title: str, location: str, media_type: str) -> dict:
+    """A wipe record (a purge by crypto-erase): sanitised by Zoé Martin at
+    ``done``, verified by Karim Benali ten minutes later, both ``title`` at ``location``."""
+    operator = {"title": title, "location": location}
+    return {
+        "level": "purge",
+        "method": "crypto_erase",
+        "tool": "Blancco Mobile Diagnostics & Erasure",
+        "tool_version": "7.3.1",
+        "verification_method": "full",
+        "media_type": media_type,
+        "media_source": "donated by partner",
+        "destination": "reuse (solidarity sale)",
+        "sanitised_by": {**operator, "person": "Zoé Martin", "at": done.isoformat()},
+        "verified_by": {
+            **operator,
+            "person": "Karim Benali",
+            "at": (done + timedelta(minutes=10)).isoformat(),
+        },
+    }
 
 
 REPAIR = {
