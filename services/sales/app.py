@@ -1,4 +1,4 @@
-"""Sales' app factory and worker entry point.
+"""Sales' app factory and worker entry point: the service as data.
 
 gunicorn 'services.sales.app:create_app()'
 python -m services.sales.app worker
@@ -12,44 +12,27 @@ from typing import Any
 
 from flask import Flask
 
-from services.common.operations import operations_blueprint
 from services.common.service import ServiceDefinition
-from services.sales.admin_api import limits, price_grids
-from services.sales.api import sites
-from services.sales.domain.errors import SalesError
-from services.sales.erasure import ERASURE_TASK
-from services.sales.errors import refusal
-from services.sales.handlers import EVENT_HANDLERS
-from services.sales.impact_api import impact
+from services.sales.api import BLUEPRINTS
+from services.sales.api.errors import ERRORS
+from services.sales.handlers import COMMAND_HANDLERS, EVENT_HANDLERS, PERIODIC
 from services.sales.models import MESSAGING, metadata
-from services.sales.operations_api import completions
-from services.sales.orders_api import orders
-from services.sales.referrals_api import beneficiaries, organisations
-from services.sales.sale_check import DIGEST_TASK
+from services.sales.repository import SalesUnitOfWork
+from services.sales.settings import Settings
 
 SERVICE = ServiceDefinition(
     name="sales",
     title="Sales API",
     metadata=metadata,
     tables=MESSAGING,
-    blueprints=(
-        sites,
-        organisations,
-        beneficiaries,
-        limits,
-        price_grids,
-        orders,
-        impact,
-        operations_blueprint(),
-        completions,
-    ),
+    blueprints=BLUEPRINTS,
     handlers=EVENT_HANDLERS,
-    periodic=(ERASURE_TASK, DIGEST_TASK),
+    errors=ERRORS,
+    periodic=PERIODIC,
+    settings=Settings.from_env,
+    unit_of_work=SalesUnitOfWork,
+    commands=COMMAND_HANDLERS,
 )
-
-
-# Through a blueprint, so that every app built from SERVICE answers refusals with details.
-sites.app_errorhandler(SalesError)(refusal)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -11,6 +11,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from flask import Flask
 from sqlalchemy import select
 
 from services.common.events.envelope import new_event
@@ -28,9 +29,10 @@ PRICES = [
 
 
 class SalesDesk:
-    def __init__(self, runtime, config: dict | None = None) -> None:
+    def __init__(self, runtime, app: Flask | None = None) -> None:
+        """``app``: sales' app on ``runtime`` (default: a new one)."""
         self.runtime = runtime
-        self.app = SALES.create_app({"RUNTIME": runtime, **(config or {})})
+        self.app = app or SALES.create_app({"RUNTIME": runtime})
         self.client = self.app.test_client()
         self.site_id = str(uuid.uuid4())
         self._sequence = 0
@@ -244,9 +246,14 @@ def availability(site_id: str, product_key: str, available: int, sequence: int, 
     return event("inventory.availability.changed", f"{site_id}:{product_key}", sequence, data)
 
 
-def ready_desk(runtime, config: dict | None = None) -> SalesDesk:
+def ready_desk(runtime, app: Flask | None = None) -> SalesDesk:
     """A desk whose counter site is known and whose price grid is published."""
-    desk = SalesDesk(runtime, config)
+    desk = SalesDesk(runtime, app)
     desk.open_site(desk.site_id)
     desk.publish_prices()
     return desk
+
+
+def desk_on(service) -> SalesDesk:
+    """A ready desk on a service under test (``service_on_sqlite("sales", own=…)``)."""
+    return ready_desk(service.runtime, service.app)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.common import database_cache
 from services.common.database_cache import DatabaseCache
 from services.sales.app import SERVICE as SALES
-from services.sales.limits import RULES_KEPT_SECONDS
+from services.sales.repository.limits import RULES_KEPT_SECONDS
 from services.sales.models import LimitRuleRow
 from tests.support.sales import ready_desk
 

@@ -86,7 +86,7 @@ def test_failing_handler_is_retried_with_back_off_then_dead_lettered(sqlite_sett
 
 def test_a_run_of_events_of_one_type_is_projected_at_once_in_order(sqlite_settings):
     from services.common.events.consumer import batchable
-    from services.sales.projections import project_site
+    from services.sales.handlers.projections import project_site
 
     runtime = SALES.runtime(sqlite_settings("sales"))
     runs: list[int] = []

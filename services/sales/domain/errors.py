@@ -88,3 +88,73 @@ class SaleNotCompleted(SalesError):
 
     def details(self) -> dict[str, Any]:
         return {"order_id": self.order_id, "order_state": self.state}
+
+
+class BeneficiaryNotFound(SalesError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"No beneficiary {code}.")
+
+
+class OrderNotFound(SalesError):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"No order {order_id}.")
+
+
+class OrganisationNotFound(SalesError):
+    """The organisation named in the path does not exist."""
+
+    def __init__(self, organisation_id: str) -> None:
+        super().__init__(f"No organisation {organisation_id}.")
+
+
+class ReferringOrganisationUnknown(SalesError):
+    """The organisation named in a referral does not exist."""
+
+    def __init__(self, organisation_id: str) -> None:
+        super().__init__(f"No organisation {organisation_id}.")
+
+
+class SocialWorkerUnknown(SalesError):
+    def __init__(self, worker_id: str) -> None:
+        super().__init__(f"No contact {worker_id} there.")
+
+
+class UnknownCounterSite(SalesError):
+    def __init__(self, site_id: str) -> None:
+        super().__init__(f"No counter site {site_id} is known.")
+
+
+class StartOutOfWindow(SalesError):
+    """An enrolment starts too far from today (the answer names the field, as a 422 does)."""
+
+    def __init__(self, earliest, latest) -> None:
+        super().__init__(
+            f"An enrolment starts between {earliest.isoformat()} and {latest.isoformat()}."
+        )
+
+    def details(self) -> dict[str, Any]:
+        return {"errors": {"json": {"starts_on": [str(self)]}}}
+
+
+class NotYourSite(SalesError):
+    """A counter acting on a person whose home is another counter."""
+
+
+class OrganisationNameTaken(SalesError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name!r} exists already.")
+
+
+class ContactsInUse(SalesError):
+    def __init__(self) -> None:
+        super().__init__("Contacts named by referrals cannot be replaced.")
+
+
+class LimitNotFound(SalesError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"No limit {code!r}.")
+
+
+class ReceiptNotIssued(SalesError):
+    def __init__(self) -> None:
+        super().__init__("A receipt exists once the sale is completed.")

@@ -87,6 +87,12 @@ def window_start(rule: LimitRule, now: datetime, enrolled_on: date) -> datetime:
     return start.astimezone(UTC)
 
 
+def history_start(rules: Iterable[LimitRule], now: datetime, enrolled_on: date) -> datetime:
+    """How far back the person's history matters: the start of the widest window (UTC)."""
+    starts = (window_start(rule, now, enrolled_on) for rule in rules)
+    return min(starts, default=now.astimezone(UTC))
+
+
 def _measure(rule: LimitRule, purchases: Iterable[Purchase]) -> int:
     chosen = [p for p in purchases if covers(rule, p.product_key)]
     if rule.measure == "cents":

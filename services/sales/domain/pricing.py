@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.sales.domain.errors import NoPrice
+
 FAMILIES = {"device": "device", "card": "prepaid_card", "allowance": "allowance"}
 
 
@@ -42,3 +44,11 @@ class PricedLine:
 
 def unpriced(product_keys: list[str], prices: dict[str, Price]) -> list[str]:
     return sorted({key for key in product_keys if key not in prices})
+
+
+def priced_lines(wanted, prices: dict[str, Price]) -> list[PricedLine]:
+    """Each wanted line (``product_key``, ``quantity``) at its price in force; refused as a
+    whole when a product has none."""
+    if missing := unpriced([line.product_key for line in wanted], prices):
+        raise NoPrice(missing)
+    return [PricedLine(one.product_key, one.quantity, prices[one.product_key]) for one in wanted]

@@ -6,18 +6,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from services.sales.app import SERVICE as SALES
 from tests.support.auth import as_role
-from tests.support.sales import commit_refused, committed, ready_desk
+from tests.support.sales import commit_refused, committed, desk_on
 
 CARD = ("card:orange:1000", 1)
 
 
 @pytest.fixture
-def desk(sqlite_settings):
-    runtime = SALES.runtime(sqlite_settings("sales"))
-    yield ready_desk(runtime)
-    runtime.dispose()
+def desk(service_on_sqlite):
+    return desk_on(service_on_sqlite("sales"))
 
 
 def completed(desk, late: bool) -> dict:

@@ -12,12 +12,13 @@ from services.common.authorization import PERSONAL, RedactsPersonalData
 from services.common.events.contracts.sale_saga import PAYMENT_METHODS, PRODUCT_KEY
 from services.common.pagination import PageArgs
 from services.common.schemas import Strict, UtcDateTime, in_calendar
-from services.sales.beneficiaries import state_of
+from services.sales.api.product_keys import why_impossible
+from services.sales.api.receipts import receipt_label
 from services.sales.clock import today
 from services.sales.domain.limits import MEASURES, WINDOWS
 from services.sales.domain.orders import STATES
-from services.sales.domain.product_keys import why_impossible
-from services.sales.receipts import receipt_label
+from services.sales.repository.orders import COMPLETION_KINDS
+from services.sales.repository.people import state_of
 
 ORGANISATION_KINDS = ("ccas", "chrs", "association", "other")
 MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Use YYYY-MM.")
@@ -403,3 +404,30 @@ class ImpactFilter(Strict):
     site_id = fields.UUID()
     from_month = fields.String(validate=MONTH)
     to_month = fields.String(validate=MONTH)
+
+
+# sites and operations -------------------------------------------------------------------------
+
+
+class SiteViewOut(Schema):
+    site_id = fields.String()
+    name = fields.String()
+    city = fields.String()
+    kind = fields.String()
+
+
+class CompletionFilter(PageArgs):
+    kind = fields.String(load_default="all", validate=validate.OneOf(tuple(COMPLETION_KINDS)))
+
+
+class CompletionOut(Schema):
+    order_id = fields.String(attribute="id")
+    site_id = fields.String()
+    kind = fields.Function(lambda o: "refused" if o.state == "completion_refused" else "late")
+    state = fields.String()
+    total_cents = fields.Integer()
+    placed_at = UtcDateTime()
+    expires_at = UtcDateTime(allow_none=True, metadata={"description": "the hold's expiry"})
+    completion_requested_at = UtcDateTime(allow_none=True)
+    completed_at = UtcDateTime(allow_none=True, metadata={"description": "committed at"})
+    ended_at = UtcDateTime(allow_none=True)

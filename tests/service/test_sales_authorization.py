@@ -9,19 +9,16 @@ import zlib
 
 import pytest
 
-from services.sales.app import SERVICE as SALES
 from tests.support.auth import as_counter, as_role
-from tests.support.sales import ready_desk
+from tests.support.sales import desk_on
 
 NAME, CONTACT, REASON = "Jeanne D.", "06 12 34 56 78", "hébergée en CHRS, recherche d'emploi"
 CARD = ("card:orange:1000", 1)
 
 
 @pytest.fixture
-def desk(sqlite_settings):
-    runtime = SALES.runtime(sqlite_settings("sales"))
-    yield ready_desk(runtime)
-    runtime.dispose()
+def desk(service_on_sqlite):
+    return desk_on(service_on_sqlite("sales"))
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The catalogue per site: inventory's availability events joined with the prices in force.
+"""Projections of inventory's events into sales' own tables: the sites, and the catalogue
+per site (inventory's availability joined, when read, with the prices in force).
 
 Eventually consistent: inventory stays the authority when it reserves.
 """
@@ -7,14 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-
 from services.common.events.consumer import batchable
 from services.common.events.envelope import CloudEvent
-from services.common.unit_of_work import UnitOfWork
-from services.common.upserts import upsert
-from services.sales.models import CatalogueItem
-from services.sales.prices import prices_in_force
+from services.sales.repository import SalesUnitOfWork
 
 _PRODUCT_FIELDS = (
     "family",
@@ -28,7 +24,23 @@ _PRODUCT_FIELDS = (
 
 
 @batchable
-def project_availability(uow: UnitOfWork, events: list[CloudEvent]) -> None:
+def project_site(uow: SalesUnitOfWork, events: list[CloudEvent]) -> None:
+    """Keep the newest description of each site."""
+    rows = [
+        {
+            "site_id": event.data["site_id"],
+            "name": event.data["name"],
+            "city": event.data["city"],
+            "kind": event.data["kind"],
+            "version": event.sequence,
+        }
+        for event in events
+    ]
+    uow.sites.keep_newest(rows)
+
+
+@batchable
+def project_availability(uow: SalesUnitOfWork, events: list[CloudEvent]) -> None:
     """Keep the newest count per (site, product): a late, older event changes nothing."""
     rows = [
         {
@@ -40,15 +52,11 @@ def project_availability(uow: UnitOfWork, events: list[CloudEvent]) -> None:
         }
         for event in events
     ]
-    upsert(uow.session, CatalogueItem, rows, keys=("site_id", "product_key"))
+    uow.catalogue.keep_newest(rows)
 
 
-def site_catalogue(session, site_id: str, now: datetime) -> list[dict]:
+def site_catalogue(uow: SalesUnitOfWork, site_id: str, now: datetime) -> list[dict]:
     """Products the site can sell now, each with its price (None: not for sale yet)."""
-    items = session.scalars(
-        select(CatalogueItem)
-        .where(CatalogueItem.site_id == site_id, CatalogueItem.available > 0)
-        .order_by(CatalogueItem.family, CatalogueItem.product_key)
-    ).all()
-    prices = prices_in_force(session, now, [item.product_key for item in items])
+    items = uow.catalogue.available_at(site_id)
+    prices = uow.prices.in_force(now, [item.product_key for item in items])
     return [{"item": item, "price": prices.get(item.product_key)} for item in items]

@@ -12,23 +12,21 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select, text
 
 from services.common.migrations import upgrade
-from services.sales.app import SERVICE as SALES
 from services.sales.clock import month_of, today
-from services.sales.domain.enrolment import add_months
-from services.sales.erasure import PERSONAL_FIELDS, erase_due
+from services.sales.domain.enrolment import EnrolmentPolicy, add_months
+from services.sales.handlers.people import PERSONAL_FIELDS, erase_due
 from services.sales.models import IDEMPOTENCY, Beneficiary, metadata
+from services.sales.settings import Settings
 from tests.support.auth import as_counter, as_role
 from tests.support.enrolments import enrolled_from
-from tests.support.sales import accepted, committed, event, ready_desk
+from tests.support.sales import accepted, committed, desk_on, event
 
 NAME, CONTACT, REASON = "Jeanne D.", "06 12 34 56 78", "hébergée en CHRS, recherche d'emploi"
 
 
 @pytest.fixture
-def desk(sqlite_settings):
-    runtime = SALES.runtime(sqlite_settings("sales"))
-    yield ready_desk(runtime)
-    runtime.dispose()
+def desk(service_on_sqlite):
+    return desk_on(service_on_sqlite("sales"))
 
 
 def test_the_migrations_build_the_models_and_seed_the_default_limits(tmp_path):
@@ -75,16 +73,11 @@ def test_enrolment_gives_a_random_pseudonymous_code_and_nine_months(desk):
     assert desk.client.get(f"/beneficiaries/{first['code']}").get_json()["display_name"] == NAME
 
 
-def test_enrolment_durations_come_from_the_settings(sqlite_settings):
-    from services.sales.domain.enrolment import EnrolmentPolicy
-    from services.sales.settings import SalesSettings
-
-    runtime = SALES.runtime(sqlite_settings("sales"))
-    settings = SalesSettings(enrolment=EnrolmentPolicy(months=1))
-    desk = ready_desk(runtime, {"SALES_SETTINGS": settings})
+def test_enrolment_durations_come_from_the_settings(service_on_sqlite):
+    settings = Settings(enrolment=EnrolmentPolicy(months=1))
+    desk = desk_on(service_on_sqlite("sales", own=settings))
     person = desk.enrol().get_json()
     assert person["ends_on"] == (add_months(today(), 1) - timedelta(days=1)).isoformat()
-    runtime.dispose()
 
 
 @pytest.mark.parametrize("days", [-32, 32, -365 * 126, 365 * 173])
@@ -316,15 +309,15 @@ def test_automatic_erasure_after_the_enrolment_ends_and_the_retention_passes(des
     closed = desk.person()
     desk.client.post(f"/beneficiaries/{closed}/closure")
 
-    assert erase_due(desk.runtime.session_factory, retention_days=90) == 1
+    assert erase_due(desk.runtime.unit_of_work, retention_days=90) == 1
     assert personal_values(desk.runtime, lapsed) == dict.fromkeys(PERSONAL_FIELDS)
     assert personal_values(desk.runtime, current)["display_name"] == NAME
     assert personal_values(desk.runtime, closed)["display_name"] == NAME
 
     later = datetime.now(UTC) + timedelta(days=91)
-    assert erase_due(desk.runtime.session_factory, retention_days=90, now=later) == 1
+    assert erase_due(desk.runtime.unit_of_work, retention_days=90, now=later) == 1
     assert personal_values(desk.runtime, closed)["display_name"] is None
-    assert erase_due(desk.runtime.session_factory, retention_days=90, now=later) == 0
+    assert erase_due(desk.runtime.unit_of_work, retention_days=90, now=later) == 0
 
 
 # impact ---------------------------------------------------------------------------------------

@@ -20,19 +20,18 @@ from datetime import datetime
 
 from services.common.events.envelope import CloudEvent
 from services.common.metrics import record_completion, record_decision
-from services.common.notifications import notify
-from services.common.unit_of_work import UnitOfWork
 from services.sales.clock import as_utc
+from services.sales.domain.events import OrderCancelled
 from services.sales.domain.orders import next_state
+from services.sales.handlers.orders import record_sale
 from services.sales.models import Order
-from services.sales.order_waits import ORDER_CHANGED
-from services.sales.ordering import emit_cancelled, record_sale
+from services.sales.repository import SalesUnitOfWork
 
 log = logging.getLogger(__name__)
 
 
-def _order(uow: UnitOfWork, event: CloudEvent) -> Order | None:
-    order = uow.session.get(Order, str(event.data["order_id"]), with_for_update=True)
+def _order(uow: SalesUnitOfWork, event: CloudEvent) -> Order | None:
+    order = uow.orders.locked(str(event.data["order_id"]))
     if order is None:
         log.warning("%s %s names an unknown order: ignored", event.type, event.id)
     return order
@@ -42,16 +41,16 @@ def _moment(value: str) -> datetime:
     return as_utc(datetime.fromisoformat(value))
 
 
-def _advance(uow: UnitOfWork, order: Order, happening: str) -> bool:
+def _advance(uow: SalesUnitOfWork, order: Order, happening: str) -> bool:
     state = next_state(order.state, happening)
     if state is None:
         return False
     order.state, order.version = state, order.version + 1
-    notify(uow.session, ORDER_CHANGED, order.id)  # wakes `GET /orders/{id}?wait=` at once
+    uow.orders.announce_change(order)  # wakes `GET /orders/{id}?wait=` at once
     return True
 
 
-def on_accepted(uow: UnitOfWork, event: CloudEvent) -> None:
+def on_accepted(uow: SalesUnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
     if order is None or order.reservation_id is not None:
         return
@@ -62,10 +61,10 @@ def on_accepted(uow: UnitOfWork, event: CloudEvent) -> None:
         order.reserved_items = event.data["items"]
     elif order.state == "cancelled":
         order.version += 1
-        emit_cancelled(uow, order)
+        uow.record(OrderCancelled.of(order))
 
 
-def on_rejected(uow: UnitOfWork, event: CloudEvent) -> None:
+def on_rejected(uow: SalesUnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
     if order is not None and _advance(uow, order, "rejected"):
         record_decision("rejected", order.placed_at, uow.session)
@@ -73,7 +72,7 @@ def on_rejected(uow: UnitOfWork, event: CloudEvent) -> None:
         order.ended_at, order.ended_by = event.time, "inventory"
 
 
-def on_committed(uow: UnitOfWork, event: CloudEvent) -> None:
+def on_committed(uow: SalesUnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
     if order is not None and _advance(uow, order, "committed"):
         late = event.data.get("after_expiry", False)
@@ -81,7 +80,7 @@ def on_committed(uow: UnitOfWork, event: CloudEvent) -> None:
         record_sale(uow, order, _moment(event.data["committed_at"]))
 
 
-def on_commit_refused(uow: UnitOfWork, event: CloudEvent) -> None:
+def on_commit_refused(uow: SalesUnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
     if order is not None and _advance(uow, order, "commit_refused"):
         record_completion("completion_refused", uow.session)
@@ -97,7 +96,7 @@ _REFUSALS = {
 }
 
 
-def on_released(uow: UnitOfWork, event: CloudEvent) -> None:
+def on_released(uow: SalesUnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
     if order is None:
         return
@@ -107,7 +106,7 @@ def on_released(uow: UnitOfWork, event: CloudEvent) -> None:
         order.end_reason = f"released by inventory: {event.data['reason']}"[:200]
 
 
-def on_expired(uow: UnitOfWork, event: CloudEvent) -> None:
+def on_expired(uow: SalesUnitOfWork, event: CloudEvent) -> None:
     order = _order(uow, event)
     if order is not None and _advance(uow, order, "expired"):
         order.ended_at, order.ended_by = _moment(event.data["expired_at"]), "inventory"

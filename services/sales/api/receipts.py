@@ -3,28 +3,21 @@
 The year, like the date printed, is the programme's civil one: a sale at 00:30 in Paris on
 1 January opens the new year's numbers although it is still 31 December in UTC.
 
-The number comes from a (site, year) counter row locked in the completion's transaction:
-concurrent completions at one site queue on it, and a rolled-back completion gives its
-number back with everything else.
+The number comes from a (site, year) counter row locked in the completion's transaction
+(``repository/orders.py``): concurrent completions at one site queue on it, and a
+rolled-back completion gives its number back with everything else.
 """
 
 from __future__ import annotations
 
 from fpdf import FPDF
 
-from services.common.counters import next_number
 from services.common.pdf import latin1
 from services.sales.clock import civil
-from services.sales.models import Order, SaleReceiptCounter, SiteView
+from services.sales.models import Order, SiteView
 
 HEADINGS = ("Produit", "Qte", "Prix marche", "Prix solidaire", "Total")
 PAYMENT_LABELS = {"cash": "Especes / Cash", "card": "Carte / Card", "cheque": "Cheque"}
-
-
-def assign_receipt_number(session, order: Order) -> None:
-    year = civil(order.completed_at).year
-    number = next_number(session, SaleReceiptCounter, site_id=order.site_id, year=year)
-    order.receipt_year, order.receipt_number = year, number
 
 
 def receipt_label(order: Order) -> str | None:

@@ -8,19 +8,15 @@ from __future__ import annotations
 import re
 
 from flask.views import MethodView
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from services.common.actors import current_actor
 from services.common.authorization import allow
 from services.common.blueprint import Blueprint
 from services.common.problems import Problem
-from services.common.webapp import current_runtime
+from services.common.webapp import current_runtime, execute
+from services.sales.api.schemas import LimitRuleIn, LimitRuleOut, PriceGridIn, PriceGridOut
 from services.sales.clock import utc_now
-from services.sales.limits import forget_rules
-from services.sales.models import LimitRuleRow, PriceGrid
-from services.sales.prices import grid_in_force, publish_grid
-from services.sales.schemas import LimitRuleIn, LimitRuleOut, PriceGridIn, PriceGridOut
+from services.sales.domain.commands import PublishPriceGrid, RemoveLimit, SetLimit
 
 limits = Blueprint("limits", __name__, url_prefix="/limits", description="Per-person limits")
 price_grids = Blueprint(
@@ -37,7 +33,7 @@ class LimitCollection(MethodView):
     @limits.response(200, LimitRuleOut(many=True))
     def get(self):
         with current_runtime().unit_of_work() as uow:
-            return uow.session.scalars(select(LimitRuleRow).order_by(LimitRuleRow.code)).all()
+            return uow.limits.all()
 
 
 @limits.route("/<string:code>")
@@ -48,29 +44,12 @@ class LimitItem(MethodView):
     def put(self, rule, code):
         """Create or replace the rule named ``code``; it applies to the next order."""
         _check_rule_code(code)
-        with current_runtime().unit_of_work() as uow:
-            row = uow.session.get(LimitRuleRow, code, with_for_update=True) or LimitRuleRow(
-                code=code
-            )
-            rule.setdefault("window_days", None)
-            for name, value in rule.items():
-                setattr(row, name, value)
-            row.updated_at, row.updated_by = utc_now(), current_actor()
-            uow.session.add(row)
-            uow.commit()
-            forget_rules(uow.session)
-            return row
+        return execute(SetLimit(code, rule, current_actor(), utc_now()))
 
     @allow("admin")
     @limits.response(204)
     def delete(self, code):
-        with current_runtime().unit_of_work() as uow:
-            row = uow.session.get(LimitRuleRow, code)
-            if row is None:
-                raise Problem(404, "limit-not-found", f"No limit {code!r}.")
-            uow.session.delete(row)
-            uow.commit()
-            forget_rules(uow.session)
+        execute(RemoveLimit(code))
 
 
 def _check_rule_code(code: str) -> None:
@@ -84,18 +63,22 @@ class PriceGridCollection(MethodView):
     @price_grids.response(200, PriceGridOut(many=True))
     def get(self):
         with current_runtime().unit_of_work() as uow:
-            query = select(PriceGrid).options(selectinload(PriceGrid.entries))
-            return uow.session.scalars(query.order_by(PriceGrid.version.desc())).all()
+            return uow.prices.grids()
 
     @allow("admin")
     @price_grids.arguments(PriceGridIn)
     @price_grids.response(201, PriceGridOut)
     def post(self, grid):
         """Publish a new version listing every priced product; past sales keep theirs."""
-        with current_runtime().unit_of_work() as uow:
-            published = publish_grid(uow.session, grid, current_actor(), utc_now())
-            uow.commit()
-            return published
+        command = PublishPriceGrid(
+            entries=tuple(grid["entries"]),
+            actor=current_actor(),
+            at=utc_now(),
+            valid_from=grid.get("valid_from"),
+            valid_until=grid.get("valid_until"),
+            note=grid.get("note"),
+        )
+        return execute(command)
 
 
 @price_grids.route("/current")
@@ -104,7 +87,7 @@ class CurrentPriceGrid(MethodView):
     @price_grids.response(200, PriceGridOut)
     def get(self):
         with current_runtime().unit_of_work() as uow:
-            grid = grid_in_force(uow.session, utc_now())
+            grid = uow.prices.grid_in_force(utc_now())
             if grid is None:
                 raise Problem(404, "no-price-grid", "No price grid is in force.")
             grid.entries  # noqa: B018 - loaded before the session closes
@@ -117,7 +100,7 @@ class PriceGridItem(MethodView):
     @price_grids.response(200, PriceGridOut)
     def get(self, version):
         with current_runtime().unit_of_work() as uow:
-            grid = uow.session.get(PriceGrid, version, options=[selectinload(PriceGrid.entries)])
+            grid = uow.prices.grid(version)
             if grid is None:
                 raise Problem(404, "price-grid-not-found", f"No price grid version {version}.")
             return grid

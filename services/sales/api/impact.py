@@ -5,15 +5,30 @@ Open to every role: only aggregates by site and month, counted by pseudonymous c
 
 from __future__ import annotations
 
+import csv
+import io
+
 from flask import Response
 from flask.views import MethodView
 
 from services.common.authorization import EVERYONE, allow
 from services.common.blueprint import Blueprint
 from services.common.webapp import current_runtime
-from services.sales.impact import impact_csv, monthly_impact, programme_impact
-from services.sales.schemas import ImpactFilter, MonthlyImpactOut, ProgrammeImpactOut
+from services.sales.api.schemas import ImpactFilter, MonthlyImpactOut, ProgrammeImpactOut
+from services.sales.repository.impact import FAMILY_NAMES
 from services.sales.settings import current_settings
+
+CSV_COLUMNS = (
+    "site_id",
+    "site_name",
+    "city",
+    "month",
+    "people",
+    "orders",
+    *(f"items_{family}" for family in FAMILY_NAMES),
+    "revenue_cents",
+    "savings_cents",
+)
 
 impact = Blueprint("impact", __name__, url_prefix="/impact", description="Programme impact")
 
@@ -25,7 +40,7 @@ class ProgrammeImpact(MethodView):
     def get(self):
         """Distinct people helped (deduplicated across sites) against the target, and totals."""
         with current_runtime().unit_of_work() as uow:
-            return programme_impact(uow.session, current_settings().impact_target)
+            return uow.impact.programme(current_settings().impact_target)
 
 
 @impact.route("/monthly")
@@ -36,7 +51,7 @@ class MonthlyImpact(MethodView):
     def get(self, filters):
         """Per site and month: people, orders, items by family, revenue and savings."""
         with current_runtime().unit_of_work() as uow:
-            return monthly_impact(uow.session, filters)
+            return uow.impact.monthly(filters)
 
 
 @impact.route("/monthly.csv")
@@ -46,9 +61,31 @@ class MonthlyImpactCsv(MethodView):
     @impact.response(200, content_type="text/csv", description="The monthly rows as CSV")
     def get(self, filters):
         with current_runtime().unit_of_work() as uow:
-            rows = monthly_impact(uow.session, filters)
+            rows = uow.impact.monthly(filters)
         return Response(
             impact_csv(rows),
             mimetype="text/csv",
             headers={"Content-Disposition": 'attachment; filename="impact.csv"'},
         )
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def impact_csv(rows: list[dict]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        items = {f"items_{family}": count for family, count in row["items_by_family"].items()}
+        cells = {**{k: row[k] for k in CSV_COLUMNS if k in row}, **items}
+        writer.writerow({name: _inert(value) for name, value in cells.items()})
+    return buffer.getvalue()
+
+
+def _inert(value):
+    """Text a spreadsheet would run as a formula (a site named "=HYPERLINK(...)") is quoted
+    with a leading apostrophe, as spreadsheets expect; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -10,11 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from services.sales import ordering
 from services.sales.app import SERVICE as SALES
 from services.sales.clock import today
+from services.sales.domain.commands import OrderLineWanted, PlaceOrder, RequestCompletion
 from services.sales.domain.errors import LimitsExceeded
+from services.sales.handlers.orders import place_order, request_completion
 from services.sales.models import Order
+from services.sales.settings import Settings
 from tests.support.auth import as_counter
 from tests.support.enrolments import enrolled_from
 from tests.support.sales import (
@@ -23,18 +25,16 @@ from tests.support.sales import (
     availability,
     commit_refused,
     committed,
+    desk_on,
     expired,
-    ready_desk,
     rejected,
     released,
 )
 
 
 @pytest.fixture
-def desk(sqlite_settings):
-    runtime = SALES.runtime(sqlite_settings("sales"))
-    yield ready_desk(runtime)
-    runtime.dispose()
+def desk(service_on_sqlite):
+    return desk_on(service_on_sqlite("sales"))
 
 
 def test_placing_an_order_leaves_it_pending_and_asks_inventory(desk):
@@ -293,17 +293,13 @@ def test_following_a_completion_waits_for_inventorys_commit(desk):
     assert 0.25 <= time.monotonic() - started < 2
 
 
-def test_wait_is_bounded_and_answers_pending_on_time_out(sqlite_settings):
-    from services.sales.settings import SalesSettings
-
-    runtime = SALES.runtime(sqlite_settings("sales"))
-    desk = ready_desk(runtime, {"SALES_SETTINGS": SalesSettings(max_wait_seconds=0.3)})
+def test_wait_is_bounded_and_answers_pending_on_time_out(service_on_sqlite):
+    desk = desk_on(service_on_sqlite("sales", own=Settings(max_wait_seconds=0.3)))
     order = desk.placed(desk.person(), ("card:orange:1000", 1))
     started = time.monotonic()
     response = desk.client.get(f"/orders/{order['id']}?wait=30")
     assert response.get_json()["state"] == "pending"
     assert 0.25 <= time.monotonic() - started < 1.5
-    runtime.dispose()
 
 
 # eligibility at order time --------------------------------------------------------------------
@@ -444,24 +440,22 @@ def enrolled_for(desk, moment: datetime) -> str:
 
 def place_at(desk, code: str, moment: datetime, *lines: tuple[str, int]) -> str:
     """Place an order at ``moment`` through the counter's use case; its id."""
-    request = {
-        "beneficiary_code": code,
-        "lines": [{"product_key": key, "quantity": quantity} for key, quantity in lines],
-    }
-    with desk.runtime.unit_of_work() as uow:
-        order_id = ordering.place(uow, request, desk.site_id, "test counter", moment).id
-        uow.commit()
-    return order_id
+    command = PlaceOrder(
+        site_id=desk.site_id,
+        beneficiary_code=code,
+        lines=tuple(OrderLineWanted(key, quantity) for key, quantity in lines),
+        actor="test counter",
+        at=moment,
+    )
+    return place_order(desk.runtime.unit_of_work(), command).id
 
 
 def sell_at(desk, code: str, moment: datetime, *lines: tuple[str, int]) -> dict:
     """Place an order at ``moment``, let inventory reserve it, complete it at ``moment``."""
     order_id = place_at(desk, code, moment, *lines)
     desk.apply(accepted(desk.get({"id": order_id})))
-    with desk.runtime.unit_of_work() as uow:
-        order = uow.session.get(Order, order_id)
-        ordering.request_completion(uow, order, "cash", "test counter", moment)
-        uow.commit()
+    command = RequestCompletion(order_id, "cash", "test counter", moment)
+    request_completion(desk.runtime.unit_of_work(), command)
     desk.apply(committed(desk.get({"id": order_id}), at=moment))
     return desk.get({"id": order_id})
 

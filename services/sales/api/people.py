@@ -11,8 +11,6 @@ cannot search by name; partners and the workshop see no one. Names travel in req
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from services.common.actors import current_actor
 from services.common.authorization import allow, site_scope
@@ -20,13 +18,8 @@ from services.common.blueprint import Blueprint
 from services.common.idempotency import idempotent
 from services.common.pagination import page_of, paginate
 from services.common.problems import Problem
-from services.common.webapp import current_runtime
-from services.sales import beneficiaries as people
-from services.sales.clock import today, utc_now
-from services.sales.erasure import erase
-from services.sales.limits import allowance
-from services.sales.models import IDEMPOTENCY, Beneficiary, Organisation, SocialWorker
-from services.sales.schemas import (
+from services.common.webapp import current_runtime, execute
+from services.sales.api.schemas import (
     AllowanceOut,
     ApprovalIn,
     BeneficiaryFilter,
@@ -38,6 +31,20 @@ from services.sales.schemas import (
     OrganisationOut,
     OrganisationPatch,
 )
+from services.sales.clock import today, utc_now
+from services.sales.domain.commands import (
+    ChangeOrganisation,
+    CloseEnrolment,
+    DecideApproval,
+    Enrol,
+    ErasePerson,
+    RegisterOrganisation,
+    RenewEnrolment,
+)
+from services.sales.domain.errors import OrganisationNotFound
+from services.sales.handlers.people import allowance
+from services.sales.models import IDEMPOTENCY
+from services.sales.repository.people import organisations_query, people_query
 from services.sales.settings import current_settings
 
 organisations = Blueprint(
@@ -62,27 +69,8 @@ def _home_site(given) -> str:
     return own or str(given)
 
 
-def _get_organisation(session, organisation_id, *, for_update: bool = False) -> Organisation:
-    organisation = session.get(
-        Organisation,
-        str(organisation_id),
-        with_for_update=for_update,
-        options=[selectinload(Organisation.contacts)],
-    )
-    if organisation is None:
-        raise Problem(404, "organisation-not-found", f"No organisation {organisation_id}.")
-    return organisation
-
-
-def _refuse_taken_name(session, name: str | None, current: str | None = None) -> None:
-    if name in (None, current):
-        return
-    if session.scalar(select(Organisation.id).where(Organisation.name == name)):
-        raise Problem(409, "organisation-name-taken", f"{name!r} exists already.")
-
-
-def _workers(given: list[dict]) -> list[SocialWorker]:
-    return [SocialWorker(position=index, **worker) for index, worker in enumerate(given, 1)]
+def _optional_str(value) -> str | None:
+    return None if value is None else str(value)
 
 
 @organisations.route("")
@@ -91,12 +79,9 @@ class OrganisationCollection(MethodView):
     @organisations.arguments(OrganisationFilter, location="query")
     @organisations.response(200, page_of(OrganisationOut))
     def get(self, args):
-        query = select(Organisation).options(selectinload(Organisation.contacts))
-        for name in ("approved", "kind"):
-            if args.get(name) is not None:
-                query = query.where(getattr(Organisation, name) == args[name])
+        query = organisations_query(args)
         with current_runtime().unit_of_work() as uow:
-            return paginate(uow.session, query.order_by(Organisation.name), args)
+            return paginate(uow.session, query, args)
 
     @allow("admin", "counter")
     @idempotent(IDEMPOTENCY)
@@ -104,13 +89,13 @@ class OrganisationCollection(MethodView):
     @organisations.response(201, OrganisationOut)
     def post(self, new):
         """Register an organisation; its referrals count once an admin approves it."""
-        with current_runtime().unit_of_work() as uow:
-            _refuse_taken_name(uow.session, new["name"])
-            contacts = _workers(new.pop("contacts", []))
-            organisation = Organisation(**new, contacts=contacts)
-            uow.session.add(organisation)
-            uow.commit()
-            return organisation
+        command = RegisterOrganisation(
+            name=new["name"],
+            kind=new["kind"],
+            contacts=tuple(new.get("contacts", ())),
+            city=new.get("city"),
+        )
+        return execute(command)
 
 
 @organisations.route("/<uuid:organisation_id>")
@@ -119,36 +104,17 @@ class OrganisationItem(MethodView):
     @organisations.response(200, OrganisationOut)
     def get(self, organisation_id):
         with current_runtime().unit_of_work() as uow:
-            return _get_organisation(uow.session, organisation_id)
+            organisation = uow.organisations.get(organisation_id)
+            if organisation is None:
+                raise OrganisationNotFound(str(organisation_id))
+            return organisation
 
     @allow("admin")
     @organisations.arguments(OrganisationPatch)
     @organisations.response(200, OrganisationOut)
     def patch(self, changes, organisation_id):
         """Rename, re-kind, or replace contacts (contacts still named by a referral stay)."""
-        with current_runtime().unit_of_work() as uow:
-            organisation = _get_organisation(uow.session, organisation_id, for_update=True)
-            _refuse_taken_name(uow.session, changes.get("name"), organisation.name)
-            for name in ("name", "kind", "city"):
-                if name in changes:
-                    setattr(organisation, name, changes[name])
-            if "contacts" in changes:
-                _replace_workers(uow.session, organisation, changes["contacts"])
-            uow.commit()
-            return organisation
-
-
-def _replace_workers(session, organisation: Organisation, given: list[dict]) -> None:
-    referred = set(
-        session.scalars(
-            select(Beneficiary.social_worker_id).where(
-                Beneficiary.organisation_id == organisation.id
-            )
-        )
-    )
-    if any(worker.id in referred for worker in organisation.contacts):
-        raise Problem(409, "contacts-in-use", "Contacts named by referrals cannot be replaced.")
-    organisation.contacts = _workers(given)
+        return execute(ChangeOrganisation(str(organisation_id), changes))
 
 
 @organisations.route("/<uuid:organisation_id>/approval")
@@ -158,17 +124,15 @@ class OrganisationApproval(MethodView):
     @organisations.response(200, OrganisationOut)
     def put(self, decision, organisation_id):
         """An admin approves (or suspends) the organisation; the decision is recorded."""
-        with current_runtime().unit_of_work() as uow:
-            organisation = _get_organisation(uow.session, organisation_id, for_update=True)
-            organisation.approved = decision["approved"]
-            organisation.approved_at, organisation.approved_by = utc_now(), current_actor()
-            uow.commit()
-            return organisation
+        command = DecideApproval(
+            str(organisation_id), decision["approved"], current_actor(), utc_now()
+        )
+        return execute(command)
 
 
 def _people_page(args: dict) -> dict:
     """A page of people, oldest enrolment first, within the caller's reach."""
-    query = people.people_query(args, site_scope())
+    query = people_query(args, site_scope())
     with current_runtime().unit_of_work() as uow:
         return paginate(uow.session, query, args)
 
@@ -190,14 +154,20 @@ class BeneficiaryCollection(MethodView):
     def post(self, person):
         """Enrol a referred person: the answer carries their pseudonymous code."""
         enrolled_on = today()
-        person.setdefault("starts_on", enrolled_on)
-        person["home_site_id"] = _home_site(person.get("home_site_id"))
-        with current_runtime().unit_of_work() as uow:
-            enrolled = people.enrol(
-                uow.session, person, current_settings().enrolment, current_actor(), enrolled_on
-            )
-            uow.commit()
-            return enrolled
+        command = Enrol(
+            display_name=person["display_name"],
+            home_site_id=_home_site(person.get("home_site_id")),
+            organisation_id=str(person["organisation_id"]),
+            referred_on=person["referred_on"],
+            starts_on=person.get("starts_on", enrolled_on),
+            today=enrolled_on,
+            policy=current_settings().enrolment,
+            actor=current_actor(),
+            contact=person.get("contact"),
+            social_worker_id=_optional_str(person.get("social_worker_id")),
+            referral_reason=person.get("referral_reason"),
+        )
+        return execute(command)
 
 
 @beneficiaries.route("/search")
@@ -218,7 +188,7 @@ class BeneficiaryItem(MethodView):
     @beneficiaries.response(200, BeneficiaryOut)
     def get(self, code):
         with current_runtime().unit_of_work() as uow:
-            return people.get_beneficiary(uow.session, code)
+            return uow.people.get(code)
 
 
 @beneficiaries.route("/<string:code>/allowance")
@@ -228,24 +198,7 @@ class BeneficiaryAllowance(MethodView):
     def get(self, code):
         """Each limit rule's used and remaining amount for the person now: what the counter
         can still sell them (the same count as the check when an order is placed)."""
-        now = utc_now()
-        with current_runtime().unit_of_work() as uow:
-            person = people.get_beneficiary(uow.session, code)
-            return allowance(uow.session, person.id, now, person.starts_on)
-
-
-def _change(code: str, change) -> Beneficiary:
-    with current_runtime().unit_of_work() as uow:
-        beneficiary = people.get_beneficiary(uow.session, code, for_update=True)
-        site_id = site_scope()
-        if site_id is not None and beneficiary.home_site_id != site_id:
-            # Any counter serves anyone, but the person's enrolment is their home counter's.
-            raise Problem(
-                403, "not-your-site", "Only the person's home counter renews or closes it."
-            )
-        change(uow.session, beneficiary)
-        uow.commit()
-        return beneficiary
+        return allowance(current_runtime().unit_of_work(), code, utc_now())
 
 
 @beneficiaries.route("/<string:code>/renewal")
@@ -255,7 +208,7 @@ class BeneficiaryRenewal(MethodView):
     def post(self, code):
         """Renew the enrolment (once, by default): it runs on from its current end."""
         policy = current_settings().enrolment
-        return _change(code, lambda _s, b: people.renew(b, today(), policy))
+        return execute(RenewEnrolment(code, today(), policy, site_scope()))
 
 
 @beneficiaries.route("/<string:code>/closure")
@@ -264,7 +217,7 @@ class BeneficiaryClosure(MethodView):
     @beneficiaries.response(200, BeneficiaryOut)
     def post(self, code):
         """End the enrolment today; the retention period before erasure starts now."""
-        return _change(code, lambda _s, b: people.close(b, today()))
+        return execute(CloseEnrolment(code, today(), site_scope()))
 
 
 @beneficiaries.route("/<string:code>/erasure")
@@ -273,4 +226,4 @@ class BeneficiaryErasure(MethodView):
     @beneficiaries.response(200, BeneficiaryOut)
     def post(self, code):
         """Erase the person's personal data now (on request); the code and history stay."""
-        return _change(code, lambda session, b: erase(session, b, utc_now()))
+        return execute(ErasePerson(code, utc_now(), site_scope()))

@@ -6,27 +6,14 @@ a person counts once in each site-month they were served.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session
 
 from services.sales.domain.pricing import FAMILIES
 from services.sales.models import Order, OrderLine, SiteView
 
 COMPLETED = Order.state == "completed"
 FAMILY_NAMES = tuple(FAMILIES.values())
-CSV_COLUMNS = (
-    "site_id",
-    "site_name",
-    "city",
-    "month",
-    "people",
-    "orders",
-    *(f"items_{family}" for family in FAMILY_NAMES),
-    "revenue_cents",
-    "savings_cents",
-)
 
 
 def _money_by_family(session, *filters):
@@ -125,23 +112,13 @@ def _name_sites(session, rows) -> None:
             row["site_name"], row["city"] = site.name, site.city
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+class Impact:
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
+    def programme(self, target: int) -> dict:
+        """Distinct people helped (deduplicated across sites) against ``target``, totals."""
+        return programme_impact(self.session, target)
 
-def impact_csv(rows: list[dict]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        items = {f"items_{family}": count for family, count in row["items_by_family"].items()}
-        cells = {**{k: row[k] for k in CSV_COLUMNS if k in row}, **items}
-        writer.writerow({name: _inert(value) for name, value in cells.items()})
-    return buffer.getvalue()
-
-
-def _inert(value):
-    """Text a spreadsheet would run as a formula (a site named "=HYPERLINK(...)") is quoted
-    with a leading apostrophe, as spreadsheets expect; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    def monthly(self, filters: dict) -> list[dict]:
+        return monthly_impact(self.session, filters)
