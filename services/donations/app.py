@@ -12,17 +12,24 @@ from flask import Flask
 
 from services.common.operations import operations_blueprint
 from services.common.service import ServiceDefinition
-from services.donations.api import donations, partners
-from services.donations.impact import EVENT_HANDLERS
+from services.donations.api import BLUEPRINTS
+from services.donations.api.errors import ERRORS
+from services.donations.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from services.donations.models import MESSAGING, metadata
+from services.donations.repository import DonationsUnitOfWork
+from services.donations.settings import Settings
 
 SERVICE = ServiceDefinition(
     name="donations",
     title="Donations API",
     metadata=metadata,
     tables=MESSAGING,
-    blueprints=(partners, donations, operations_blueprint()),
+    blueprints=(*BLUEPRINTS, operations_blueprint()),
+    commands=COMMAND_HANDLERS,
     handlers=EVENT_HANDLERS,
+    errors=ERRORS,
+    settings=Settings.from_env,
+    unit_of_work=DonationsUnitOfWork,
 )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 
 from services.common.events.envelope import new_event
-from services.donations.impact import record_site_city
+from services.donations.handlers import record_site_city
 from tests.support.waiting import wait_until
+
+SITE_ID = "5a1e0000-0000-4000-8000-000000000001"  # the site tests/service/conftest.py opens
 
 
 def open_site(runtime, site_id: str | None = None, city: str = "Lyon") -> str:

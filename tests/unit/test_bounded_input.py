@@ -17,8 +17,8 @@ import pytest
 from services.common.blueprint import MAX_JSON_VALUES
 from services.common.events.envelope import new_event
 from services.donations.app import SERVICE as DONATIONS
-from services.donations.bulk import MAX_COUNTED_BAD_ROWS, MAX_LISTED_BAD_ROWS
-from services.donations.impact import record_site_city
+from services.donations.domain.files import MAX_COUNTED_BAD_ROWS, MAX_LISTED_BAD_ROWS
+from services.donations.handlers import record_site_city
 from tests.support.streams import GeneratedFile
 
 ITEMS = 2000

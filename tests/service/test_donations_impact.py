@@ -9,13 +9,12 @@ import pytest
 
 from services.common.events.envelope import new_event
 from services.donations.app import SERVICE as DONATIONS
-from services.donations.impact import partner_impact
 
 
 @pytest.fixture
-def donations(sqlite_settings):
-    runtime = DONATIONS.runtime(sqlite_settings("donations"))
-    return runtime
+def donations(service_on_sqlite):
+    """Donations' runtime alone: the impact is fed by events, read by the repository."""
+    return service_on_sqlite("donations").runtime
 
 
 def device_event(event_type, device, sequence, **extra):
@@ -82,8 +81,8 @@ def apply(runtime, *events):
 
 
 def impact(runtime, partner_id):
-    with runtime.session_factory() as session:
-        return partner_impact(session, partner_id)
+    with runtime.unit_of_work() as uow:
+        return uow.impact.of_partner(partner_id)
 
 
 def new_device(partner_id, donation_id):

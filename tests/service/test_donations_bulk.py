@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import tracemalloc
-import uuid
 
 import pytest
 from sqlalchemy import func, select
 from stdnum import luhn
 
-from services.donations.app import SERVICE as DONATIONS
 from services.donations.models import LineIdentifier
-from tests.support.donation_sites import open_site
+from tests.support.donation_sites import SITE_ID  # opened by inventory: donations accept it
 from tests.support.streams import GeneratedFile
-
-SITE_ID = str(uuid.uuid4())  # opened by inventory: donations accept it
 
 GOOD = "356938035643809"
 BAD_CHECK_DIGIT = "356938035643808"
@@ -23,13 +19,6 @@ BAD_CHECK_DIGIT = "356938035643808"
 def imei_number(n: int) -> str:
     body = f"35{n:012d}"
     return body + luhn.calc_check_digit(body)
-
-
-@pytest.fixture
-def donations(sqlite_settings):
-    runtime = DONATIONS.runtime(sqlite_settings("donations"))
-    open_site(runtime, SITE_ID)
-    return runtime, DONATIONS.create_app({"RUNTIME": runtime}).test_client()
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.donations.identifiers import IMEI_CATEGORIES, duplicates
+from services.donations.domain.errors import LineNotFound, WrongLineKind
+from services.donations.domain.identifiers import IMEI_CATEGORIES, duplicates
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,12 @@ KIND_RULES: dict[str, KindRule] = {
     "funds": KindRule(required=frozenset()),
 }
 ALLOWANCE_UNITS = ("minutes", "data_mb")
+# The typed fields a line keeps when given (and its received event carries).
+TYPED_FIELDS = (
+    "category", "brand", "model", "declared_condition", "operator", "product_name",
+    "face_value_cents", "voice_minutes", "data_mb", "expiry_date", "unit", "validity_days",
+    "declared_value_cents",
+)  # fmt: skip
 
 
 def line_errors(line: dict, today: date) -> dict[str, list[str]]:
@@ -62,3 +69,18 @@ def _kind_checks(line: dict, today: date):
             yield name, f"{len(values)} given for {line['quantity']} items."
         if repeated := duplicates(values):
             yield name, f"Given twice: {', '.join(repeated)}."
+
+
+def identifiers_of(line) -> list[tuple[str, str]]:
+    """The (scheme, value) of an announced line's identifiers: its IMEIs, then its serials."""
+    return [("imei", v) for v in line.imeis] + [("serial", v) for v in line.serials]
+
+
+def line_of(donation, line_id: str, kind: str):
+    """The donation's line ``line_id``, which must be a ``kind`` line (a file's target)."""
+    line = next((line for line in donation.lines if line.id == line_id), None)
+    if line is None:
+        raise LineNotFound(line_id, donation.id)
+    if line.kind != kind:
+        raise WrongLineKind(kind)
+    return line

@@ -1,45 +1,15 @@
-"""Donation receipts: numbered per calendar year without gaps, downloadable as PDF.
-
-The number is taken from a per-year counter row locked in the transaction that records the
-reception: concurrent receptions queue on that row, and a rolled-back reception gives its
-number back with everything else, so the sequence never has a hole. The year, like the date
-printed, is the programme's civil one (``PROGRAMME_TIMEZONE``): a donation received at 00:30
-in Paris on 1 January is numbered in the new year. ``received_at`` itself stays UTC.
-"""
+"""A donation receipt as a PDF: its number, the partner (never a person), each line and
+its declared value, dated in the programme's civil time (``domain/receipts.py``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import tzinfo
 
 from fpdf import FPDF
 
-from services.common.config import programme_timezone
-from services.common.counters import next_number
 from services.common.pdf import latin1
-from services.donations.models import Donation, Partner, ReceiptCounter
-
-
-def received_on(donation: Donation) -> date:
-    """The programme's civil date of the reception (SQLite hands UTC back naive)."""
-    moment = donation.received_at
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-    return moment.astimezone(programme_timezone()).date()
-
-
-def assign_receipt_number(session, donation: Donation) -> None:
-    year = received_on(donation).year
-    number = next_number(session, ReceiptCounter, year=year)
-    donation.receipt_year, donation.receipt_number = year, number
-
-
-def receipt_label(donation: Donation) -> str | None:
-    if donation.receipt_number is None:
-        return None
-    return f"{donation.receipt_year}-{donation.receipt_number:06d}"
-
-
-def total_value_cents(donation: Donation) -> int:
-    return sum(line.declared_value_cents or 0 for line in donation.lines if line.received_quantity)
+from services.donations.domain.receipts import receipt_label, received_on, total_value_cents
+from services.donations.models import Donation, Partner
 
 
 def _euros(cents: int) -> str:
@@ -56,7 +26,7 @@ def _describe(line) -> str:
     return " - ".join(parts)
 
 
-def receipt_pdf(donation: Donation, partner: Partner) -> bytes:
+def receipt_pdf(donation: Donation, partner: Partner, timezone: tzinfo) -> bytes:
     pdf = FPDF()
     pdf.set_title(f"Attestation de don {receipt_label(donation)}")
     pdf.add_page()
@@ -67,7 +37,7 @@ def receipt_pdf(donation: Donation, partner: Partner) -> bytes:
         ("Numero / Number", receipt_label(donation)),
         ("Donateur / Donor", partner.name),
         ("Don / Donation", donation.id),
-        ("Recu le / Received on", received_on(donation).isoformat()),
+        ("Recu le / Received on", received_on(donation, timezone).isoformat()),
     ):
         pdf.cell(0, 7, latin1(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)

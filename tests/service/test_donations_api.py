@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from services.common import clock
 from services.common.events.envelope import parse_event
-from services.donations import receiving
-from services.donations.app import SERVICE as DONATIONS
 from services.donations.models import Donation, Partner
-from tests.support.donation_sites import open_site
-
-SITE_ID = str(uuid.uuid4())  # opened by inventory: donations accept it
+from tests.support.donation_sites import SITE_ID  # opened by inventory: donations accept it
 
 VALID_IMEI = "356938035643809"
 OTHER_IMEI = "490154203237518"
 
 
 @pytest.fixture
-def donations(sqlite_settings):
-    runtime = DONATIONS.runtime(sqlite_settings("donations"))
-    open_site(runtime, SITE_ID)
-    return runtime, DONATIONS.create_app({"RUNTIME": runtime}).test_client()
-
-
-@pytest.fixture
-def partner(donations):
-    _, client = donations
-    response = client.post("/partners", json={"name": "Opérateur", "kind": "telecom_operator"})
-    return response.get_json()
+def partner(donations_partner):
+    return donations_partner
 
 
 def phones(quantity=3, **extra):
@@ -232,20 +219,18 @@ def test_receipts_are_numbered_in_sequence_and_downloadable(donations, partner):
 
 
 def test_receipts_are_numbered_by_the_paris_year_at_new_year(donations, partner):
-    runtime, client = donations
+    _, client = donations
     received = []
     for moment in (
         datetime(2027, 12, 31, 22, 30, tzinfo=UTC),  # 23:30 on 31 December in Paris
         datetime(2027, 12, 31, 23, 30, tzinfo=UTC),  # 00:30 on 1 January 2028
         datetime(2028, 1, 1, 10, tzinfo=UTC),
     ):
-        donation_id = announce(client, partner["id"], phones(1)).get_json()["id"]
-        with runtime.unit_of_work() as uow:
-            donation = uow.session.get(Donation, donation_id)
-            lines = {line.id: {"received_quantity": 1} for line in donation.lines}
-            receiving.receive(uow, donation, lines, moment)
-            uow.commit()
-        received.append(client.get(f"/donations/{donation_id}").get_json())
+        donation = announce(client, partner["id"], phones(1)).get_json()
+        with clock.travelling():
+            clock.travel_to(moment)  # received then (the clock runs on from there)
+            assert receive_all(client, donation, received_quantity=1).status_code == 200
+        received.append(client.get(f"/donations/{donation['id']}").get_json())
     assert [d["receipt_number"] for d in received] == ["2027-000001", "2028-000001", "2028-000002"]
     assert received[1]["received_at"].startswith("2027-12-31T23:30:00")  # stored in UTC
 

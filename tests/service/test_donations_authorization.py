@@ -11,20 +11,15 @@ import uuid
 
 import pytest
 
-from services.donations.app import SERVICE as DONATIONS
 from tests.support.auth import as_partner, as_role
-from tests.support.donation_sites import open_site
-
-SITE_ID = str(uuid.uuid4())  # opened by inventory: donations accept it
+from tests.support.donation_sites import SITE_ID  # opened by inventory: donations accept it
 
 CONTACT = {"name": "Claire Martin", "email": "claire@example.org", "phone": "+33 1 23 45 67 89"}
 
 
 @pytest.fixture
-def client(sqlite_settings):
-    runtime = DONATIONS.runtime(sqlite_settings("donations"))
-    open_site(runtime, SITE_ID)
-    return DONATIONS.create_app({"RUNTIME": runtime}).test_client()
+def client(donations):
+    return donations[1]
 
 
 def new_partner(client, name: str) -> dict:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from stdnum import imei
 from stdnum.exceptions import ValidationError
 
+from services.donations.domain.errors import BadIdentifier
+
 IMEI_CATEGORIES = frozenset({"smartphone", "feature_phone", "tablet", "mobile_internet_key"})
-
-
-class BadIdentifier(ValueError):
-    pass
 
 
 def normalise_imei(raw: str) -> str:

@@ -9,19 +9,17 @@ from datetime import UTC, datetime
 import pytest
 
 from services.common.events.envelope import new_event
-from services.donations.app import SERVICE as DONATIONS
-from services.donations.impact import record_site_status
-from services.donations.schemas import MAX_EXTRA_UNITS
-from tests.support.donation_sites import open_site
-from tests.unit.test_donations_api import outbox_events, phones
+from services.donations.api.schemas import MAX_EXTRA_UNITS
+from services.donations.handlers import record_site_status
+from tests.service.test_donations_api import outbox_events, phones
+from tests.support.donation_sites import SITE_ID
 
 
 @pytest.fixture
-def donations(sqlite_settings):
-    runtime = DONATIONS.runtime(sqlite_settings("donations"))
-    client = DONATIONS.create_app({"RUNTIME": runtime}).test_client()
-    partner = client.post("/partners", json={"name": "Opérateur", "kind": "telecom_operator"})
-    return runtime, client, partner.get_json()["id"], open_site(runtime)
+def donations(donations, donations_partner):
+    """Donations, a partner and the site it opened: ``(runtime, client, partner, site)``."""
+    runtime, client = donations
+    return runtime, client, donations_partner["id"], SITE_ID
 
 
 def announced(client, partner_id, site_id, *lines):

@@ -1,4 +1,5 @@
-"""Bulk identifier files: a CSV of serials and/or IMEIs for one hardware line.
+"""Bulk files: a CSV of serials and/or IMEIs for one hardware line, or of card codes
+(``serial,pin[,expiry_date]``) for one prepaid-cards line: how they are read and checked.
 
 The file is read as a stream, row by row, and written in chunks inside one transaction, so
 memory holds one chunk plus the set of values seen (to catch duplicates inside the file),
@@ -8,31 +9,39 @@ whole. Bounded whatever is sent: a file is read no further than the rows its lin
 (one row per item) nor beyond its ``MAX_COUNTED_BAD_ROWS``-th bad row, and a refusal lists
 at most ``MAX_LISTED_BAD_ROWS`` bad rows with their count (``read_to_end`` false when the
 reading stopped at that many).
+
+Card codes: each PIN is sealed at once and only its keyed hash is compared, so no PIN is
+kept in clear and bad rows name cards by serial, never by PIN. The answer depends on the
+uploading partner's own codes only, so a file cannot probe for other partners' PINs: a file
+with more rows than the line has cards left is refused at the first row too many, before any
+PIN is compared; a PIN the same partner donated before refuses its row; a PIN another partner
+donated before is accepted like any other and stored quarantined (never forwarded to
+inventory, never sold; operators get a warning naming the codes).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_
-from sqlalchemy.orm import Session
-
-from services.donations.identifiers import (
+from services.donations.domain.errors import BadIdentifier, FileRefused, RowsRefused
+from services.donations.domain.identifiers import (
     IMEI_CATEGORIES,
-    BadIdentifier,
     normalise_imei,
     normalise_serial,
 )
-from services.donations.models import DonationLine, LineIdentifier
 
 CHUNK_ROWS = 1000
 MAX_LINE_CHARS = 64 * 1024
 MAX_LISTED_BAD_ROWS = 100
 MAX_COUNTED_BAD_ROWS = 1000  # a file this wrong is refused without reading it further
 NORMALISERS = {"imei": normalise_imei, "serial": normalise_serial}
+PIN = re.compile(r"^[0-9A-Za-z-]{4,64}$")
 
 
 @dataclass
@@ -55,9 +64,16 @@ class ImportReport:
         if len(self.bad_rows) < MAX_LISTED_BAD_ROWS:
             self.bad_rows.append({"row": row, "value": value, "problem": problem})
 
-
-class FileRefused(ValueError):
-    """The file as a whole cannot be read (header, encoding): no row-by-row report."""
+    def refuse_unless_ok(self) -> None:
+        """A file with bad rows is refused whole, its bad rows listed."""
+        if not self.ok:
+            raise RowsRefused(
+                f"{self.bad_row_count} bad row(s); nothing was imported.",
+                rows_read=self.rows_read,
+                bad_row_count=self.bad_row_count,
+                read_to_end=self.read_to_end,
+                bad_rows=self.bad_rows,  # the first MAX_LISTED_BAD_ROWS
+            )
 
 
 def csv_rows(chunks: Iterable[bytes]) -> Iterator[list[str]]:
@@ -102,42 +118,30 @@ def rows_within(rows: Iterator[list[str]], report: ImportReport, capacity: tuple
         yield number, row
 
 
-def import_identifiers(
-    session: Session, line: DonationLine, rows: Iterator[list[str]]
-) -> ImportReport:
-    """Add the file's identifiers to ``line`` in ``session``; the caller commits if ``ok``."""
-    columns = _columns(next(rows, None), line)
-    report = ImportReport()
-    seen: set[tuple[str, str]] = set()
-    position = session.scalar(
-        select(func.coalesce(func.max(LineIdentifier.position), 0)).where(
-            LineIdentifier.line_id == line.id
-        )
-    )
-    chunk: list[tuple[int, str, str]] = []
-    for number, row in rows_within(rows, report, (line.expected_quantity, 0, "rows", "items")):
-        chunk += _checked_values(number, row, columns, seen, report)
-        if len(chunk) >= CHUNK_ROWS:
-            position = _store_chunk(session, line, chunk, position, report)
-            chunk = []
-    _store_chunk(session, line, chunk, position, report)
-    _check_quantity(session, line, report)
-    return report
+# identifier files -----------------------------------------------------------------------------
 
 
-def _columns(header: list[str] | None, line: DonationLine) -> dict[str, int]:
+def identifier_columns(header: list[str] | None, category: str | None) -> dict[str, int]:
+    """Scheme -> column index of an identifier file for a line of ``category``."""
     if header is None:
         raise FileRefused("the file is empty")
     columns = {name.strip().lower(): index for index, name in enumerate(header)}
     wanted = {scheme: columns[scheme] for scheme in NORMALISERS if scheme in columns}
     if not wanted:
         raise FileRefused("the header must name a 'serial' column, an 'imei' column, or both")
-    if "imei" in wanted and line.category not in IMEI_CATEGORIES:
-        raise FileRefused(f"a {line.category} has no IMEI")
+    if "imei" in wanted and category not in IMEI_CATEGORIES:
+        raise FileRefused(f"a {category} has no IMEI")
     return wanted
 
 
-def _checked_values(number, row, columns, seen, report) -> list[tuple[int, str, str]]:
+def checked_identifiers(
+    number: int,
+    row: list[str],
+    columns: dict[str, int],
+    seen: set[tuple[str, str]],
+    report: ImportReport,
+) -> list[tuple[int, str, str]]:
+    """The (row, scheme, value) of the row's sound identifiers; its bad ones are refused."""
     values = []
     for scheme, index in columns.items():
         raw = row[index].strip() if index < len(row) else ""
@@ -158,41 +162,59 @@ def _checked_values(number, row, columns, seen, report) -> list[tuple[int, str, 
     return values
 
 
-def _store_chunk(session, line, chunk, position, report) -> int:
-    if not chunk:
-        return position
-    known = set(
-        session.execute(
-            select(LineIdentifier.scheme, LineIdentifier.value).where(
-                tuple_(LineIdentifier.scheme, LineIdentifier.value).in_(
-                    [(scheme, value) for _, scheme, value in chunk]
-                )
-            )
-        ).all()
-    )
-    fresh = []
-    for number, scheme, value in chunk:
-        if (scheme, value) in known:
-            report.refuse(number, f"{scheme} donated before", value)
-        else:
-            position += 1
-            fresh.append(
-                {"line_id": line.id, "position": position, "scheme": scheme, "value": value}
-            )
-    if fresh and report.ok:  # once the file is refused, stop writing: it will be rolled back
-        session.execute(insert(LineIdentifier), fresh)
-    report.accepted += len(fresh)
-    return position
-
-
-def _check_quantity(session, line, report) -> None:
-    counts = dict(
-        session.execute(
-            select(LineIdentifier.scheme, func.count())
-            .where(LineIdentifier.line_id == line.id)
-            .group_by(LineIdentifier.scheme)
-        ).all()
-    )
+def identifiers_beyond_quantity(
+    counts: dict[str, int], expected: int, report: ImportReport
+) -> None:
+    """A line holds no more identifiers of a scheme than the items it announced."""
     for scheme, count in counts.items():
-        if report.ok and count > line.expected_quantity:
-            report.refuse(0, f"{count} {scheme}s for {line.expected_quantity} announced items")
+        if report.ok and count > expected:
+            report.refuse(0, f"{count} {scheme}s for {expected} announced items")
+
+
+# card-code files -------------------------------------------------------------------------------
+
+
+def code_columns(header: list[str] | None) -> dict[str, int]:
+    if header is None:
+        raise FileRefused("the file is empty")
+    columns = {name.strip().lower(): index for index, name in enumerate(header)}
+    if not {"serial", "pin"} <= set(columns):
+        raise FileRefused("the header must name a 'serial' and a 'pin' column")
+    return {name: columns[name] for name in ("serial", "pin", "expiry_date") if name in columns}
+
+
+def _cell(row: list[str], columns: dict[str, int], name: str) -> str:
+    index = columns.get(name)
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
+def checked_code(
+    number: int,
+    row: list[str],
+    columns: dict[str, int],
+    line_expiry: date | None,
+    today: date,
+    report: ImportReport,
+    keyed_hash: Callable[[str], str],
+) -> dict[str, Any] | None:
+    """The row's card (serial, PIN, expiry date, the PIN's keyed hash), or ``None`` when the
+    row is refused (by serial, never by PIN)."""
+    raw_serial, pin = _cell(row, columns, "serial"), _cell(row, columns, "pin")
+    try:
+        serial = normalise_serial(raw_serial)
+    except BadIdentifier:
+        report.refuse(number, "missing or unusable serial", raw_serial or None)
+        return None
+    if not PIN.match(pin):
+        report.refuse(number, "missing or malformed PIN (4-64 letters, digits or dashes)", serial)
+        return None
+    expiry = _cell(row, columns, "expiry_date")
+    try:
+        expiry_date = date.fromisoformat(expiry) if expiry else line_expiry
+    except ValueError:
+        report.refuse(number, f"expiry date {expiry!r} is not a date (YYYY-MM-DD)", serial)
+        return None
+    if expiry_date is not None and expiry_date < today:
+        report.refuse(number, f"card expired on {expiry_date.isoformat()}", serial)
+        return None
+    return {"serial": serial, "pin": pin, "expiry_date": expiry_date, "pin_hash": keyed_hash(pin)}

@@ -9,9 +9,10 @@ from services.common.authorization import PERSONAL, RedactsPersonalData
 from services.common.events.contracts import HARDWARE_CATEGORIES, LINE_KINDS, PARTNER_KINDS
 from services.common.pagination import PageArgs
 from services.common.schemas import Strict, UtcDateTime
-from services.donations.identifiers import BadIdentifier, normalise_imei, normalise_serial
-from services.donations.lines import ALLOWANCE_UNITS, KIND_RULES, line_errors
-from services.donations.receipts import receipt_label, total_value_cents
+from services.donations.domain.errors import BadIdentifier
+from services.donations.domain.identifiers import normalise_imei, normalise_serial
+from services.donations.domain.lines import ALLOWANCE_UNITS, KIND_RULES, line_errors
+from services.donations.domain.receipts import receipt_label, total_value_cents
 
 MAX_IDENTIFIERS = 100_000
 MAX_EXTRA_UNITS = 1_000  # units a line may receive beyond its announcement, said explicitly

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import tracemalloc
-import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -18,24 +17,13 @@ from sqlalchemy.exc import IntegrityError
 
 from services.common.card_codes import SealedCode
 from services.common.events.envelope import parse_event
-from services.donations.app import SERVICE as DONATIONS
+from services.donations.domain.events import CODES_PER_EVENT
 from services.donations.models import CardCode, CardCodeBatch, DonationLine, metadata
-from services.donations.sealed_codes import CODES_PER_EVENT
 from tests.support.auth import as_partner
-from tests.support.donation_sites import open_site
+from tests.support.donation_sites import SITE_ID  # opened by inventory: donations accept it
 from tests.support.streams import GeneratedFile
 
 PINS = ["4820-1937-5561", "7731-0048-2219", "1002-3004-5006"]
-
-
-@pytest.fixture
-def donations(sqlite_settings):
-    runtime = DONATIONS.runtime(sqlite_settings("donations"))
-    open_site(runtime, SITE_ID)
-    return runtime, DONATIONS.create_app({"RUNTIME": runtime}).test_client()
-
-
-SITE_ID = str(uuid.uuid4())
 
 
 def cards(quantity: int, **more) -> dict:
@@ -309,7 +297,7 @@ def test_a_pin_another_partner_donated_gets_the_answer_a_fresh_pin_gets(
     ]
     worlds = {"probe": PINS[0], "control": PINS[1]}  # Alpha's PIN, a PIN nobody donated
     answers, lines = {}, {}
-    caplog.set_level(logging.WARNING, logger="services.donations.card_code_files")
+    caplog.set_level(logging.WARNING, logger="services.donations.handlers")
     for world, pin in worlds.items():
         donation = announce_as(client, beta, cards(3)).get_json()
         lines[world] = donation["lines"][0]["id"]
@@ -336,7 +324,7 @@ def test_a_pin_another_partner_donated_gets_the_answer_a_fresh_pin_gets(
     assert receive(client, alphas).status_code == 200
     assert [c["serial"] for c in forwarded_codes(runtime) if c["pin_hash"] == alphas_pin] == ["A-1"]
 
-    [warning] = [r for r in caplog.records if r.name == "services.donations.card_code_files"]
+    [warning] = [r for r in caplog.records if r.name == "services.donations.handlers"]
     assert "S-1" in warning.getMessage() and lines["probe"] in warning.getMessage()
     assert PINS[0] not in caplog.text and alphas_pin not in caplog.text
 

@@ -1,0 +1,140 @@
+"""Why donations refuse: domain exceptions, never HTTP (``api/errors.py`` maps them).
+
+``str(error)`` is the problem's detail; ``details()`` adds members to the problem body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DonationsError(Exception):
+    """A refusal with a human detail and, optionally, members for the problem body."""
+
+    def __init__(self, detail: str, **details: Any) -> None:
+        super().__init__(detail)
+        self._details = details
+
+    def details(self) -> dict[str, Any]:
+        return dict(self._details)
+
+
+# lookups --------------------------------------------------------------------------------------
+
+
+class PartnerNotFound(DonationsError):
+    def __init__(self, partner_id: object) -> None:
+        super().__init__(f"No partner {partner_id}.")
+
+
+class DonationNotFound(DonationsError):
+    def __init__(self, donation_id: object) -> None:
+        super().__init__(f"No donation {donation_id}.")
+
+
+class LineNotFound(DonationsError):
+    def __init__(self, line_id: object, donation_id: object) -> None:
+        super().__init__(f"No line {line_id} in donation {donation_id}.")
+
+
+# partners -------------------------------------------------------------------------------------
+
+
+class PartnerNameTaken(DonationsError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"{name!r} exists already.")
+
+
+class FieldNotWritable(DonationsError):
+    """A partner key changes only its contacts."""
+
+
+class NotYourPartner(DonationsError):
+    """A partner key announces its own partner's donations only."""
+
+
+# announcement ---------------------------------------------------------------------------------
+
+
+class UnknownPartner(DonationsError):
+    def __init__(self, partner_id: str) -> None:
+        super().__init__(f"No active partner {partner_id}.")
+
+
+class UnknownSite(DonationsError):
+    def __init__(self, site_id: str) -> None:
+        super().__init__(f"No site {site_id} was opened by inventory.")
+
+
+class SiteClosed(DonationsError):
+    def __init__(self, site_id: str) -> None:
+        super().__init__(f"Site {site_id} is closed: it takes no donations.")
+
+
+class DuplicateIdentifiers(DonationsError):
+    """Every serial and IMEI is donated once."""
+
+    def __init__(self, detail: str, values: list[str]) -> None:
+        super().__init__(detail, values=values)
+
+
+class BadIdentifier(ValueError):
+    """A serial or IMEI that cannot be used (checked while parsing, reported by row)."""
+
+
+# reception ------------------------------------------------------------------------------------
+
+
+class AlreadyReceived(DonationsError):
+    pass
+
+
+class ReceptionIncomplete(DonationsError):
+    pass
+
+
+class UnknownIdentifiers(DonationsError):
+    pass
+
+
+class IdentifiersExceedQuantity(DonationsError):
+    pass
+
+
+class ReceptionExceedsAnnouncement(DonationsError):
+    pass
+
+
+class ExtraUnitsUnidentified(DonationsError):
+    pass
+
+
+class NotReceived(DonationsError):
+    """A receipt exists once the donation is received."""
+
+
+# files ----------------------------------------------------------------------------------------
+
+
+class WrongLineKind(DonationsError):
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"This file belongs to a {kind} line.")
+
+
+class FileRefused(DonationsError, ValueError):
+    """The file as a whole cannot be read (header, encoding): no row-by-row report."""
+
+
+class RowsRefused(FileRefused):
+    """Bad rows in a file (or in the codes given with an announcement): nothing imported."""
+
+
+class SealingUnavailable(DonationsError):
+    """This process holds no card-code keys: codes cannot be sealed here."""
+
+
+# events ---------------------------------------------------------------------------------------
+
+
+class SiteNotYetOpened(LookupError):
+    """A site's status arrived before its opening: retried until the opening is applied."""

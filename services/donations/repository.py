@@ -1,0 +1,400 @@
+"""All of donations' SQL, behind names the use cases read, and the unit of work that opens
+the repositories on its session (``uow.partners``, ``uow.donations``, …).
+
+The speed-ups live here: identifiers and card codes go in as Core inserts by chunk, known
+identifiers are looked up by chunk of ``LOOKUP_CHUNK`` pairs, the receipt counter row is
+locked by one upsert, and the impact projections upsert with statements built once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, func, insert, select, tuple_, update
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from services.common.card_codes import CardCodeKeys, CardCodeKeysMissing, keys_in
+from services.common.counters import next_number
+from services.common.pagination import paginate
+from services.common.unit_of_work import UnitOfWork
+from services.common.upserts import upsert
+from services.donations.domain.commands import AnnouncedLine, Contact
+from services.donations.domain.errors import SealingUnavailable
+from services.donations.domain.impact import impact_figures
+from services.donations.domain.lines import TYPED_FIELDS, identifiers_of
+from services.donations.models import (
+    CardCode,
+    CardCodeBatch,
+    CompletedOrder,
+    DeviceOutcome,
+    Donation,
+    DonationLine,
+    LineIdentifier,
+    Partner,
+    PartnerContact,
+    ReceiptCounter,
+    SiteCity,
+    SoldItem,
+)
+
+LOOKUP_CHUNK = 500  # (scheme, value) pairs looked up in one statement
+
+
+class Partners:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(
+        self, partner_id: str, *, scope: str | None = None, for_update: bool = False
+    ) -> Partner | None:
+        """The partner, if the caller's ``scope`` (a partner key's partner) lets it see it."""
+        if scope is not None and partner_id != scope:
+            return None
+        return self.session.get(Partner, partner_id, with_for_update=for_update)
+
+    def shown(self, partner_id: str, *, scope: str | None) -> Partner | None:
+        """The partner with its contacts loaded, to be shown after the session closes."""
+        partner = self.get(partner_id, scope=scope)
+        if partner is not None:
+            partner.contacts  # noqa: B018 - loaded before the session closes
+        return partner
+
+    def name_taken(self, name: str) -> bool:
+        return self.session.scalar(select(Partner.id).where(Partner.name == name)) is not None
+
+    def add(self, name: str, kind: str, contacts: Sequence[Contact]) -> Partner:
+        """The new partner, with its id and version."""
+        partner = Partner(name=name, kind=kind, contacts=_contacts(contacts))
+        self.session.add(partner)
+        self.session.flush()
+        return partner
+
+    def replace_contacts(self, partner: Partner, contacts: Sequence[Contact]) -> None:
+        partner.contacts = _contacts(contacts)
+
+    def page(self, args: dict, *, scope: str | None, active: bool | None, kind: str | None) -> dict:
+        query = select(Partner).options(selectinload(Partner.contacts))
+        if scope is not None:
+            query = query.where(Partner.id == scope)
+        if active is not None:
+            query = query.where(Partner.active == active)
+        if kind:
+            query = query.where(Partner.kind == kind)
+        return paginate(self.session, query.order_by(Partner.name), args)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+def _contacts(given: Sequence[Contact]) -> list[PartnerContact]:
+    return [
+        PartnerContact(position=index, name=c.name, role=c.role, email=c.email, phone=c.phone)
+        for index, c in enumerate(given, 1)
+    ]
+
+
+class Donations:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(
+        self, donation_id: str, *, scope: str | None, for_update: bool = False
+    ) -> Donation | None:
+        """The donation with its lines and identifiers, if ``scope`` lets the caller see it."""
+        query = _visible(scope).where(Donation.id == donation_id)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).one_or_none()
+
+    def page(
+        self,
+        args: dict,
+        *,
+        scope: str | None,
+        partner_id: str | None,
+        site_id: str | None,
+        state: str | None,
+    ) -> dict:
+        query = _visible(scope)
+        if partner_id:
+            query = query.where(Donation.partner_id == partner_id)
+        if site_id:
+            query = query.where(Donation.site_id == site_id)
+        if state:
+            query = query.where(Donation.state == state)
+        return paginate(
+            self.session, query.order_by(Donation.announced_at.desc(), Donation.id), args
+        )
+
+    def add(self, partner_id: str, site_id: str, lines: Sequence[AnnouncedLine]) -> Donation:
+        """The announced donation, stored with its lines and their identifiers."""
+        donation = Donation(partner_id=partner_id, site_id=site_id)
+        for position, line in enumerate(lines, start=1):
+            donation.lines.append(_new_line(position, line))
+        self.session.add(donation)
+        self.session.flush()
+        return donation
+
+    def add_received_identifiers(
+        self, line: DonationLine, pairs: Iterable[tuple[str, str]]
+    ) -> None:
+        """Identifiers of units that arrived beyond the announcement join the line, received."""
+        line.identifiers.extend(
+            LineIdentifier(position=len(line.identifiers) + n, scheme=s, value=v, received=True)
+            for n, (s, v) in enumerate(pairs, start=1)
+        )
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+def _visible(scope: str | None) -> Select:
+    """Donations with their lines, narrowed to the caller's partner for a partner key."""
+    query = select(Donation).options(
+        selectinload(Donation.lines).selectinload(DonationLine.identifiers)
+    )
+    if scope is not None:
+        query = query.where(Donation.partner_id == scope)
+    return query
+
+
+def _new_line(position: int, line: AnnouncedLine) -> DonationLine:
+    return DonationLine(
+        position=position,
+        kind=line.kind,
+        expected_quantity=line.quantity,
+        identifiers=[
+            LineIdentifier(position=index, scheme=scheme, value=value)
+            for index, (scheme, value) in enumerate(identifiers_of(line), start=1)
+        ],
+        **{name: value for name in TYPED_FIELDS if (value := getattr(line, name)) is not None},
+    )
+
+
+class Identifiers:
+    """Serials and IMEIs: unique across all donations."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def known(self, pairs: list[tuple[str, str]]) -> list[str]:
+        """The values of ``pairs`` (scheme, value) donated before."""
+        known: list[str] = []
+        for start in range(0, len(pairs), LOOKUP_CHUNK):
+            chunk = pairs[start : start + LOOKUP_CHUNK]
+            known += self.session.scalars(
+                select(LineIdentifier.value).where(
+                    tuple_(LineIdentifier.scheme, LineIdentifier.value).in_(chunk)
+                )
+            ).all()
+        return known
+
+    def known_pairs(self, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The (scheme, value) of ``pairs`` donated before, in one statement."""
+        return set(
+            self.session.execute(
+                select(LineIdentifier.scheme, LineIdentifier.value).where(
+                    tuple_(LineIdentifier.scheme, LineIdentifier.value).in_(pairs)
+                )
+            ).all()
+        )
+
+    def last_position(self, line_id: str) -> int:
+        return self.session.scalar(
+            select(func.coalesce(func.max(LineIdentifier.position), 0)).where(
+                LineIdentifier.line_id == line_id
+            )
+        )
+
+    def insert(self, rows: list[dict[str, Any]]) -> None:
+        """Rows of ``line_id, position, scheme, value``, in one Core insert."""
+        self.session.execute(insert(LineIdentifier), rows)
+
+    def counts_by_scheme(self, line_id: str) -> dict[str, int]:
+        return dict(
+            self.session.execute(
+                select(LineIdentifier.scheme, func.count())
+                .where(LineIdentifier.line_id == line_id)
+                .group_by(LineIdentifier.scheme)
+            ).all()
+        )
+
+
+class CardCodes:
+    """Sealed card codes by batch; a PIN is unique among the codes in circulation."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def new_batch(self, line_id: str, wrapped_key: str) -> CardCodeBatch:
+        batch = CardCodeBatch(line_id=line_id, wrapped_key=wrapped_key)
+        self.session.add(batch)
+        self.session.flush()
+        return batch
+
+    def count_on_line(self, line_id: str) -> int:
+        return self.session.scalar(select(func.count()).where(CardCode.line_id == line_id))
+
+    def hold(self, batch: CardCodeBatch, codes: list[dict[str, Any]]) -> None:
+        """Store sealed codes (serial, expiry_date, pin_hash, nonce, ciphertext) in one Core
+        insert, quarantined until the whole file has been read."""
+        extra = {"batch_id": batch.id, "line_id": batch.line_id, "quarantined": True}
+        self.session.execute(insert(CardCode), [{**code, **extra} for code in codes])
+
+    def donated_before_by(self, batch: CardCodeBatch, partner_id: str) -> list[tuple[str, str]]:
+        """(pin_hash, serial) of the batch's codes whose PIN ``partner_id`` donated before."""
+        earlier = aliased(CardCode)
+        query = (
+            select(CardCode.pin_hash, CardCode.serial)
+            .join(
+                earlier, and_(earlier.pin_hash == CardCode.pin_hash, earlier.batch_id != batch.id)
+            )
+            .join(DonationLine, DonationLine.id == earlier.line_id)
+            .join(Donation, Donation.id == DonationLine.donation_id)
+            .where(CardCode.batch_id == batch.id, Donation.partner_id == partner_id)
+            .distinct()
+        )
+        return list(self.session.execute(query))
+
+    def put_in_circulation(self, batch: CardCodeBatch) -> None:
+        """Release the batch's codes whose PIN no other code has; the others stay quarantined."""
+        other = aliased(CardCode)
+        shared = exists().where(other.pin_hash == CardCode.pin_hash, other.batch_id != batch.id)
+        self.session.execute(
+            update(CardCode)
+            .where(CardCode.batch_id == batch.id, ~shared)
+            .values(quarantined=False)
+            .execution_options(synchronize_session=False)
+        )
+
+    def quarantined(self, batch: CardCodeBatch) -> list[tuple[int, str, list[int]]]:
+        """(code id, serial, ids of the other codes sharing its PIN) of each quarantined code."""
+        other = aliased(CardCode)
+        matches = self.session.execute(
+            select(CardCode.id, CardCode.serial, other.id)
+            .join(other, and_(other.pin_hash == CardCode.pin_hash, other.batch_id != batch.id))
+            .where(CardCode.batch_id == batch.id, CardCode.quarantined)
+            .order_by(CardCode.id, other.id)
+        )
+        return [
+            (code_id, serial, [match[2] for match in group])
+            for (code_id, serial), group in groupby(matches, key=lambda match: match[:2])
+        ]
+
+    def unforwarded_batches(self, line_ids: list[str]) -> list[CardCodeBatch]:
+        return self.session.scalars(
+            select(CardCodeBatch)
+            .where(CardCodeBatch.line_id.in_(line_ids), CardCodeBatch.forwarded_at.is_(None))
+            .order_by(CardCodeBatch.created_at)
+        ).all()
+
+    def in_circulation(self, batch: CardCodeBatch) -> Sequence[CardCode]:
+        return self.session.scalars(
+            select(CardCode)
+            .where(CardCode.batch_id == batch.id, CardCode.quarantined.is_(False))
+            .order_by(CardCode.id)
+        ).all()
+
+
+def sealing_keys(key_dir: Path) -> CardCodeKeys:
+    """The keys card codes are sealed with for inventory (read from ``key_dir``)."""
+    try:
+        return keys_in(key_dir)
+    except CardCodeKeysMissing as exc:
+        raise SealingUnavailable("Card codes cannot be sealed here.") from exc
+
+
+class Receipts:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def next_number(self, year: int) -> int:
+        """The year's next receipt number: its counter row stays locked until commit, so
+        concurrent receptions queue and a rolled-back one gives its number back."""
+        return next_number(self.session, ReceiptCounter, year=year)
+
+
+class Sites:
+    """The sites inventory opened, as its events tell them (never its tables)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, site_id: str, *, for_update: bool = False) -> SiteCity | None:
+        return self.session.get(SiteCity, site_id, with_for_update=for_update)
+
+    def record_opened(self, site_id: str, city: str, version: int) -> None:
+        values = {"site_id": site_id, "city": city, "version": version}
+        upsert(self.session, SiteCity, values, keys=("site_id",), update=("city", "version"))
+
+
+class Impact:
+    """The partner impact projection: device stages, sold items, completed orders."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record_device_stage(self, values: dict[str, Any]) -> None:
+        """A newer stage of a device replaces an older one (``version``)."""
+        upsert(
+            self.session, DeviceOutcome, values, keys=("device_id",), update=("stage", "version")
+        )
+
+    def record_sold_item(self, values: dict[str, Any]) -> None:
+        upsert(self.session, SoldItem, values, keys=("order_id", "item_id"), update=())
+
+    def record_completed_order(self, values: dict[str, Any]) -> None:
+        upsert(self.session, CompletedOrder, values, keys=("order_id",), update=())
+
+    def of_partner(self, partner_id: str) -> dict[str, Any]:
+        rows = self.session.execute(
+            select(DeviceOutcome.donation_id, DeviceOutcome.stage, func.count())
+            .where(DeviceOutcome.partner_id == partner_id)
+            .group_by(DeviceOutcome.donation_id, DeviceOutcome.stage)
+        ).all()
+        return impact_figures(partner_id, rows, self._sales_of(partner_id))
+
+    def _sales_of(self, partner_id: str) -> dict[str, Any]:
+        sold = dict(
+            self.session.execute(
+                select(SoldItem.item_type, func.sum(SoldItem.quantity))
+                .where(SoldItem.partner_id == partner_id)
+                .group_by(SoldItem.item_type)
+            ).all()
+        )
+        people = self.session.execute(
+            select(SiteCity.city, func.count(func.distinct(CompletedOrder.beneficiary_code)))
+            .select_from(SoldItem)
+            .join(CompletedOrder, CompletedOrder.order_id == SoldItem.order_id)
+            .join(SiteCity, SiteCity.site_id == CompletedOrder.site_id, isouter=True)
+            .where(SoldItem.partner_id == partner_id)
+            .group_by(SiteCity.city)
+        ).all()
+        reached = self.session.scalar(
+            select(func.count(func.distinct(CompletedOrder.beneficiary_code)))
+            .select_from(SoldItem)
+            .join(CompletedOrder, CompletedOrder.order_id == SoldItem.order_id)
+            .where(SoldItem.partner_id == partner_id)
+        )
+        return {
+            "devices_sold": int(sold.get("device") or 0),
+            "cards_sold": int(sold.get("prepaid_card") or 0),
+            "people_reached": reached or 0,
+            "people_reached_by_city": {city or "unknown": count for city, count in people},
+        }
+
+
+class DonationsUnitOfWork(UnitOfWork):
+    """Donations' unit of work: its repositories open on the session."""
+
+    def bind(self, session: Session) -> None:
+        self.partners = Partners(session)
+        self.donations = Donations(session)
+        self.identifiers = Identifiers(session)
+        self.card_codes = CardCodes(session)
+        self.receipts = Receipts(session)
+        self.sites = Sites(session)
+        self.impact = Impact(session)
