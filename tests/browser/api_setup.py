@@ -13,6 +13,7 @@ from datetime import date
 import requests
 from stdnum import luhn
 
+from tests.support.donation_reception import receive_whole, upload_card_codes
 from tests.support.donation_sites import announce_once_site_known
 from tests.support.inventory_workshop import TO_AVAILABLE
 from tests.support.waiting import wait_until
@@ -44,16 +45,6 @@ class Api:
 
     def put(self, path: str, body: dict) -> dict:
         response = self.http.put(f"{self.url}/api/{path}", json=body, timeout=10)
-        assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
-        return response.json()
-
-    def put_csv(self, path: str, text: str) -> dict:
-        response = self.http.put(
-            f"{self.url}/api/{path}",
-            data=text.encode(),
-            headers={"Content-Type": "text/csv"},
-            timeout=10,
-        )
         assert response.status_code == 200, f"{path}: {response.status_code} {response.text}"
         return response.json()
 
@@ -93,24 +84,12 @@ def announce(
 
 
 def upload_pins(partner: Api, donation: dict, pins: list[str]) -> None:
-    line = next(line for line in donation["lines"] if line["kind"] == "prepaid_cards")
-    rows = "\n".join(f"SER-{uuid.uuid4().hex[:10]},{pin}" for pin in pins)
-    partner.put_csv(
-        f"donations/donations/{donation['id']}/lines/{line['id']}/codes", "serial,pin\n" + rows
-    )
+    upload_card_codes(partner, donation, [f"SER-{uuid.uuid4().hex[:10]},{pin}" for pin in pins])
 
 
 def receive(workshop: Api, donation: dict) -> list[dict]:
     """The donation received whole; its devices once inventory has them."""
-    workshop.post(
-        f"donations/donations/{donation['id']}/reception",
-        {
-            "lines": [
-                {"line_id": line["id"], "received_quantity": line["expected_quantity"]}
-                for line in donation["lines"]
-            ]
-        },
-    )
+    receive_whole(workshop, donation)
     phones = sum(
         line["expected_quantity"] for line in donation["lines"] if line["kind"] == "hardware_lot"
     )

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from tests.faults.load import CARD, PHONE
+from tests.support.donation_reception import receive_whole, upload_card_codes
 from tests.support.inventory_workshop import TO_AVAILABLE
 from tests.support.waiting import wait_until
 from tests.system.sale_journey import _available, _enrol, _publish_prices
@@ -101,24 +102,9 @@ def _receive_at_workshop(admin: Gateway, workshop: str, tag: str, cards: int, ph
             ],
         },
     )
-    cards_line = next(line for line in donation["lines"] if line["kind"] == "prepaid_cards")
-    pins = "\n".join(f"SER-{tag}-{n},{uuid.uuid4().int % 10**12:012d}" for n in range(cards))
-    upload = admin.http.put(
-        f"{admin.url}/api/donations/donations/{donation['id']}/lines/{cards_line['id']}/codes",
-        data=f"serial,pin\n{pins}",
-        headers={"Content-Type": "text/csv"},
-        timeout=30,
-    )
-    assert upload.status_code == 200, upload.text
-    admin.post(
-        f"donations/donations/{donation['id']}/reception",
-        {
-            "lines": [
-                {"line_id": line["id"], "received_quantity": line["expected_quantity"]}
-                for line in donation["lines"]
-            ]
-        },
-    )
+    pins = [f"SER-{tag}-{n},{uuid.uuid4().int % 10**12:012d}" for n in range(cards)]
+    upload_card_codes(admin, donation, pins, timeout=30)
+    receive_whole(admin, donation)
     devices = wait_until(
         lambda: (
             (page := admin.get("inventory/devices", params={"donation_id": donation["id"]}).json())[

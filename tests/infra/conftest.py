@@ -7,18 +7,4 @@ load what ``infra/`` declares into the real RabbitMQ or PostgreSQL of ``TEST_BRO
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
-
-@pytest.fixture(scope="session")
-def broker_url() -> str:
-    return os.environ.get("TEST_BROKER_URL") or pytest.skip("no RabbitMQ: set TEST_BROKER_URL")
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> str:
-    return os.environ.get("TEST_POSTGRES_URL") or pytest.skip(
-        "no PostgreSQL: set TEST_POSTGRES_URL (an admin URL)"
-    )
+from tests.support.real_infrastructure import broker_url, postgres_url  # noqa: F401

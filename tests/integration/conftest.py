@@ -11,13 +11,12 @@ import os
 import uuid
 from urllib.parse import urlsplit
 
-import pika
 import pytest
 from sqlalchemy import create_engine, text
 
 from services.common.config import MessagingSettings, ServiceSettings
-from services.common.events.topology import SUBSCRIPTIONS, Topology
 from services.common.migrations import upgrade
+from tests.support.real_infrastructure import delete_namespace
 
 
 def pytest_collection_modifyitems(config, items):
@@ -103,14 +102,7 @@ def namespace(broker_url):
     """A topology namespace of this test alone; its exchange and queues are deleted after."""
     ns = f"test{uuid.uuid4().hex[:10]}"
     yield ns
-    topology = Topology(namespace=ns)
-    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
-    channel = connection.channel()
-    for service in SUBSCRIPTIONS:
-        for queue in topology.service_queues(service):
-            channel.queue_delete(queue.name)
-    channel.exchange_delete(topology.exchange_name)
-    connection.close()
+    delete_namespace(broker_url, ns)
 
 
 @pytest.fixture

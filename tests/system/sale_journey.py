@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
+from tests.support.donation_reception import receive_whole, upload_card_codes
 from tests.support.donation_sites import announce_once_site_known
 from tests.support.inventory_workshop import TO_AVAILABLE
 from tests.support.waiting import wait_until
@@ -103,24 +104,9 @@ def _donate(gateway, partner_id: str, site_id: str, pins: list[str]) -> dict:
             ],
         },
     )
-    cards_line = next(line for line in donation["lines"] if line["kind"] == "prepaid_cards")
-    upload = gateway.http.put(
-        f"{gateway.url}/api/donations/donations/{donation['id']}/lines/{cards_line['id']}/codes",
-        data="serial,pin\n"
-        + "\n".join(f"SER-{n}-{uuid.uuid4().hex[:8]},{pin}" for n, pin in enumerate(pins)),
-        headers={"Content-Type": "text/csv"},
-        timeout=10,
-    )
-    assert upload.status_code == 200, upload.text
-    gateway.post(
-        f"donations/donations/{donation['id']}/reception",
-        {
-            "lines": [
-                {"line_id": line["id"], "received_quantity": line["expected_quantity"]}
-                for line in donation["lines"]
-            ]
-        },
-    )
+    rows = [f"SER-{n}-{uuid.uuid4().hex[:8]},{pin}" for n, pin in enumerate(pins)]
+    upload_card_codes(gateway, donation, rows)
+    receive_whole(gateway, donation)
     return donation
 
 
