@@ -150,7 +150,7 @@ class CardCode(Base):
     """A prepaid card's code, sealed: donations cannot read it back (see card_codes.py).
 
     A code whose PIN another partner donated before is kept ``quarantined``: never forwarded
-    to inventory, never sold (see ``card_code_files.py``). Among the codes in circulation a
+    to inventory, never sold (see ``domain/files.py``). Among the codes in circulation a
     PIN is unique.
     """
 

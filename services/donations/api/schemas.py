@@ -126,7 +126,7 @@ KINDS_DESCRIBED = (
 
 
 class LineIn(Strict):
-    """One announced line; which fields apply depends on ``kind`` (see ``lines.py``)."""
+    """One announced line; which fields apply depends on ``kind`` (see ``domain/lines.py``)."""
 
     kind = fields.String(
         required=True,
