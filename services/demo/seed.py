@@ -34,7 +34,7 @@ from services.demo.programme import (
 from services.demo.sales import Counter
 from services.demo.timeline import Timeline
 from services.demo.workshop import Workshop, ship_to_counters
-from services.inventory.sweeps import expire_reservations
+from services.inventory.handlers.periodic import expire_reservations
 
 log = logging.getLogger("demo")
 

@@ -1,4 +1,4 @@
-"""Inventory's app factory and worker entry point.
+"""Inventory's app factory and worker entry point: the service as data.
 
 gunicorn 'services.inventory.app:create_app()'
 python -m services.inventory.app worker
@@ -10,39 +10,27 @@ from typing import Any
 
 from flask import Flask
 
-from services.common.operations import operations_blueprint
 from services.common.service import ServiceDefinition
-from services.inventory.api import sites
-from services.inventory.card_api import card_views, orders
-from services.inventory.device_api import devices
-from services.inventory.discrepancy_api import discrepancy_views
-from services.inventory.handlers import EVENT_HANDLERS
+from services.inventory.api import BLUEPRINTS
+from services.inventory.api.errors import ERRORS
+from services.inventory.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
+from services.inventory.handlers.periodic import PERIODIC
 from services.inventory.models import MESSAGING, metadata
-from services.inventory.reservation_api import reservation_views
-from services.inventory.stock_api import stock, transfer_views
-from services.inventory.sweeps import PERIODIC
-from services.inventory.workshop_api import certificates, workshop
+from services.inventory.repository import InventoryUnitOfWork
+from services.inventory.settings import Settings
 
 SERVICE = ServiceDefinition(
     name="inventory",
     title="Inventory API",
     metadata=metadata,
     tables=MESSAGING,
-    blueprints=(
-        sites,
-        devices,
-        workshop,
-        certificates,
-        stock,
-        discrepancy_views,
-        transfer_views,
-        card_views,
-        orders,
-        reservation_views,
-        operations_blueprint(),
-    ),
+    blueprints=BLUEPRINTS,
     handlers=EVENT_HANDLERS,
+    errors=ERRORS,
     periodic=PERIODIC,
+    settings=Settings.from_env,
+    unit_of_work=InventoryUnitOfWork,
+    commands=COMMAND_HANDLERS,
 )
 
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from services.demo.programme import DEMO_PARTNER
-from services.inventory.stock_check import check_stock
+from services.inventory.handlers.checks import check_stock
 from tests.support.embedded import embedded_system
 
 TIMEOUT = 15

@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
-from services.inventory import stock
 from services.inventory.domain.stock import BUCKETS
+from services.inventory.repository.stock import StockLevels
 
 ORDER_FINAL = ("rejected", "completed", "completion_refused", "cancelled", "expired")
 RESERVATION_FINAL = ("committed", "released", "expired", "rejected")
@@ -130,7 +130,7 @@ def stock_figures(stack) -> list[str]:
     engine = create_engine(stack.urls["inventory"])
     try:
         with Session(engine) as session:
-            stored, recomputed = stock.stored(session), stock.recomputed(session)
+            stored, recomputed = StockLevels(session).stored(), StockLevels(session).recomputed()
     finally:
         engine.dispose()
     for place, figures in stored.items():

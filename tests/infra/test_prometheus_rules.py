@@ -63,7 +63,7 @@ def test_every_alert_has_a_test_where_it_fires_and_a_runbook():
 def exported_metrics() -> set[str]:
     from prometheus_client import REGISTRY
 
-    import services.inventory.stock_metrics  # noqa: F401 - registers the stock gauges
+    import services.inventory.handlers.metrics  # noqa: F401 - registers the stock gauges
     from services.common.metrics import DATABASE_FIGURES
 
     exported = {

@@ -13,10 +13,12 @@ from sqlalchemy import func, select
 from services.common.events.deadletters import list_dead_letters, replay_dead_letters
 from services.common.events.envelope import new_event
 from services.inventory.app import SERVICE as INVENTORY
-from services.inventory.intake import EVENT_HANDLERS
+from services.inventory.handlers import EVENT_HANDLERS as ALL_HANDLERS
 from services.inventory.models import Device, Site
 from tests.support.broker import BrokerProbe
 from tests.support.waiting import wait_until
+
+EVENT_HANDLERS = {key: ALL_HANDLERS[key] for key in ALL_HANDLERS if key.startswith("donations.")}
 
 
 @pytest.fixture

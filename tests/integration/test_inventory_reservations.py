@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from services.inventory import stock
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.handlers import EVENT_HANDLERS
 from services.inventory.models import Device, Reservation, ReservedItem
+from services.inventory.repository.stock import StockLevels
 from tests.support.broker import BrokerProbe
 from tests.support.inventory_stock import devices_on_sale, order_placed
 from tests.support.inventory_workshop import add_site
@@ -69,8 +69,8 @@ def test_fifty_concurrent_orders_for_ten_units_reserve_exactly_ten(runtimes, con
         states = Counter(session.scalars(select(Reservation.state)))
         reserved = session.scalars(select(ReservedItem.item_id)).all()
         devices = Counter(session.scalars(select(Device.state).where(Device.site_id == site)))
-        figures = stock.stored(session)[(site, PHONE_B)]
-        recomputed = stock.recomputed(session)[(site, PHONE_B)]
+        figures = StockLevels(session).stored()[(site, PHONE_B)]
+        recomputed = StockLevels(session).recomputed()[(site, PHONE_B)]
     assert states == {"held": 10, "rejected": 40}
     assert len(reserved) == len(set(reserved)) == 10
     assert devices == {"reserved": 10}

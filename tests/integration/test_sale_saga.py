@@ -12,8 +12,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from services.inventory import reservations
 from services.inventory.app import SERVICE as INVENTORY
+from services.inventory.handlers import reservations
 from services.inventory.models import Device
 from services.sales.app import SERVICE as SALES
 from tests.support.auth import as_counter

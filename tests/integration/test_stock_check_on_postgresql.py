@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from services.common.worker import Worker
 from services.inventory.app import SERVICE as INVENTORY
-from services.inventory.stock_check import check_stock
-from services.inventory.sweeps import PERIODIC
+from services.inventory.handlers.checks import check_stock
+from services.inventory.handlers.periodic import PERIODIC
 from tests.support.inventory_stock import devices_on_sale, handle, order_cancelled, order_placed
 from tests.support.inventory_workshop import add_site
 from tests.support.waiting import wait_until

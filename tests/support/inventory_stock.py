@@ -12,9 +12,10 @@ from sqlalchemy import select
 from services.common.card_codes import CardCodeKeys
 from services.common.events.envelope import CloudEvent, new_event
 from services.inventory.domain import records as r
+from services.inventory.domain.commands import MoveDevice
 from services.inventory.domain.workflow import State
 from services.inventory.handlers import EVENT_HANDLERS
-from services.inventory.refurbishment import MoveDevice, device_for_update, move
+from services.inventory.handlers.workshop import move
 from tests.support.inventory_workshop import receive_devices
 
 _NOW = datetime.now(UTC)
@@ -52,7 +53,7 @@ def devices_on_sale(runtime, site_id: str, count: int, grade: str = "B") -> list
     for device in devices:
         for command in [*_STEPS, MoveDevice(State.AVAILABLE, r.Grade(grade, 1))]:
             with runtime.unit_of_work() as uow:
-                move(uow, device_for_update(uow.session, device.id), command)
+                move(uow, uow.devices.for_update(device.id), command)
                 uow.commit()
     return [device.id for device in devices]
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from services.common.events.envelope import new_event
-from services.inventory.intake import receive_donation
+from services.demo.workshop import wipe_record
+from services.inventory.handlers.intake import receive_donation
 from services.inventory.models import Device, Site
 
 ALL_PASS = {
@@ -27,25 +28,13 @@ CAMERA_FAILS = {**ALL_PASS, "camera": "fail"}
 
 
 def wipe(**changes) -> dict:
-    done = datetime.now(UTC) - timedelta(hours=1)
-    operator = {"title": "Technicienne", "location": "Atelier Paris 11e"}
-    return {
-        "level": "purge",
-        "method": "crypto_erase",
-        "tool": "Blancco Mobile Diagnostics & Erasure",
-        "tool_version": "7.3.1",
-        "verification_method": "full",
-        "media_type": "flash memory (eMMC)",
-        "media_source": "donated by partner",
-        "destination": "reuse (solidarity sale)",
-        "sanitised_by": {**operator, "person": "Zoé Martin", "at": done.isoformat()},
-        "verified_by": {
-            **operator,
-            "person": "Karim Benali",
-            "at": (done + timedelta(minutes=10)).isoformat(),
-        },
-        **changes,
-    }
+    record = wipe_record(
+        datetime.now(UTC) - timedelta(hours=1),
+        title="Technicienne",
+        location="Atelier Paris 11e",
+        media_type="flash memory (eMMC)",
+    )
+    return {**record, **changes}
 
 
 REPAIR = {

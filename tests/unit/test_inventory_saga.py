@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from services.inventory import reservations, stock
 from services.inventory.app import SERVICE as INVENTORY
+from services.inventory.domain.commands import ExpireReservations
+from services.inventory.handlers import reservations
 from services.inventory.models import Card, Device, Reservation
+from services.inventory.repository.stock import StockLevels
 from tests.support.inventory_stock import (
     cards_in_stock,
     completion_requested,
@@ -50,12 +52,14 @@ def place(runtime, site, lines) -> dict:
 
 def figures(runtime, site, key) -> dict:
     with runtime.session_factory() as session:
-        return stock.stored(session)[(site, key)]
+        return StockLevels(session).stored()[(site, key)]
 
 
 def expire_all(runtime) -> int:
     with runtime.unit_of_work() as uow:
-        count = reservations.expire_due(uow, datetime.now(UTC) + timedelta(hours=1))
+        count = reservations.expire_due(
+            uow, ExpireReservations(datetime.now(UTC) + timedelta(hours=1))
+        )
         uow.commit()
     return count
 
@@ -271,7 +275,7 @@ def test_a_reservation_not_yet_due_is_not_expired(runtime, site):
     devices_on_sale(runtime, site, 1)
     place(runtime, site, [{"product_key": PHONE_B, "quantity": 1}])
     with runtime.unit_of_work() as uow:
-        assert reservations.expire_due(uow, datetime.now(UTC)) == 0
+        assert reservations.expire_due(uow, ExpireReservations(datetime.now(UTC))) == 0
 
 
 def test_cancellation_overtaking_its_order_makes_the_late_order_reserve_nothing(runtime, site):

@@ -21,9 +21,11 @@ from sqlalchemy import select
 
 from services.common.events.envelope import parse_event
 from services.common.events.topology import SUBSCRIPTIONS
-from services.inventory import reservations, stock
 from services.inventory.app import SERVICE as INVENTORY
+from services.inventory.domain.commands import ExpireReservations
+from services.inventory.handlers import reservations
 from services.inventory.models import Reservation
+from services.inventory.repository.stock import StockLevels
 from services.sales.app import SERVICE as SALES
 from services.sales.models import Order
 from tests.support.inventory_stock import donation, handle, order_placed
@@ -95,7 +97,7 @@ def _consumer(runtime, handlers):
 
 @pytest.fixture(scope="module")
 def sides(tmp_path_factory):
-    from tests.unit.conftest import settings_on
+    from tests.support.services import settings_on
 
     folder = tmp_path_factory.mktemp("interleavings")
     sales = SALES.runtime(settings_on(folder, "sales"))
@@ -172,7 +174,7 @@ def run(command: str, desk, inventory, site: str, order: dict) -> None:
         assert desk.cancel(order).status_code in (200, 409)
     elif command == "expire":
         with inventory.unit_of_work() as uow:
-            reservations.expire_due(uow, datetime.now(UTC) + timedelta(hours=1))
+            reservations.expire_due(uow, ExpireReservations(datetime.now(UTC) + timedelta(hours=1)))
             uow.commit()
     elif command == "rival":  # another counter's order for what the site has left, or more
         rival = order_placed(site, [{"product_key": PRODUCT, "quantity": STOCK - WANTED + 1}])
@@ -203,8 +205,8 @@ def check_both_sides_agree(desk, inventory, site: str, order: dict, commands) ->
     if after["state"] != "completed":
         assert after["payment_method"] is None or after["state"] == "cancelled"
     with inventory.session_factory() as session:
-        figures = stock.stored(session)[(site, PRODUCT)]
-        assert figures == stock.recomputed(session)[(site, PRODUCT)]
+        figures = StockLevels(session).stored()[(site, PRODUCT)]
+        assert figures == StockLevels(session).recomputed()[(site, PRODUCT)]
     assert figures["sold"] == (WANTED if reservation == "committed" else 0)
     assert figures["received"] == STOCK
     assert figures["received"] == sum(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from services.inventory.domain.reservations import Shortfall
 
 
 class InventoryError(Exception):
@@ -85,3 +88,63 @@ class InvalidRecord(WorkflowError):
 class BannedWording(InvalidRecord):
     def __init__(self, field: str, phrase: str) -> None:
         super().__init__(field, f"{phrase!r} is banned for refurbished goods (décret 2022-190).")
+
+
+class UnknownDevice(WorkflowError):
+    def __init__(self, identifier: str) -> None:
+        super().__init__(f"No device {identifier}.")
+
+
+class AmbiguousIdentifier(WorkflowError):
+    def __init__(self, identifier: str) -> None:
+        super().__init__(f"Several devices answer to {identifier!r}; scan the asset tag.")
+
+
+class SiteNameTaken(InventoryError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A site is already named {name!r}.")
+
+
+class UnknownStockSite(InventoryError):
+    def __init__(self, site_id: str) -> None:
+        super().__init__(f"No site {site_id}.")
+
+
+class NotAdjustable(InventoryError):
+    def __init__(self, product_key: str) -> None:
+        super().__init__(
+            f"{product_key} is counted item by item: void a card or scrap a device instead."
+        )
+
+
+class UnknownCard(InventoryError):
+    def __init__(self, card_id: str) -> None:
+        super().__init__(f"No card {card_id}.")
+
+
+class TransferRefused(InventoryError):
+    def __init__(self, shortfalls: list[Shortfall]) -> None:
+        super().__init__("Some lines cannot be sent: nothing was sent.")
+        self.shortfalls = shortfalls
+
+    def details(self) -> dict[str, Any]:
+        return {"lines": [short.as_contract() for short in self.shortfalls]}
+
+
+class InvalidTransfer(InventoryError):
+    pass
+
+
+class UnknownTransfer(InventoryError):
+    def __init__(self, transfer_id: str) -> None:
+        super().__init__(f"No transfer {transfer_id}.")
+
+
+class NotTheDestination(InventoryError):
+    def __init__(self, transfer_id: str) -> None:
+        super().__init__(f"Only the destination site receives transfer {transfer_id}.")
+
+
+class TransferAlreadyReceived(InventoryError):
+    def __init__(self, transfer_id: str) -> None:
+        super().__init__(f"Transfer {transfer_id} was already received.")

@@ -1,0 +1,162 @@
+"""Intake: a received donation becomes stock.
+
+* a hardware unit becomes one device record (state ``received``, with its provenance), by
+  chunks of at most ``INTAKE_CHUNK`` devices per transaction: the consumer records each line's
+  progress (``IntakeLine``) and takes in what its transaction's budget allows; the worker's
+  ``intake`` task takes in the rest, chunk after chunk, and resumes after a crash where the
+  last commit left it (a 60,000-unit reception once held one transaction for 30 s);
+* a prepaid-cards line is remembered with its product; its cards enter the stock one by one
+  when their sealed codes arrive (``cards.take_in_codes``): a card without a code cannot be
+  sold, so until then it is counted as awaiting its code, never as available;
+* an allowance line (minutes, MB) adds its amount to the site's stock of that allowance;
+* funds are not stock.
+
+Idempotency comes from the consumer's inbox; unique keys are the last line of defence.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from services.common import clock
+from services.common.events.envelope import CloudEvent
+from services.common.unit_of_work import UnitOfWork
+from services.inventory.domain.events import DeviceReceived
+from services.inventory.domain.products import allowance_product, card_product
+from services.inventory.handlers.stock import move_stock
+from services.inventory.models import CardLine, Device, IntakeLine, Site
+from services.inventory.repository import asset_tags
+
+INTAKE_CHUNK = 1000  # devices per transaction, at most
+_BUDGET = "intake_budget"  # what the consumer's transaction may still take in (session.info)
+
+
+class UnknownSite(LookupError):
+    pass
+
+
+def receive_donation(uow: UnitOfWork, event: CloudEvent) -> None:
+    data = event.data
+    if uow.session.scalar(select(Site.id).where(Site.id == data["site_id"])) is None:
+        raise UnknownSite(f"site {data['site_id']} does not exist")
+    lines = {kind: [ln for ln in data["lines"] if ln["kind"] == kind] for kind in _KINDS}
+    _receive_devices(uow, data, lines["hardware_lot"])
+    uow.session.add_all(_card_line(data, line) for line in lines["prepaid_cards"])
+    for line in lines["allowance"]:
+        _receive_allowance(uow, data, line)
+
+
+_KINDS = ("hardware_lot", "prepaid_cards", "allowance")
+
+
+def _receive_devices(uow: UnitOfWork, data: dict, lines: list[dict]) -> None:
+    received = [_intake_line(data, line) for line in lines if line["quantity"] > 0]
+    uow.session.add_all(received)
+    budget = uow.session.info.setdefault(_BUDGET, INTAKE_CHUNK)  # one per consumer batch
+    for line in received:
+        budget -= _take_in(uow, line, budget)
+    uow.session.info[_BUDGET] = budget
+
+
+def _intake_line(data: dict, line: dict) -> IntakeLine:
+    return IntakeLine(
+        line_id=line["line_id"],
+        donation_id=data["donation_id"],
+        partner_id=data["partner_id"],
+        site_id=data["site_id"],
+        line=line,
+        quantity=line["quantity"],
+        taken_in=0,
+    )
+
+
+def take_in_next_chunk(uow: UnitOfWork) -> int:
+    """Up to ``INTAKE_CHUNK`` devices of the oldest unfinished line (several workers share)."""
+    line = uow.session.scalars(
+        select(IntakeLine)
+        .where(IntakeLine.done_at.is_(None))
+        .order_by(IntakeLine.received_at, IntakeLine.line_id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    ).first()
+    return 0 if line is None else _take_in(uow, line, INTAKE_CHUNK)
+
+
+def _take_in(uow: UnitOfWork, line: IntakeLine, budget: int) -> int:
+    """The next ``budget`` devices of ``line`` at most, with its progress, in this transaction."""
+    session, start = uow.session, line.taken_in
+    count = max(0, min(budget, line.quantity - start))
+    data = {"site_id": line.site_id, "donation_id": line.donation_id, "partner_id": line.partner_id}
+    devices = [_device(data, line.line, index) for index in range(start, start + count)]
+    for device, tag in zip(devices, asset_tags.allocate(session, count), strict=True):
+        device.asset_tag = tag
+    session.add_all(devices)
+    line.taken_in = start + count
+    if line.taken_in == line.quantity:
+        line.done_at = clock.now()
+    session.flush()
+    for device in devices:
+        uow.record(
+            DeviceReceived(
+                device.id,
+                device.site_id,
+                device.category,
+                device.donation_id,
+                device.partner_id,
+                device.line_id,
+                sequence=device.version,
+            )
+        )
+    return count
+
+
+def _device(data: dict, line: dict, index: int) -> Device:
+    return Device(
+        site_id=data["site_id"],
+        category=line["category"],
+        brand=line.get("brand"),
+        model=line.get("model"),
+        serial=_nth(line.get("serials"), index),
+        imei=_nth(line.get("imeis"), index),
+        donation_id=data["donation_id"],
+        partner_id=data["partner_id"],
+        line_id=line["line_id"],
+    )
+
+
+def _nth(values: list[str] | None, index: int) -> str | None:
+    """The identifier of the ``index``-th unit, when the line lists that many."""
+    return values[index] if values and index < len(values) else None
+
+
+def _card_line(data: dict, line: dict) -> CardLine:
+    operator = line.get("operator") or "unknown operator"
+    return CardLine(
+        line_id=line["line_id"],
+        donation_id=data["donation_id"],
+        partner_id=data["partner_id"],
+        site_id=data["site_id"],
+        product_key=card_product(operator, line.get("face_value_cents", 0)).key,
+        operator=operator,
+        product_name=line.get("product_name"),
+        face_value_cents=line.get("face_value_cents", 0),
+        voice_minutes=line.get("voice_minutes"),
+        data_mb=line.get("data_mb"),
+        expiry_date=_date(line.get("expiry_date")),
+        quantity=line["quantity"],
+        codes_received=0,
+    )
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _receive_allowance(uow: UnitOfWork, data: dict, line: dict) -> None:
+    if line["quantity"] == 0:
+        return
+    product = allowance_product(line.get("unit") or "units")
+    level = uow.stock.level_for_update(data["site_id"], product)
+    move_stock(uow, level, "intake", line["quantity"], reference=data["donation_id"])
