@@ -2,8 +2,9 @@
 soon as the order leaves ``pending``.
 
 The worker's saga handlers notify ``ORDER_CHANGED`` with the order id when they move an
-order (``saga.py``); the waiting itself is ``services/common/waits.py``. The row is read every
-``SALES_ORDER_WAIT_POLL_SECONDS`` on SQLite, and every second on PostgreSQL as a safety net.
+order (``handlers/saga.py``, through ``repository/orders.py``); the waiting itself is
+``services/common/waits.py``. The row is read every ``SALES_ORDER_WAIT_POLL_SECONDS`` on
+SQLite, and every second on PostgreSQL as a safety net.
 """
 
 from __future__ import annotations
