@@ -69,3 +69,37 @@ def token_keys(tmp_path_factory):
         os.environ.pop("TOKEN_KEY_DIR", None)
     else:
         os.environ["TOKEN_KEY_DIR"] = previous
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path):
+    """Settings of a service on a fresh, migrated SQLite file and a private memory namespace."""
+    from tests.support.services import settings_on
+
+    return lambda service, **messaging: settings_on(tmp_path, service, **messaging)
+
+
+@pytest.fixture
+def service_on_sqlite(tmp_path):
+    """``service_on_sqlite("sales", own=…, **messaging)``: a service's runtime, app and test
+    client on SQLite (tests/support/services.py), disposed after the test."""
+    from tests.support.services import service_on
+
+    started = []
+
+    def start(service: str, own=None, **messaging):
+        folder = tmp_path / f"{service}-{len(started)}"
+        folder.mkdir()
+        started.append(service_on(folder, service, own, **messaging))
+        return started[-1]
+
+    yield start
+    for service in started:
+        service.runtime.dispose()
+
+
+@pytest.fixture
+def inventory(service_on_sqlite):
+    """Inventory on SQLite: ``(runtime, test client)``."""
+    service = service_on_sqlite("inventory")
+    return service.runtime, service.client

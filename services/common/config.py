@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_BROKER_URL = "memory://"
@@ -88,9 +89,13 @@ class MessagingSettings:
 
 @dataclass(frozen=True)
 class ServiceSettings:
+    """What every service shares (its database, the broker) and ``own``: the service's own
+    frozen settings (``services/<name>/settings.py``), read once when it starts."""
+
     name: str
     database_url: str
     messaging: MessagingSettings
+    own: Any = None
 
 
 def messaging_settings() -> MessagingSettings:

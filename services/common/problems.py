@@ -74,6 +74,12 @@ def _code_for(exc: HTTPException) -> str:
     return (exc.name or "error").lower().replace(" ", "-").replace("'", "")
 
 
+def _details(exc: Exception) -> dict[str, Any]:
+    """What a domain refusal adds to its problem (``details()``, where it has one)."""
+    details = getattr(exc, "details", None)
+    return details() if callable(details) else {}
+
+
 def install_problem_handlers(
     app: Flask, mapping: dict[type[Exception], tuple[int, str]] | None = None
 ) -> None:
@@ -100,7 +106,8 @@ def install_problem_handlers(
 
     for exception_type, (status, code) in (mapping or {}).items():
         app.register_error_handler(
-            exception_type, lambda exc, s=status, c=code: problem_response(s, c, str(exc))
+            exception_type,
+            lambda exc, s=status, c=code: problem_response(s, c, str(exc), **_details(exc)),
         )
 
     @app.errorhandler(IntegrityError)

@@ -27,6 +27,7 @@ class ServiceRuntime:
     tables: MessagingTables
     outbox: Outbox
     topology: Topology
+    unit_of_work_class: type[UnitOfWork] = UnitOfWork
     # Called by dispose() first: things started for this runtime (e.g. listener threads).
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -35,7 +36,7 @@ class ServiceRuntime:
         return self.settings.name
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.session_factory, self.outbox)
+        return self.unit_of_work_class(self.session_factory, self.outbox, self.settings.own)
 
     def relay(self) -> OutboxRelay:
         messaging = self.settings.messaging
@@ -67,6 +68,8 @@ class ServiceRuntime:
             topology=self.topology,
             prefetch=messaging.prefetch,
             lanes=lanes,
+            settings=self.settings.own,
+            unit_of_work_class=self.unit_of_work_class,
         )
 
     def check_database(self) -> None:
@@ -84,7 +87,10 @@ class ServiceRuntime:
 
 
 def build_runtime(
-    settings: ServiceSettings, metadata: MetaData, tables: MessagingTables
+    settings: ServiceSettings,
+    metadata: MetaData,
+    tables: MessagingTables,
+    unit_of_work_class: type[UnitOfWork] = UnitOfWork,
 ) -> ServiceRuntime:
     engine = make_engine(settings.database_url)
     return ServiceRuntime(
@@ -95,4 +101,5 @@ def build_runtime(
         tables=tables,
         outbox=Outbox(tables.outbox, source=settings.name),
         topology=Topology.from_settings(settings.messaging),
+        unit_of_work_class=unit_of_work_class,
     )

@@ -7,7 +7,8 @@ Each service's ``app.py`` declares one :class:`ServiceDefinition` and exposes
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from flask import Flask
@@ -19,12 +20,19 @@ from services.common.events.store import MessagingTables
 from services.common.logs import configure_logging
 from services.common.runtime import ServiceRuntime, build_runtime
 from services.common.tracing import configure_tracing
+from services.common.unit_of_work import UnitOfWork
 from services.common.webapp import create_service_app
 from services.common.worker import PeriodicTask, Worker, run_worker_forever
 
 
 @dataclass(frozen=True)
 class ServiceDefinition:
+    """``errors``: the service's one table from domain exception to (status, problem code);
+    an exception's ``details()``, if it has one, adds members to the problem. ``settings``:
+    how the service reads its own settings (``Settings.from_env``), once, at start.
+    ``unit_of_work``: its unit of work, which opens its repositories. ``commands``: command
+    type → use case (``handlers.py``), for the views' ``execute(command)``."""
+
     name: str
     title: str
     metadata: MetaData
@@ -33,10 +41,17 @@ class ServiceDefinition:
     handlers: dict[str, Handler] = field(default_factory=dict)
     errors: dict[type[Exception], tuple[int, str]] = field(default_factory=dict)
     periodic: tuple[PeriodicTask, ...] = ()
+    settings: Callable[[], Any] | None = None
+    unit_of_work: type[UnitOfWork] = UnitOfWork
+    commands: dict[type, Callable[[UnitOfWork, Any], Any]] = field(default_factory=dict)
 
     def runtime(self, settings: ServiceSettings | None = None) -> ServiceRuntime:
+        """``settings`` without ``own`` (tests, the embedded system) get the environment's."""
         programme_timezone()  # a bad PROGRAMME_TIMEZONE stops the start, not the first sale
-        return build_runtime(settings or service_settings(self.name), self.metadata, self.tables)
+        settings = settings or service_settings(self.name)
+        if settings.own is None and self.settings is not None:
+            settings = replace(settings, own=self.settings())
+        return build_runtime(settings, self.metadata, self.tables, self.unit_of_work)
 
     def create_app(self, config: dict[str, Any] | None = None) -> Flask:
         """``config`` may carry ``RUNTIME`` (share one with a worker) or ``SETTINGS``."""
@@ -47,6 +62,7 @@ class ServiceDefinition:
             title=self.title,
             blueprints=self.blueprints,
             errors=self.errors,
+            commands=self.commands,
             config=config,
         )
 

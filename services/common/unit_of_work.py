@@ -11,13 +11,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.common.events.contracts import schema_for
 from services.common.events.envelope import CloudEvent
 from services.common.events.store import Outbox
+
+
+class Fact(Protocol):
+    """What a domain event offers to become an outbox event (domains import nothing of ours)."""
+
+    type: ClassVar[str]
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def sequence(self) -> int: ...
+
+    def payload(self) -> dict[str, Any]: ...
+
 
 CommitStep = Callable[[Session], None]
 _extra_commit_steps: ContextVar[tuple[CommitStep, ...]] = ContextVar("commit_steps", default=())
@@ -38,9 +53,11 @@ _OWNED_ELSEWHERE = sessionmaker()  # a joined unit of work never opens a session
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: sessionmaker, outbox: Outbox) -> None:
+    def __init__(self, session_factory: sessionmaker, outbox: Outbox, settings: Any = None) -> None:
+        """``settings``: the service's own (``ServiceSettings.own``), for its handlers."""
         self._session_factory = session_factory
         self.outbox = outbox
+        self.settings = settings
         self.session: Session | None = None
         self._pending: list[dict[str, Any] | None] = []  # outbox rows not yet written
         self._latest: dict[tuple[str, str], int] = {}  # snapshot event → its pending index
@@ -48,16 +65,22 @@ class UnitOfWork:
         self._joined = False
 
     @classmethod
-    def joining(cls, session: Session, outbox: Outbox) -> UnitOfWork:
+    def joining(cls, session: Session, outbox: Outbox, settings: Any = None) -> UnitOfWork:
         """A unit of work inside a transaction owned by someone else (a consumer batch)."""
-        uow = cls(_OWNED_ELSEWHERE, outbox)
+        uow = cls(_OWNED_ELSEWHERE, outbox, settings)
         uow.session = session
         uow._joined = True
+        uow.bind(session)
         return uow
+
+    def bind(self, session: Session) -> None:
+        """A service's unit of work opens its repositories on ``session`` here
+        (``services/<name>/repository.py``); the generic one has none."""
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         self._pending, self._latest, self._emitted = [], {}, False
+        self.bind(self.session)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -79,6 +102,12 @@ class UnitOfWork:
         self._pending.append(row)
         self._emitted = True
         return event
+
+    def record(self, fact: Fact) -> CloudEvent:
+        """Queue a domain fact (``services/<name>/domain/events.py``) as its contract event."""
+        return self.emit(
+            fact.type, subject=fact.subject, sequence=fact.sequence, data=fact.payload()
+        )
 
     def write_events(self) -> None:
         """Write the events emitted so far into the outbox (one insert for all of them);

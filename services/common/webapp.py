@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
@@ -15,6 +15,7 @@ from services.common.requests_context import install_request_ids
 from services.common.runtime import ServiceRuntime
 from services.common.tokens import TokenVerifier, load_verify_key
 from services.common.tracing import configure_tracing, install_request_tracing
+from services.common.unit_of_work import UnitOfWork
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -23,12 +24,20 @@ def current_runtime() -> ServiceRuntime:
     return current_app.extensions["runtime"]
 
 
+def execute(command: Any) -> Any:
+    """Run ``command`` through its use case (the service's ``COMMAND_HANDLERS``) in a new
+    unit of work; the use case commits. Views call this and serialise what it returns."""
+    handler = current_app.extensions["commands"][type(command)]
+    return handler(current_runtime().unit_of_work(), command)
+
+
 def create_service_app(
     runtime: ServiceRuntime,
     *,
     title: str,
     blueprints: Iterable[Any],
     errors: dict[type[Exception], tuple[int, str]] | None = None,
+    commands: dict[type, Callable[[UnitOfWork, Any], Any]] | None = None,
     config: dict[str, Any] | None = None,
 ) -> Flask:
     """A service's app; ``config`` may carry ``TOKEN_VERIFIER`` (default: the key file's)."""
@@ -46,6 +55,7 @@ def create_service_app(
     verifier = config.pop("TOKEN_VERIFIER", None) or TokenVerifier(load_verify_key(), runtime.name)
     app.config.update(config)
     app.extensions["runtime"] = runtime
+    app.extensions["commands"] = dict(commands or {})
     api = Api(app)
     document_security(api.spec)
     for blueprint in blueprints:

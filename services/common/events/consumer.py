@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from kombu import Connection, Consumer, Producer
 from kombu.message import Message
@@ -104,9 +105,14 @@ class EventConsumer:
         prefetch: int = 200,
         batch_size: int = 100,
         lanes: tuple[str, ...] | None = None,
+        settings: Any = None,
+        unit_of_work_class: type[UnitOfWork] = UnitOfWork,
     ) -> None:
-        """Consumes the queues of ``lanes`` (default: every lane of the service)."""
+        """Consumes the queues of ``lanes`` (default: every lane of the service); handlers
+        find the service's own ``settings`` on their unit of work."""
         self.service = service
+        self.settings = settings
+        self.unit_of_work_class = unit_of_work_class
         self.lanes = lanes or topology.lanes(service)
         self.session_factory = session_factory
         self.inbox = tables.inbox
@@ -252,7 +258,7 @@ class EventConsumer:
         fresh = self._claim(session, [event for event, outcome in decoded if outcome is None])
         # One joined unit of work for the batch: the events its handlers emit are written to
         # the outbox in one insert at the end (in the order they were emitted).
-        uow = UnitOfWork.joining(session, self.outbox)
+        uow = self.unit_of_work_class.joining(session, self.outbox, self.settings)
         outcomes, run = [], []
         for event, outcome in decoded:
             if outcome is None and event.id in fresh:
@@ -299,7 +305,7 @@ class EventConsumer:
             with session.begin_nested():
                 if self._already_processed(session, event):
                     return ACK
-                uow = UnitOfWork.joining(session, self.outbox)
+                uow = self.unit_of_work_class.joining(session, self.outbox, self.settings)
                 self._handle(uow, event)
                 uow.write_events()
                 session.execute(insert(self.inbox).values(**self._inbox_row(event)))
