@@ -39,7 +39,17 @@ deadletters: $(STAMP)
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
 
-.PHONY: stack stack-stop definitions keys
+.PHONY: stack stack-stop cluster cluster-stop definitions keys
+
+## cluster: a three-node RabbitMQ cluster (:5681-5683) and a PostgreSQL primary (:5441) with a
+## synchronous standby (:5442), local processes of the machine's own engines, in var/cluster
+## (CLUSTER_DIR); prints the BROKER_URL and database URL to give make stack. Needs root.
+cluster: $(STAMP)
+	$(BIN)/python -m scripts.cluster start
+
+## cluster-stop: stop the cluster's nodes and remove their data
+cluster-stop:
+	$(BIN)/python -m scripts.cluster stop
 
 ## stack: the real stack as local processes (migrations, then every API under gunicorn and
 ## every worker on its own) against BROKER_URL and <SERVICE>_DATABASE_URL; returns once all

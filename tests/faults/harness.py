@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pika
 import requests
 from sqlalchemy import create_engine, text
 
@@ -24,9 +23,11 @@ from scripts.stack import Part, StackConfig, running, start, stop
 from services.common.config import DATABASES, SERVICES_WITH_DATABASE
 from services.common.events.topology import SUBSCRIPTIONS, Topology
 from services.gateway.keys import KeyStore
+from tests.support.broker import pika_connection
+from tests.support.real_infrastructure import delete_namespace
 from tests.support.tcp_proxy import CuttableProxy
 from tests.support.waiting import wait_until
-from tests.system.test_stack_system import _delete_namespace, _free_port_block
+from tests.system.test_stack_system import _free_port_block
 
 # Processes behind the proxy: their relay and consumer reach RabbitMQ through it only.
 BEHIND_PROXY = ("sales-worker-1",)
@@ -50,7 +51,16 @@ class FaultStackConfig(StackConfig):
 class FaultStack:
     """One stack on fresh databases and a broker namespace of its own (dropped on close)."""
 
-    def __init__(self, directory: Path, broker_url: str, postgres_url: str, **settings: str):
+    def __init__(
+        self,
+        directory: Path,
+        broker_url: str,
+        postgres_url: str,
+        behind_proxy: tuple[str, ...] = BEHIND_PROXY,
+        **settings: str,
+    ):
+        """``behind_proxy``: the processes whose broker connection goes through the cuttable
+        proxy (none for a cluster's failover list, which the proxy cannot stand for)."""
         self.tag = uuid.uuid4().hex[:10]
         self.postgres_url = postgres_url
         self.admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
@@ -58,11 +68,14 @@ class FaultStack:
         with self.admin.connect() as connection:
             for name in self.databases.values():
                 connection.execute(text(f'CREATE DATABASE "{name}"'))
-        broker = urlsplit(broker_url)
-        self.proxy = CuttableProxy(broker.hostname or "127.0.0.1", broker.port or 5672)
-        proxied = broker._replace(
-            netloc=f"{broker.netloc.rsplit('@', 1)[0]}@127.0.0.1:{self.proxy.port}"
-        )
+        self.proxy, proxied = None, {}
+        if behind_proxy:
+            broker = urlsplit(broker_url)
+            self.proxy = CuttableProxy(broker.hostname or "127.0.0.1", broker.port or 5672)
+            through = broker._replace(
+                netloc=f"{broker.netloc.rsplit('@', 1)[0]}@127.0.0.1:{self.proxy.port}"
+            )
+            proxied = {name: {"BROKER_URL": through.geturl()} for name in behind_proxy}
         port = _free_port_block(4)
         self.urls = {
             service: urlsplit(postgres_url)._replace(path=f"/{name}").geturl()
@@ -90,7 +103,7 @@ class FaultStack:
             worker_replicas=1,
             broker_url=broker_url,
             topology=self.topology,
-            part_environment={name: {"BROKER_URL": proxied.geturl()} for name in BEHIND_PROXY},
+            part_environment=proxied,
         )
         self.gateway_url = f"http://127.0.0.1:{port}"
         self.admin_key = ""
@@ -108,12 +121,14 @@ class FaultStack:
 
     def close(self) -> None:
         stop(self.config.directory, timeout=15)
-        self.proxy.close()
+        if self.proxy:
+            self.proxy.close()
+        self.admin.dispose()  # its pooled connection may be to a primary that failed over
         with self.admin.connect() as connection:
             for name in self.databases.values():
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         self.admin.dispose()
-        _delete_namespace(self.config.broker_url, self.topology)
+        delete_namespace(self.config.broker_url, self.topology.namespace)
 
     def logs(self, tail: int = 3000) -> str:
         return "".join(
@@ -189,7 +204,7 @@ class FaultStack:
 
     def queue_depths(self) -> dict[str, int]:
         """Messages waiting in every queue of the namespace (lanes, retries, dead letters)."""
-        connection = pika.BlockingConnection(pika.URLParameters(self.config.broker_url))
+        connection = pika_connection(self.config.broker_url)
         try:
             channel = connection.channel()
             return {
@@ -202,7 +217,7 @@ class FaultStack:
 
     def consuming(self, service: str) -> bool:
         """Every queue of the service has a consumer (its worker is back)."""
-        connection = pika.BlockingConnection(pika.URLParameters(self.config.broker_url))
+        connection = pika_connection(self.config.broker_url)
         try:
             channel = connection.channel()
             return all(

@@ -47,6 +47,8 @@ class LoadReport:
     refusals: Counter = field(default_factory=Counter)  # placement refusals by problem code
     errors: Counter = field(default_factory=Counter)  # transport errors and 5xx by step
     completion_seconds: list[float] = field(default_factory=list)
+    completions: list[tuple[float, float]] = field(default_factory=list)  # asked, completed
+    error_times: list[float] = field(default_factory=list)  # monotonic, one per error
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, told: Told) -> None:
@@ -56,6 +58,18 @@ class LoadReport:
     def count(self, counter: Counter, key: str) -> None:
         with self.lock:
             counter[key] += 1
+            if counter is self.errors:
+                self.error_times.append(time.monotonic())
+
+    def errors_between(self, began: float, ended: float) -> int:
+        with self.lock:
+            return sum(began <= at < ended for at in self.error_times)
+
+    def flowing_again(self, since: float) -> float | None:
+        """Seconds from ``since`` to the first sale both asked and completed after it."""
+        with self.lock:
+            done = [ended for asked, ended in self.completions if asked >= since]
+        return round(min(done) - since, 1) if done else None
 
 
 class CounterDesk(threading.Thread):
@@ -167,6 +181,7 @@ class CounterDesk(threading.Thread):
         if told.last == "completed":
             with self.report.lock:
                 self.report.completion_seconds.append(time.monotonic() - began)
+                self.report.completions.append((began, time.monotonic()))
 
     def cancel(self, told: Told) -> None:
         answer = self.call(

@@ -7,9 +7,16 @@ import json
 import pika
 
 
+def pika_connection(broker_url: str) -> pika.BlockingConnection:
+    """A connection to the broker of ``broker_url``, or to the first node of a cluster's
+    failover list (``amqp://a;amqp://b``, as kombu takes it) that answers."""
+    nodes = [pika.URLParameters(url) for url in broker_url.split(";") if url.strip()]
+    return pika.BlockingConnection(nodes if len(nodes) > 1 else nodes[0])
+
+
 class BrokerProbe:
     def __init__(self, broker_url: str) -> None:
-        self.connection = pika.BlockingConnection(pika.URLParameters(broker_url))
+        self.connection = pika_connection(broker_url)
         self.channel = self.connection.channel()
 
     def tap(self, exchange: str, routing_key: str = "#") -> str:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 
-import pika
 import pytest
 
 from services.common.events.topology import SUBSCRIPTIONS, Topology
+from tests.support.broker import pika_connection
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +28,7 @@ def delete_namespace(broker_url: str, namespace: str) -> None:
     """A test's topology namespace removed: every service's queues, then the exchange.
     ``broker_url`` may be a cluster's failover list (``amqp://a;amqp://b``)."""
     topology = Topology(namespace=namespace)
-    nodes = [pika.URLParameters(url) for url in broker_url.split(";") if url.strip()]
-    connection = pika.BlockingConnection(nodes)
+    connection = pika_connection(broker_url)
     channel = connection.channel()
     for service in SUBSCRIPTIONS:
         for queue in topology.service_queues(service):

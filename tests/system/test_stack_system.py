@@ -26,6 +26,7 @@ from services.common.config import DATABASES, SERVICES_WITH_DATABASE
 from services.common.events.topology import SUBSCRIPTIONS, Topology
 from services.gateway.keys import KeyStore
 from tests.support.donation_sites import announce_once_site_known
+from tests.support.real_infrastructure import delete_namespace
 from tests.support.waiting import wait_until
 from tests.system.sale_journey import sell_donated_goods
 
@@ -82,17 +83,7 @@ def stack_environment(tmp_path_factory, broker_url, postgres_url):
         for name in databases.values():
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-    _delete_namespace(broker_url, Topology(namespace=environment["EVENT_NAMESPACE"]))
-
-
-def _delete_namespace(broker_url: str, topology: Topology) -> None:
-    connection = pika.BlockingConnection(pika.URLParameters(broker_url))
-    channel = connection.channel()
-    for service in SUBSCRIPTIONS:
-        for queue in topology.service_queues(service):
-            channel.queue_delete(queue.name)
-    channel.exchange_delete(topology.exchange_name)
-    connection.close()
+    delete_namespace(broker_url, environment["EVENT_NAMESPACE"])
 
 
 def _stack(command: str, environment: dict[str, str], **extra: str):
