@@ -18,6 +18,7 @@ from bench.intake import intake
 from bench.isolation import isolation
 from bench.observability_cost import observability_cost
 from bench.plot import plot
+from bench.worker_replicas import worker_replicas
 from bench.worst_request import worst_request_memory
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -51,7 +52,14 @@ def main() -> int:
     for bench in (relay_throughput, consumer_throughput):
         print(f"running {bench.__name__}…", file=sys.stderr, flush=True)
         figures.append(bench())
-    for group in (intake, isolation, counter_orders, observability_cost, gateway_hop):
+    for group in (
+        intake,
+        isolation,
+        counter_orders,
+        worker_replicas,
+        observability_cost,
+        gateway_hop,
+    ):
         print(f"running {group.__name__}…", file=sys.stderr, flush=True)
         figures += group()
     for bench in (card_import_memory, worst_request_memory):

@@ -9,6 +9,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from services.common.events.consumer import Handler
 from services.common.metrics import serve_worker_metrics, unwatch_outbox, watch_outbox
@@ -20,12 +21,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PeriodicTask:
-    """``run(runtime)`` every ``interval()`` seconds (read when the worker starts). A task
+    """``run(runtime)`` every ``interval(settings)`` seconds, ``settings`` being the service's
+    own (``ServiceSettings.own``), read when the worker starts. A task
     opens its own short transactions; a failure is logged and the next round runs anyway."""
 
     name: str
     run: Callable[[ServiceRuntime], object]
-    interval: Callable[[], float]
+    interval: Callable[[Any], float]
 
 
 class Worker:
@@ -82,7 +84,7 @@ class Worker:
 
 
 def _every(task: PeriodicTask, runtime: ServiceRuntime) -> Callable[[threading.Event], None]:
-    interval = task.interval()
+    interval = task.interval(runtime.settings.own)
 
     def loop(stop: threading.Event) -> None:
         while not stop.wait(interval):

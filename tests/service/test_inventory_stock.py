@@ -225,7 +225,7 @@ def test_figures_recomputed_from_the_ledger_match_after_every_kind_of_movement(
 def test_the_worker_runs_its_periodic_tasks(inventory):
     runtime, _ = inventory
     ran = threading.Event()
-    task = PeriodicTask("probe", lambda _: ran.set(), lambda: 0.01)
+    task = PeriodicTask("probe", lambda _: ran.set(), lambda _: 0.01)
     worker = Worker(runtime, {}, (task,)).start()
     try:
         assert ran.wait(5)

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from services.common import database_cache
 from services.common.database_cache import DatabaseCache
 from services.sales.app import SERVICE as SALES
-from services.sales.repository.limits import RULES_KEPT_SECONDS
 from services.sales.models import LimitRuleRow
+from services.sales.repository.limits import RULES_KEPT_SECONDS
 from tests.support.sales import ready_desk
 
 

@@ -16,8 +16,8 @@ from services.inventory.handlers import EVENT_HANDLERS as INVENTORY_HANDLERS
 from services.inventory.models import Reservation
 from services.sales.app import SERVICE as SALES
 from services.sales.handlers import EVENT_HANDLERS as SALES_HANDLERS
-from services.sales.models import Beneficiary, Order
 from services.sales.handlers.sale_check import publish_digest
+from services.sales.models import Beneficiary, Order
 from tests.support.inventory_stock import outbox
 from tests.support.sales import SalesDesk
 

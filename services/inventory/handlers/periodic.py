@@ -46,10 +46,9 @@ def _until_done(runtime: ServiceRuntime, step: Callable[[UnitOfWork], int]) -> i
             return total
 
 
-def _every(name: str) -> Callable[[], float]:
-    """A task's interval, from the settings (a ``PeriodicTask`` reads it at the worker's
-    start, without the runtime: so from the environment, like ``Settings.from_env``)."""
-    return lambda: getattr(Settings.from_env(), name)
+def _every(name: str) -> Callable[[Settings], float]:
+    """A task's interval: the setting ``name`` (the worker reads it when it starts)."""
+    return lambda settings: getattr(settings, name)
 
 
 PERIODIC = (

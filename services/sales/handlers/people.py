@@ -49,7 +49,6 @@ from services.sales.handlers.orders import require_counter_site
 from services.sales.models import Beneficiary, Organisation, SocialWorker
 from services.sales.repository import SalesUnitOfWork
 from services.sales.repository.people import enrolment_of
-from services.sales.settings import Settings
 
 PERSONAL_FIELDS = ("display_name", "display_name_folded", "contact", "referral_reason")
 
@@ -239,7 +238,7 @@ def erase_due_now(runtime: ServiceRuntime) -> int:
 ERASURE_TASK = PeriodicTask(
     "personal-data-erasure",
     erase_due_now,
-    lambda: Settings.from_env().erasure_interval_seconds,
+    lambda settings: settings.erasure_interval_seconds,
 )
 
 

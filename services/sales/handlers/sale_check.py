@@ -16,7 +16,6 @@ from services.common.sale_digest import by_bucket, digest
 from services.common.worker import PeriodicTask
 from services.sales.domain.events import SaleDigestItemised, SaleDigestPublished
 from services.sales.repository import SalesUnitOfWork
-from services.sales.settings import Settings
 
 
 def publish_digest(runtime: ServiceRuntime) -> int:
@@ -44,5 +43,5 @@ def on_digest_disputed(uow: SalesUnitOfWork, event: CloudEvent) -> None:
 
 
 DIGEST_TASK = PeriodicTask(
-    "sale-digest", publish_digest, lambda: Settings.from_env().sale_digest_seconds
+    "sale-digest", publish_digest, lambda settings: settings.sale_digest_seconds
 )
