@@ -1,39 +1,13 @@
 """The consumer on kombu's in-process transport (the embedded mode): retries, dead letters."""
 
-import threading
 import uuid
 
 from kombu import Connection
 
-from services.common.events.envelope import new_event
-from services.common.events.publishers import OutgoingMessage, make_publisher
 from services.sales.app import SERVICE as SALES
 from services.sales.models import SiteView
+from tests.support.memory_broker import publish, run_consumer, site_opened
 from tests.support.waiting import wait_until
-
-
-def publish(runtime, event):
-    publisher = make_publisher(Connection("memory://"), runtime.topology)
-    publisher.publish([OutgoingMessage(0, event.id, event.type, event.to_json())])
-
-
-def site_opened(site_id, name, sequence):
-    return new_event(
-        "inventory.site.opened",
-        source="inventory",
-        subject=site_id,
-        sequence=sequence,
-        data={"site_id": site_id, "name": name, "city": "Lyon", "kind": "counter"},
-    )
-
-
-def run_consumer(runtime, handlers):
-    consumer = runtime.consumer(handlers)
-    stop = threading.Event()
-    thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
-    thread.start()
-    assert consumer.ready.wait(5)
-    return stop, thread
 
 
 def site_name(runtime, site_id):
