@@ -1,6 +1,9 @@
 """Test policy and the fixtures every layer shares.
 
-* Unit tests (``tests/unit``) need no server: SQLite files and kombu's in-process transport.
+* Unit tests (``tests/unit``) need no database, broker or HTTP: domains and use cases on a
+  fake unit of work (``tests/unit/fakes.py``).
+* Service tests (``tests/service``) run one service on a SQLite file and kombu's in-process
+  transport, through its Flask test client (``service_on_sqlite``).
 * Embedded tests (``tests/embedded``) run the whole embedded system in this process.
 * Integration tests (``tests/integration``, marker ``integration``) use a real RabbitMQ and a
   real PostgreSQL: ``TEST_BROKER_URL`` and ``TEST_POSTGRES_URL`` when set, otherwise

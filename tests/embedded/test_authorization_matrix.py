@@ -663,7 +663,7 @@ def test_the_auditor_sees_no_personal_data(world, operation):
 @pytest.mark.parametrize("operation", auditor_cases("test_the_auditor_sees_no_technicians_name"))
 def test_the_auditor_sees_no_technicians_name(world, operation):
     """Who wiped and verified a device is personal too: device records leave it out for
-    auditor keys (``tests/unit/test_inventory_authorization.py``)."""
+    auditor keys (``tests/service/test_inventory_authorization.py``)."""
     for path, text in reads_of_both_owners(world, operation, world.keys["auditor"]).items():
         found = [value for value in world.technicians if value in text]
         assert not found, f"{path} shows the auditor {found}"

@@ -12,8 +12,8 @@ from services.common.events.envelope import new_event
 from services.common.events.publishers import OutgoingMessage, make_publisher
 from services.common.worker import Worker
 from services.sales.app import SERVICE as SALES
+from tests.support.memory_broker import site_opened
 from tests.support.waiting import wait_until
-from tests.unit.test_memory_consumer import site_opened
 
 BACKLOG = 3000
 

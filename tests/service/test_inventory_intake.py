@@ -10,8 +10,8 @@ from services.inventory.handlers import periodic as sweeps
 from services.inventory.models import Card, Device, IntakeLine
 from tests.support.inventory_stock import card_line, donation, handle, sealed_codes
 from tests.support.inventory_workshop import add_site
+from tests.support.memory_broker import publish, run_consumer
 from tests.support.waiting import wait_until
-from tests.unit.test_memory_consumer import publish, run_consumer
 
 UNITS = 2 * intake.INTAKE_CHUNK + 500
 
