@@ -42,7 +42,7 @@ clean:
 .PHONY: stack stack-stop cluster cluster-stop definitions keys
 
 ## cluster: a three-node RabbitMQ cluster (:5681-5683) and a PostgreSQL primary (:5441) with a
-## synchronous standby (:5442), local processes of the machine's own engines, in var/cluster
+## synchronous standby (:5442), local processes of the machine's own engines, in /tmp/connexions-cluster
 ## (CLUSTER_DIR); prints the BROKER_URL and database URL to give make stack. Needs root.
 cluster: $(STAMP)
 	$(BIN)/python -m scripts.cluster start

@@ -3,7 +3,9 @@ streaming standby, as local processes of this machine's own RabbitMQ and Postgre
 
 None of it touches the broker on :5672 or the database on :5432: each node has its own name
 (``cs-a@localhost`` …), ports, data directory and configuration under ``CLUSTER_DIR``
-(default ``var/cluster``); the RabbitMQ nodes share the Erlang cookie of the machine's
+(default ``/tmp/connexions-cluster``: the nodes run as the ``rabbitmq`` and ``postgres``
+users, who must reach their directories, which a checkout under a private home would not
+allow); the RabbitMQ nodes share the Erlang cookie of the machine's
 ``rabbitmq`` user, and join ``cs-a``. PostgreSQL runs as the ``postgres`` user from Debian's
 binaries: a primary (``synchronous_standby_names`` names the standby, so an acknowledged
 commit is on both) and a standby made by ``pg_basebackup`` that streams from it and can be
@@ -27,18 +29,19 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 NODES = ("a", "b", "c")
 AMQP_PORT = 5681  # cs-a; cs-b and cs-c follow
 PG_PORT = 5441  # the primary; the standby is 5442
+DEFAULT_DIRECTORY = Path(tempfile.gettempdir()) / "connexions-cluster"
 
 
 def cluster_directory() -> Path:
-    return Path(os.environ.get("CLUSTER_DIR", "").strip() or ROOT / "var" / "cluster").resolve()
+    return Path(os.environ.get("CLUSTER_DIR", "").strip() or DEFAULT_DIRECTORY).resolve()
 
 
 def _run(command: list[str], **options) -> subprocess.CompletedProcess:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.cluster import RabbitCluster, RabbitNode
+from scripts.cluster import DEFAULT_DIRECTORY, RabbitCluster, RabbitNode
 from scripts.cluster import start as start_cluster
 from scripts.cluster import stop as stop_cluster
 from tests.faults import reconcile
@@ -31,7 +31,6 @@ from tests.faults.seeding import build_world
 from tests.support.waiting import wait_until
 from tests.system.test_stack_system import Gateway
 
-ROOT = Path(__file__).resolve().parents[2]
 TTL = 20  # a reservation outlives each failover: the failover, not the TTL, is under test
 RESULTS = Path(__file__).parent / "results" / "failover.md"
 SETTINGS = {
@@ -44,7 +43,7 @@ SETTINGS = {
 
 @pytest.fixture(scope="module")
 def cluster():
-    directory = ROOT / "var" / "cluster-failover"
+    directory = DEFAULT_DIRECTORY.with_name("connexions-failover")
     stop_cluster(directory)  # what an interrupted run left
     rabbit, postgres = start_cluster(directory)
     try:
