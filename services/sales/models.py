@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -240,6 +241,63 @@ class OrderLine(Base):
     unit_market_cents: Mapped[int] = mapped_column(Integer)
     unit_solidarity_cents: Mapped[int] = mapped_column(Integer)
     grid_version: Mapped[int] = mapped_column(Integer)
+    # frozen when the sale is recorded (domain/environment.py): None before, or for a line
+    # sold before the factors existed; 0 for a card or an allowance
+    co2e_avoided_g: Mapped[int | None] = mapped_column(Integer)
+    materials_avoided_g: Mapped[int | None] = mapped_column(Integer)
+    impact_factor_version: Mapped[int | None] = mapped_column(Integer)
+
+
+# environmental impact ---------------------------------------------------------------------------
+
+
+class ImpactFactorSet(Base):
+    """One published version of the environmental factors, in force from ``valid_from``
+    until the next version's (``domain/environment.py``)."""
+
+    __tablename__ = "impact_factor_sets"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_by: Mapped[str] = mapped_column(String(120))
+    factors: Mapped[list[ImpactFactor]] = relationship(
+        order_by="ImpactFactor.category", cascade="all, delete-orphan"
+    )
+
+
+class ImpactFactor(Base):
+    """A device category's factors: avoided per year of extra use, assumed extra years, the
+    mass a scrapped one sends to recycling, and where the figures come from."""
+
+    __tablename__ = "impact_factors"
+
+    set_version: Mapped[int] = mapped_column(
+        ForeignKey("impact_factor_sets.version"), primary_key=True
+    )
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    co2e_g_per_year: Mapped[int] = mapped_column(Integer)
+    materials_g_per_year: Mapped[int] = mapped_column(Integer)
+    extra_years: Mapped[float] = mapped_column(Float)
+    mass_g: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(300))
+    study_date: Mapped[date | None] = mapped_column(Date)
+
+
+class RecycledDevice(Base):
+    """A device inventory scrapped (``inventory.device.scrapped``): its mass, frozen by the
+    factors in force then, counts as recycled in the month and site it was scrapped."""
+
+    __tablename__ = "recycled_devices"
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    site_id: Mapped[str] = mapped_column(String(36), index=True)
+    category: Mapped[str] = mapped_column(String(40))
+    month: Mapped[str] = mapped_column(String(7), index=True)
+    recycled_g: Mapped[int] = mapped_column(Integer)
+    impact_factor_version: Mapped[int | None] = mapped_column(Integer)
+    scrapped_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class SaleReceiptCounter(Base):

@@ -6,11 +6,14 @@ a person counts once in each site-month they were served.
 
 from __future__ import annotations
 
-from sqlalchemy import distinct, func, select
+from datetime import date
+
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
+from services.sales.domain.environment import kg
 from services.sales.domain.pricing import FAMILIES
-from services.sales.models import Order, OrderLine, SiteView
+from services.sales.models import Order, OrderLine, RecycledDevice, SiteView
 
 COMPLETED = Order.state == "completed"
 FAMILY_NAMES = tuple(FAMILIES.values())
@@ -110,6 +113,135 @@ def _name_sites(session, rows) -> None:
         site = sites.get(row["site_id"])
         if site is not None:
             row["site_name"], row["city"] = site.name, site.city
+
+
+# environmental impact (domain/environment.py): figures frozen on the lines sold and on the
+# devices scrapped, summed per site and month ------------------------------------------------
+
+MB_PER_GB = 1000  # allowances are sold in MB (allowance:data-mb); GB as operators count them
+
+
+def _environment(session, site_id=None, from_month=None, to_month=None) -> dict:
+    """{(site_id, month): grams avoided and recycled, devices sold, MB and minutes sold}."""
+    span = (site_id, from_month, to_month)
+    sold_where = [COMPLETED, *_within(Order.site_id, Order.sale_month, *span)]
+    recycled_where = _within(RecycledDevice.site_id, RecycledDevice.month, *span)
+    figures: dict = {}
+
+    def at(site, month) -> dict:
+        return figures.setdefault((site, month), _no_environment())
+
+    for site, month, devices, co2e, materials, data_mb, minutes in session.execute(
+        select(
+            Order.site_id,
+            Order.sale_month,
+            func.sum(case((OrderLine.family == "device", OrderLine.quantity), else_=0)),
+            func.sum(func.coalesce(OrderLine.co2e_avoided_g, 0)),
+            func.sum(func.coalesce(OrderLine.materials_avoided_g, 0)),
+            func.sum(_quantity_of("allowance:data-mb")),
+            func.sum(_quantity_of("allowance:minutes")),
+        )
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(*sold_where)
+        .group_by(Order.site_id, Order.sale_month)
+    ):
+        at(site, month).update(
+            devices_sold=int(devices or 0),
+            co2e_g=int(co2e or 0),
+            materials_g=int(materials or 0),
+            data_mb=int(data_mb or 0),
+            minutes=int(minutes or 0),
+        )
+    for site, month, count, mass in session.execute(
+        select(
+            RecycledDevice.site_id,
+            RecycledDevice.month,
+            func.count(),
+            func.sum(RecycledDevice.recycled_g),
+        )
+        .where(*recycled_where)
+        .group_by(RecycledDevice.site_id, RecycledDevice.month)
+    ):
+        at(site, month).update(devices_recycled=int(count), recycled_g=int(mass or 0))
+    return figures
+
+
+def _within(site_column, month_column, site_id, from_month, to_month) -> list:
+    where = []
+    if site_id:
+        where.append(site_column == str(site_id))
+    if from_month:
+        where.append(month_column >= from_month)
+    if to_month:
+        where.append(month_column <= to_month)
+    return where
+
+
+def _quantity_of(product_key: str):
+    return case((OrderLine.product_key == product_key, OrderLine.quantity), else_=0)
+
+
+def _no_environment() -> dict:
+    return {
+        "devices_sold": 0,
+        "co2e_g": 0,
+        "materials_g": 0,
+        "devices_recycled": 0,
+        "recycled_g": 0,
+        "data_mb": 0,
+        "minutes": 0,
+    }
+
+
+def _environment_out(grams: dict) -> dict:
+    """The API's figures: kilograms (3 decimals), GB (3 decimals), minutes."""
+    return {
+        "devices_sold": grams["devices_sold"],
+        "co2e_kg": kg(grams["co2e_g"]),
+        "materials_kg": kg(grams["materials_g"]),
+        "devices_recycled": grams["devices_recycled"],
+        "recycled_kg": kg(grams["recycled_g"]),
+        "data_gb_sold": round(grams["data_mb"] / MB_PER_GB, 3),
+        "minutes_sold": grams["minutes"],
+    }
+
+
+def _sum_environment(figures) -> dict:
+    total = _no_environment()
+    for one in figures:
+        for name in total:
+            total[name] += one[name]
+    return total
+
+
+def environmental_by_month_and_site(session: Session, start: date, end: date) -> list[dict]:
+    """The environmental figures per civil month and site, for the months from ``start``'s
+    to ``end``'s inclusive (a sale counts in the month it was placed, as in ``/impact``; a
+    scrapped device in the month it was scrapped), oldest month first.
+
+    Each row: ``month`` ("YYYY-MM"), ``site_id``, ``city`` (None if the site is unknown
+    here), ``devices_sold``, ``co2e_kg`` and ``materials_kg`` (avoided, as frozen on the
+    lines when they were sold), ``recycled_kg`` (mass of the devices scrapped), plus
+    ``devices_recycled``, ``data_gb_sold`` and ``minutes_sold``. Device-level counts only.
+    """
+    figures = _environment(
+        session, from_month=start.strftime("%Y-%m"), to_month=end.strftime("%Y-%m")
+    )
+    cities = dict(session.execute(select(SiteView.site_id, SiteView.city)).all())
+    rows = [
+        {"month": month, "site_id": site, "city": cities.get(site), **_environment_out(grams)}
+        for (site, month), grams in figures.items()
+    ]
+    return sorted(rows, key=lambda row: (row["month"], row["city"] or "", row["site_id"]))
+
+
+def environmental_totals(session: Session, start: date, end: date) -> dict:
+    """The figures of :func:`environmental_by_month_and_site` summed over its rows (same
+    keys, without ``month``, ``site_id`` and ``city``)."""
+    figures = _environment(
+        session, from_month=start.strftime("%Y-%m"), to_month=end.strftime("%Y-%m")
+    )
+    return _environment_out(_sum_environment(figures.values()))
 
 
 class Impact:
