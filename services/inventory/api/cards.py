@@ -106,8 +106,8 @@ def _wait_for_the_sale(order_id: str, site_id: str, seconds: float) -> None:
     runtime = current_runtime()
 
     def nothing_held() -> bool:
-        with runtime.session_factory() as session:
-            return cards.nothing_held_for(session, order_id, site_id)
+        with runtime.unit_of_work() as uow:
+            return uow.cards.nothing_held_for(order_id, site_id)
 
     waits = key_waits(current_app, runtime, RESERVATION_CLOSED, REVEAL_WAIT_POLL_SECONDS)
     waits.wait(order_id, seconds, nothing_held)

@@ -14,14 +14,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, undefer
-
 from services.common import clock
 from services.common.card_codes import CardCodeKeys, SealedCode, keys_in
 from services.common.config import card_codes_key_dir
 from services.common.events.envelope import CloudEvent
-from services.common.unit_of_work import UnitOfWork
 from services.inventory.code_vault import Vault, current_vault
 from services.inventory.domain.commands import RevealCodes, VoidCard
 from services.inventory.domain.custody import (
@@ -31,11 +27,10 @@ from services.inventory.domain.custody import (
     check_move,
     check_reveal,
 )
-from services.inventory.domain.errors import UnknownCard
 from services.inventory.domain.products import card_product
-from services.inventory.domain.reservations import ReservationState
 from services.inventory.handlers.stock import move_stock
-from services.inventory.models import Card, CardLine, CardReveal, Reservation
+from services.inventory.models import Card, CardLine, CardReveal
+from services.inventory.repository import InventoryUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +44,12 @@ class CodeMismatch(ValueError):
 
 
 # intake ---------------------------------------------------------------------------------------
-def take_in_codes(uow: UnitOfWork, event: CloudEvent) -> None:
-    data, session = event.data, uow.session
-    line = session.get(CardLine, data["line_id"], with_for_update=True)
+def take_in_codes(uow: InventoryUnitOfWork, event: CloudEvent) -> None:
+    data = event.data
+    line = uow.cards.line_for_update(data["line_id"])
     if line is None:
         raise UnknownCardLine(f"card line {data['line_id']} not taken in yet")
-    known = _known_hashes(session, [code["pin_hash"] for code in data["codes"]])
+    known = uow.cards.known_hashes([code["pin_hash"] for code in data["codes"]])
     fresh = [code for code in data["codes"] if code["pin_hash"] not in known]
     room = max(0, line.quantity - line.codes_received)  # never more cards than arrived
     if len(fresh) > room:
@@ -69,7 +64,7 @@ def take_in_codes(uow: UnitOfWork, event: CloudEvent) -> None:
         return
     keys = keys_in(card_codes_key_dir())
     opener = _Opener(keys, keys.unwrap(data["wrapped_key"]), current_vault())
-    session.add_all(_card(line, data, code, opener) for code in fresh)
+    uow.cards.add_all(_card(line, data, code, opener) for code in fresh)
     line.codes_received += len(fresh)
     product = card_product(line.operator, line.face_value_cents)
     level = uow.stock.level_for_update(line.site_id, product)
@@ -114,58 +109,32 @@ def _expiry(code: dict) -> date | None:
     return date.fromisoformat(code["expiry_date"]) if code.get("expiry_date") else None
 
 
-def _known_hashes(session: Session, hashes: list[str]) -> set[str]:
-    return set(session.scalars(select(Card.pin_hash).where(Card.pin_hash.in_(hashes))))
-
-
 # expiry and voiding ---------------------------------------------------------------------------
-def withdraw_expired(uow: UnitOfWork, today: date, limit: int = 500) -> int:
+def withdraw_expired(uow: InventoryUnitOfWork, today: date, limit: int = 500) -> int:
     """Cards in stock past their expiry date leave the stock (several sweepers share)."""
-    cards = uow.session.scalars(
-        select(Card)
-        .where(Card.state == CardState.IN_STOCK, Card.expiry_date < today)
-        .order_by(Card.site_id, Card.product_key, Card.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    ).all()
+    cards = uow.cards.expired_in_stock(today, limit)
     groups: dict[tuple[str, str], list[Card]] = defaultdict(list)
     for card in cards:
         groups[(card.site_id, card.product_key)].append(card)
     for (site_id, key), group in sorted(groups.items()):
-        _set_state(uow.session, [c.id for c in group], CardState.EXPIRED)
+        uow.cards.set_state([c.id for c in group], CardState.EXPIRED)
         level = uow.stock.existing_for_update(site_id, key)
         move_stock(uow, level, "card_expired", len(group), reason="past its expiry date")
     return len(cards)
 
 
-def void(uow: UnitOfWork, command: VoidCard) -> Card:
+def void(uow: InventoryUnitOfWork, command: VoidCard) -> Card:
     """Take a card in stock out for good (lost, damaged, refused by the operator)."""
     with uow:
-        card = card_for_update(uow.session, command.card_id)
+        card = uow.cards.for_update(command.card_id)
         check_move(card.id, card.state, CardState.VOID)
-        _set_state(uow.session, [card.id], CardState.VOID)
+        uow.cards.set_state([card.id], CardState.VOID)
         level = uow.stock.existing_for_update(card.site_id, card.product_key)
         move_stock(
             uow, level, "voided", 1, reference=card.id, reason=command.reason, actor=command.actor
         )
         uow.commit()
         return card
-
-
-def _set_state(session: Session, ids: list[str], state: CardState) -> None:
-    session.execute(
-        update(Card)
-        .where(Card.id.in_(ids))
-        .values(state=state, state_changed_at=clock.now(), version=Card.version + 1)
-        .execution_options(synchronize_session="fetch")
-    )
-
-
-def card_for_update(session: Session, card_id: str) -> Card:
-    card = session.get(Card, card_id, with_for_update=True, populate_existing=True)
-    if card is None:
-        raise UnknownCard(card_id)
-    return card
 
 
 # the reveal -----------------------------------------------------------------------------------
@@ -175,25 +144,12 @@ class RevealedCode:
     code: str
 
 
-def nothing_held_for(session: Session, order_id: str, site_id: str) -> bool:
-    """Whether there is nothing left to wait for: the reservation of ``order_id`` at
-    ``site_id`` is closed (committed once the sale is completed), or there is none there —
-    an unknown or another site's order answers at once, so a wait cannot hold a thread for
-    nothing and its duration tells nothing."""
-    state = session.scalar(
-        select(Reservation.state).where(
-            Reservation.order_id == order_id, Reservation.site_id == site_id
-        )
-    )
-    return state != ReservationState.HELD
-
-
 # A lost answer (client time-out, dropped connection) must not lose the codes: the counter
 # that revealed them may fetch them again this long after the first reveal, each time counted.
 REVEAL_AGAIN_SECONDS = 600
 
 
-def reveal(uow: UnitOfWork, command: RevealCodes) -> list[RevealedCode]:
+def reveal(uow: InventoryUnitOfWork, command: RevealCodes) -> list[RevealedCode]:
     """:func:`reveal_codes` in its own transaction (the view's command)."""
     with uow:
         revealed = reveal_codes(uow, command.order_id, command.site_id, command.actor)
@@ -201,23 +157,22 @@ def reveal(uow: UnitOfWork, command: RevealCodes) -> list[RevealedCode]:
         return revealed
 
 
-def reveal_codes(uow: UnitOfWork, order_id: str, site_id: str, actor: str) -> list[RevealedCode]:
+def reveal_codes(
+    uow: InventoryUnitOfWork, order_id: str, site_id: str, actor: str
+) -> list[RevealedCode]:
     """The codes of the cards sold to ``order_id``, to the counter that sold them: once, then
     again by that site only within ``REVEAL_AGAIN_SECONDS`` of the first reveal (counted)."""
-    session = uow.session
-    reservation = session.scalar(
-        select(Reservation).where(Reservation.order_id == order_id).with_for_update()
-    )
+    reservation = uow.cards.reservation_of(order_id)
     if reservation is None or reservation.site_id != site_id:  # another site's: not found
         raise NothingToReveal(order_id)
-    cards = _sold_cards(session, reservation.id)
+    cards = uow.cards.sold_with(reservation.id)
     now = clock.now()
     if cards and all(card.state == CardState.REVEALED for card in cards):
-        _count_again(session, order_id, site_id, actor, now)
+        _count_again(uow, order_id, site_id, actor, now)
     else:
         check_reveal(order_id, [card.state for card in cards])
-        _set_state(session, [card.id for card in cards], CardState.REVEALED)
-        session.add_all(
+        uow.cards.set_state([card.id for card in cards], CardState.REVEALED)
+        uow.cards.add_reveals(
             CardReveal(
                 card_id=card.id,
                 order_id=order_id,
@@ -232,10 +187,10 @@ def reveal_codes(uow: UnitOfWork, order_id: str, site_id: str, actor: str) -> li
     return [RevealedCode(card, vault.open(card.id, card.code_ciphertext)) for card in cards]
 
 
-def _count_again(session: Session, order_id: str, site_id: str, actor: str, now: datetime):
-    reveals = session.scalars(
-        select(CardReveal).where(CardReveal.order_id == order_id).with_for_update()
-    ).all()
+def _count_again(
+    uow: InventoryUnitOfWork, order_id: str, site_id: str, actor: str, now: datetime
+) -> None:
+    reveals = uow.cards.reveals_of(order_id)
     window = timedelta(seconds=REVEAL_AGAIN_SECONDS)
     if not reveals or any(
         reveal.site_id != site_id or now - _aware(reveal.at) > window for reveal in reveals
@@ -248,13 +203,3 @@ def _count_again(session: Session, order_id: str, site_id: str, actor: str, now:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _sold_cards(session: Session, reservation_id: str) -> list[Card]:
-    return session.scalars(
-        select(Card)
-        .where(Card.reservation_id == reservation_id)
-        .order_by(Card.expiry_date, Card.id)
-        .options(undefer(Card.code_ciphertext))
-        .with_for_update()
-    ).all()

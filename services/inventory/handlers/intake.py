@@ -18,32 +18,28 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
-
 from services.common import clock
 from services.common.events.envelope import CloudEvent
-from services.common.unit_of_work import UnitOfWork
 from services.inventory.domain.events import DeviceReceived
 from services.inventory.domain.products import allowance_product, card_product
 from services.inventory.handlers.stock import move_stock
-from services.inventory.models import CardLine, Device, IntakeLine, Site
-from services.inventory.repository import asset_tags
+from services.inventory.models import CardLine, Device, IntakeLine
+from services.inventory.repository import InventoryUnitOfWork
 
 INTAKE_CHUNK = 1000  # devices per transaction, at most
-_BUDGET = "intake_budget"  # what the consumer's transaction may still take in (session.info)
 
 
 class UnknownSite(LookupError):
     pass
 
 
-def receive_donation(uow: UnitOfWork, event: CloudEvent) -> None:
+def receive_donation(uow: InventoryUnitOfWork, event: CloudEvent) -> None:
     data = event.data
-    if uow.session.scalar(select(Site.id).where(Site.id == data["site_id"])) is None:
+    if uow.sites.get(data["site_id"]) is None:
         raise UnknownSite(f"site {data['site_id']} does not exist")
     lines = {kind: [ln for ln in data["lines"] if ln["kind"] == kind] for kind in _KINDS}
     _receive_devices(uow, data, lines["hardware_lot"])
-    uow.session.add_all(_card_line(data, line) for line in lines["prepaid_cards"])
+    uow.intake.add_lines(_card_line(data, line) for line in lines["prepaid_cards"])
     for line in lines["allowance"]:
         _receive_allowance(uow, data, line)
 
@@ -51,13 +47,13 @@ def receive_donation(uow: UnitOfWork, event: CloudEvent) -> None:
 _KINDS = ("hardware_lot", "prepaid_cards", "allowance")
 
 
-def _receive_devices(uow: UnitOfWork, data: dict, lines: list[dict]) -> None:
+def _receive_devices(uow: InventoryUnitOfWork, data: dict, lines: list[dict]) -> None:
     received = [_intake_line(data, line) for line in lines if line["quantity"] > 0]
-    uow.session.add_all(received)
-    budget = uow.session.info.setdefault(_BUDGET, INTAKE_CHUNK)  # one per consumer batch
+    uow.intake.add_lines(received)
+    budget = uow.intake.budget(INTAKE_CHUNK)  # one per consumer batch
     for line in received:
         budget -= _take_in(uow, line, budget)
-    uow.session.info[_BUDGET] = budget
+    uow.intake.spend(budget)
 
 
 def _intake_line(data: dict, line: dict) -> IntakeLine:
@@ -72,31 +68,22 @@ def _intake_line(data: dict, line: dict) -> IntakeLine:
     )
 
 
-def take_in_next_chunk(uow: UnitOfWork) -> int:
+def take_in_next_chunk(uow: InventoryUnitOfWork) -> int:
     """Up to ``INTAKE_CHUNK`` devices of the oldest unfinished line (several workers share)."""
-    line = uow.session.scalars(
-        select(IntakeLine)
-        .where(IntakeLine.done_at.is_(None))
-        .order_by(IntakeLine.received_at, IntakeLine.line_id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).first()
+    line = uow.intake.next_unfinished_line()
     return 0 if line is None else _take_in(uow, line, INTAKE_CHUNK)
 
 
-def _take_in(uow: UnitOfWork, line: IntakeLine, budget: int) -> int:
+def _take_in(uow: InventoryUnitOfWork, line: IntakeLine, budget: int) -> int:
     """The next ``budget`` devices of ``line`` at most, with its progress, in this transaction."""
-    session, start = uow.session, line.taken_in
+    start = line.taken_in
     count = max(0, min(budget, line.quantity - start))
     data = {"site_id": line.site_id, "donation_id": line.donation_id, "partner_id": line.partner_id}
     devices = [_device(data, line.line, index) for index in range(start, start + count)]
-    for device, tag in zip(devices, asset_tags.allocate(session, count), strict=True):
-        device.asset_tag = tag
-    session.add_all(devices)
     line.taken_in = start + count
     if line.taken_in == line.quantity:
         line.done_at = clock.now()
-    session.flush()
+    uow.intake.add_devices(devices)
     for device in devices:
         uow.record(
             DeviceReceived(
@@ -154,7 +141,7 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _receive_allowance(uow: UnitOfWork, data: dict, line: dict) -> None:
+def _receive_allowance(uow: InventoryUnitOfWork, data: dict, line: dict) -> None:
     if line["quantity"] == 0:
         return
     product = allowance_product(line.get("unit") or "units")

@@ -9,10 +9,9 @@
 from __future__ import annotations
 
 from prometheus_client import Gauge
-from sqlalchemy import func, select
 
 from services.common.runtime import ServiceRuntime
-from services.inventory.models import StockDiscrepancy, StockLevel
+from services.inventory.repository import discrepancies
 
 DISCREPANCIES_OPEN = Gauge(
     "connexions_stock_discrepancies_open",
@@ -28,19 +27,9 @@ LOW_STOCK = Gauge(
 
 def refresh_stock_gauges(runtime: ServiceRuntime) -> int:
     threshold = runtime.settings.own.low_stock_units
-    with runtime.session_factory() as session:
-        open_by_kind = session.execute(
-            select(StockDiscrepancy.kind, func.count())
-            .where(
-                StockDiscrepancy.resolved_at.is_(None), StockDiscrepancy.confirmed_at.isnot(None)
-            )
-            .group_by(StockDiscrepancy.kind)
-        ).all()
-        low = session.execute(
-            select(StockLevel.site_id, StockLevel.product_key, StockLevel.available).where(
-                StockLevel.received > 0, StockLevel.available <= threshold
-            )
-        ).all()
+    with runtime.unit_of_work() as uow:
+        open_by_kind = discrepancies.listed_by_kind(uow.session)
+        low = uow.stock.low(threshold)
     DISCREPANCIES_OPEN.clear()
     for kind, count in open_by_kind:
         DISCREPANCIES_OPEN.labels(kind).set(count)

@@ -6,8 +6,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.common.unit_of_work import UnitOfWork
+from services.inventory.repository.cards import Cards
 from services.inventory.repository.custody import Custody
 from services.inventory.repository.devices import Devices
+from services.inventory.repository.intake import Intake
 from services.inventory.repository.items import Items
 from services.inventory.repository.reservations import Reservations
 from services.inventory.repository.sites import Sites
@@ -22,6 +24,8 @@ class InventoryUnitOfWork(UnitOfWork):
     transfers: Transfers
     devices: Devices
     sites: Sites
+    cards: Cards
+    intake: Intake
 
     def bind(self, session: Session) -> None:
         self.stock = StockLevels(session)
@@ -31,3 +35,5 @@ class InventoryUnitOfWork(UnitOfWork):
         self.transfers = Transfers(session)
         self.devices = Devices(session)
         self.sites = Sites(session)
+        self.cards = Cards(session)
+        self.intake = Intake(session)

@@ -73,6 +73,15 @@ def open_rows(session: Session, kinds: Iterable[str]) -> list[StockDiscrepancy]:
     ).all()
 
 
+def listed_by_kind(session: Session) -> list[tuple[str, int]]:
+    """How many discrepancies are listed (confirmed) and not resolved, by kind."""
+    return session.execute(
+        select(StockDiscrepancy.kind, func.count())
+        .where(StockDiscrepancy.resolved_at.is_(None), StockDiscrepancy.confirmed_at.isnot(None))
+        .group_by(StockDiscrepancy.kind)
+    ).all()
+
+
 def aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes (stored in UTC)."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

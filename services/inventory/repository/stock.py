@@ -97,6 +97,15 @@ class StockLevels:
     def append_movement(self, row: dict[str, Any]) -> None:
         self.session.execute(_INSERT_MOVEMENT, [row])
 
+    def low(self, threshold: int) -> list[tuple[str, str, int]]:
+        """(site, product, available) of every product a site has held that is down to
+        ``threshold`` units or fewer."""
+        return self.session.execute(
+            select(StockLevel.site_id, StockLevel.product_key, StockLevel.available).where(
+                StockLevel.received > 0, StockLevel.available <= threshold
+            )
+        ).all()
+
     def recomputed(self) -> dict[tuple[str, str], dict[str, int]]:
         """Every site's figures summed from the ledger alone."""
         sums = [func.coalesce(func.sum(getattr(StockMovement, f)), 0) for f in FIGURES]
