@@ -151,37 +151,24 @@ def test_cli_uploads_an_identifier_file_through_the_gateway_with_progress(system
         },
         timeout=10,
     ).json()
-    good = tmp_path / "good.csv"
-    good.write_text("serial\nTAB-1\nTAB-2\n")
-    out = io.StringIO()
-    assert (
-        upload(
-            system.gateway_url,
-            donation["id"],
-            donation["lines"][0]["id"],
-            str(good),
-            out,
-            api_key=system.demo_keys["admin"],
-        )
-        == 0
-    )
-    assert "uploading 100%" in out.getvalue()
 
-    bad = tmp_path / "bad.csv"
-    bad.write_text("serial\nTAB-3\nTAB-1\n")
-    out = io.StringIO()
-    assert (
-        upload(
-            system.gateway_url,
-            donation["id"],
-            donation["lines"][0]["id"],
-            str(bad),
-            out,
-            api_key=system.demo_keys["admin"],
-        )
-        == 1
-    )
-    assert "row 3: serial donated before" in out.getvalue()
+    def upload_file(name: str, rows: str) -> tuple[int, str]:
+        """The CLI uploads ``rows`` to the donation's line: its exit status and its output."""
+        path = tmp_path / name
+        path.write_text(rows)
+        out = io.StringIO()
+        line_id = donation["lines"][0]["id"]
+        key = system.demo_keys["admin"]
+        status = upload(system.gateway_url, donation["id"], line_id, str(path), out, api_key=key)
+        return status, out.getvalue()
+
+    status, output = upload_file("good.csv", "serial\nTAB-1\nTAB-2\n")
+    assert status == 0
+    assert "uploading 100%" in output
+
+    status, output = upload_file("bad.csv", "serial\nTAB-3\nTAB-1\n")
+    assert status == 1
+    assert "row 3: serial donated before" in output
 
 
 def test_partner_impact_matches_inventory_after_refurbishment(system):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import replace
+from importlib import import_module
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from services.common.config import MessagingSettings, ServiceSettings
 from services.common.migrations import upgrade
+from tests.support.broker import BrokerProbe
 from tests.support.real_infrastructure import delete_namespace
 
 
@@ -123,3 +126,29 @@ def settings_for(database_factory, broker_url, namespace):
         return ServiceSettings(service, database_factory(service), MessagingSettings(**options))
 
     return settings
+
+
+@pytest.fixture
+def runtime_for(settings_for):
+    """``runtime_for("inventory", own=…, **messaging)``: a service's runtime on its own fresh
+    database (``settings_for``), disposed after the test; ``own``: its own settings, else the
+    environment's (``services/<name>/settings.py``)."""
+    started = []
+
+    def start(service: str, own=None, **messaging):
+        definition = import_module(f"services.{service}.app").SERVICE
+        settings = replace(settings_for(service, **messaging), own=own)
+        started.append(definition.runtime(settings))
+        return started[-1]
+
+    yield start
+    for runtime in started:
+        runtime.dispose()
+
+
+@pytest.fixture
+def probe(broker_url):
+    """An independent observer on the broker (pika, not the code under test)."""
+    probe = BrokerProbe(broker_url)
+    yield probe
+    probe.close()

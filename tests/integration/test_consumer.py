@@ -5,27 +5,23 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from services.common.events.deadletters import list_dead_letters, replay_dead_letters
 from services.common.events.envelope import new_event
-from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.handlers import EVENT_HANDLERS as ALL_HANDLERS
-from services.inventory.models import Device, Site
-from tests.support.broker import BrokerProbe
+from services.inventory.models import Device
+from tests.support.inventory_workshop import add_site, donation_received
 from tests.support.waiting import wait_until
 
 EVENT_HANDLERS = {key: ALL_HANDLERS[key] for key in ALL_HANDLERS if key.startswith("donations.")}
 
 
 @pytest.fixture
-def inventory(settings_for):
-    runtime = INVENTORY.runtime(settings_for("inventory"))
-    yield runtime
-    runtime.dispose()
+def inventory(runtime_for):
+    return runtime_for("inventory")
 
 
 @pytest.fixture
@@ -40,46 +36,12 @@ def consuming(inventory):
     thread.join(10)
 
 
-@pytest.fixture
-def probe(broker_url):
-    probe = BrokerProbe(broker_url)
-    yield probe
-    probe.close()
-
-
-def add_site(runtime, site_id: str | None = None) -> str:
-    with runtime.session_factory() as session, session.begin():
-        site = Site(
-            id=site_id or str(uuid.uuid4()),
-            name=f"site {uuid.uuid4()}",
-            city="Paris",
-            kind="workshop",
-        )
-        session.add(site)
-    return site.id
-
-
-def donation_received(site_id: str, phones: int = 3):
-    return new_event(
-        "donations.donation.received",
-        source="donations",
-        subject=str(uuid.uuid4()),
-        sequence=2,
-        data={
-            "donation_id": str(uuid.uuid4()),
-            "partner_id": str(uuid.uuid4()),
-            "site_id": site_id,
-            "received_at": datetime.now(UTC).isoformat(),
-            "lines": [
-                {
-                    "line_id": str(uuid.uuid4()),
-                    "kind": "hardware_lot",
-                    "category": "smartphone",
-                    "quantity": phones,
-                },
-                {"line_id": str(uuid.uuid4()), "kind": "prepaid_cards", "quantity": 10},
-            ],
-        },
+def phones_and_cards(site_id: str, phones: int = 3):
+    """A donation received at ``site_id``: ``phones`` smartphones and ten prepaid cards."""
+    return donation_received(
+        site_id,
+        {"kind": "hardware_lot", "category": "smartphone", "quantity": phones},
+        {"kind": "prepaid_cards", "quantity": 10},
     )
 
 
@@ -91,13 +53,13 @@ def devices_of(runtime, donation_id: str) -> int:
 def test_same_event_delivered_twice_changes_state_once(inventory, consuming, probe):
     exchange = inventory.topology.exchange_name
     site = add_site(inventory)
-    event = donation_received(site, phones=3)
+    event = phones_and_cards(site, phones=3)
 
     probe.publish_event(exchange, event)  # two deliveries in quick succession (one batch) …
     probe.publish_event(exchange, event)
     wait_until(lambda: devices_of(inventory, event.data["donation_id"]) == 3)
     probe.publish_event(exchange, event)  # … and a late redelivery in a later batch
-    sentinel = donation_received(site, phones=1)
+    sentinel = phones_and_cards(site, phones=1)
     probe.publish_event(exchange, sentinel)
     wait_until(lambda: devices_of(inventory, sentinel.data["donation_id"]) == 1)
 
@@ -109,7 +71,7 @@ def test_same_event_delivered_twice_changes_state_once(inventory, consuming, pro
 
 def test_effect_and_its_events_are_committed_together(inventory, consuming, probe):
     site = add_site(inventory)
-    event = donation_received(site, phones=2)
+    event = phones_and_cards(site, phones=2)
     probe.publish_event(inventory.topology.exchange_name, event)
     wait_until(lambda: devices_of(inventory, event.data["donation_id"]) == 2)
     outbox = inventory.tables.outbox
@@ -127,7 +89,7 @@ def test_poison_messages_are_dead_lettered_while_good_ones_flow_and_replay_resto
     queue = topology.queue_name("inventory")
     site = add_site(inventory)
     missing_site = str(uuid.uuid4())
-    handler_fails = donation_received(missing_site, phones=2)  # the site does not exist (yet)
+    handler_fails = phones_and_cards(missing_site, phones=2)  # the site does not exist (yet)
 
     probe.publish("", queue, b"{not json", message_id="bad-json")
     probe.publish("", queue, b'{"specversion": "1.0"}', message_id="bad-envelope")
@@ -141,11 +103,11 @@ def test_poison_messages_are_dead_lettered_while_good_ones_flow_and_replay_resto
     probe.publish(
         "", queue, unknown.to_json(), message_id=unknown.id
     )  # a type inventory has no handler for
-    schema_violation = donation_received(site).to_dict()
+    schema_violation = phones_and_cards(site).to_dict()
     schema_violation["data"]["lines"][0]["quantity"] = -4
     probe.publish("", queue, json.dumps(schema_violation), message_id="schema-violation")
     probe.publish_event(topology.exchange_name, handler_fails)
-    good = donation_received(site, phones=4)
+    good = phones_and_cards(site, phones=4)
     probe.publish_event(topology.exchange_name, good)
 
     wait_until(lambda: devices_of(inventory, good.data["donation_id"]) == 4)
@@ -162,7 +124,7 @@ def test_poison_messages_are_dead_lettered_while_good_ones_flow_and_replay_resto
     assert "UnknownSite" in reasons[handler_fails.id]
     assert devices_of(inventory, handler_fails.data["donation_id"]) == 0
 
-    add_site(inventory, missing_site)  # the operator fixes the cause …
+    add_site(inventory, site_id=missing_site)  # the operator fixes the cause …
     assert (
         replay_dead_letters(broker_url, topology, "inventory", {handler_fails.id}) == 1
     )  # … and replays

@@ -13,10 +13,9 @@ from tests.support.donation_sites import open_site
 
 
 @pytest.fixture
-def donations(settings_for):
-    runtime = DONATIONS.runtime(settings_for("donations"))
-    yield runtime, DONATIONS.create_app({"RUNTIME": runtime})
-    runtime.dispose()
+def donations(runtime_for):
+    runtime = runtime_for("donations")
+    return runtime, DONATIONS.create_app({"RUNTIME": runtime})
 
 
 def test_concurrent_receptions_get_consecutive_receipt_numbers(donations):

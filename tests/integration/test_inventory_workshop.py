@@ -24,10 +24,9 @@ from tests.support.inventory_workshop import (
 
 
 @pytest.fixture
-def inventory(settings_for):
-    runtime = INVENTORY.runtime(settings_for("inventory"))
-    yield runtime, INVENTORY.create_app({"RUNTIME": runtime})
-    runtime.dispose()
+def inventory(runtime_for):
+    runtime = runtime_for("inventory")
+    return runtime, INVENTORY.create_app({"RUNTIME": runtime})
 
 
 def test_two_changes_with_the_same_etag_one_wins_the_other_gets_412(inventory):

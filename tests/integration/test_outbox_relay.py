@@ -15,23 +15,14 @@ from services.common.events.envelope import new_event
 from services.common.events.relay import OutboxRelay
 from services.donations.app import SERVICE as DONATIONS
 from services.inventory.app import SERVICE as INVENTORY
-from tests.support.broker import BrokerProbe, bodies
+from tests.support.broker import bodies
 from tests.support.tcp_proxy import CuttableProxy
 from tests.support.waiting import wait_until
 
 
 @pytest.fixture
-def inventory(settings_for):
-    runtime = INVENTORY.runtime(settings_for("inventory"))
-    yield runtime
-    runtime.dispose()
-
-
-@pytest.fixture
-def probe(broker_url):
-    probe = BrokerProbe(broker_url)
-    yield probe
-    probe.close()
+def inventory(runtime_for):
+    return runtime_for("inventory")
 
 
 def open_site(runtime, name="Point d'accueil Lyon") -> dict:
@@ -128,33 +119,26 @@ def test_relay_survives_a_broker_outage_and_publishes_what_was_committed_meanwhi
     assert names == ["Pendant la panne", "Pendant la panne, encore"]
 
 
-def test_unroutable_event_is_not_marked_sent(settings_for, probe):
+def test_unroutable_event_is_not_marked_sent(inventory, probe):
     # Sales consumes inventory.site.opened, but in this fresh namespace no sales queue is
     # declared: the broker returns the message instead of dropping it.
-    runtime = INVENTORY.runtime(settings_for("inventory"))
-    try:
-        open_site(runtime)
-        assert runtime.relay().publish_batch() == 0
-        outbox = runtime.tables.outbox
-        with runtime.engine.connect() as connection:
-            row = connection.execute(select(outbox)).one()
-        assert row.sent_at is None
-        assert row.attempts == 1
-        assert "unroutable" in row.last_error
-        assert row.next_attempt_at is not None
-    finally:
-        runtime.dispose()
+    open_site(inventory)
+    assert inventory.relay().publish_batch() == 0
+    outbox = inventory.tables.outbox
+    with inventory.engine.connect() as connection:
+        row = connection.execute(select(outbox)).one()
+    assert row.sent_at is None
+    assert row.attempts == 1
+    assert "unroutable" in row.last_error
+    assert row.next_attempt_at is not None
 
 
-def test_event_that_no_service_consumes_is_sent_without_a_queue(settings_for, probe):
-    runtime = DONATIONS.runtime(settings_for("donations"))
-    try:
-        client = DONATIONS.create_app({"RUNTIME": runtime}).test_client()
-        client.post("/partners", json={"name": "Op", "kind": "company"})  # nobody consumes it
-        assert runtime.relay().publish_batch() == 1
-        assert unsent_count(runtime) == 0
-    finally:
-        runtime.dispose()
+def test_event_that_no_service_consumes_is_sent_without_a_queue(runtime_for, probe):
+    runtime = runtime_for("donations")
+    client = DONATIONS.create_app({"RUNTIME": runtime}).test_client()
+    client.post("/partners", json={"name": "Op", "kind": "company"})  # nobody consumes it
+    assert runtime.relay().publish_batch() == 1
+    assert unsent_count(runtime) == 0
 
 
 def test_two_relays_on_one_outbox_publish_every_row_exactly_once(inventory, probe):

@@ -13,6 +13,7 @@ from services.common.worker import Worker
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.handlers.checks import check_stock
 from services.inventory.handlers.periodic import PERIODIC
+from services.inventory.settings import Settings
 from tests.support.inventory_stock import devices_on_sale, handle, order_cancelled, order_placed
 from tests.support.inventory_workshop import add_site
 from tests.support.waiting import wait_until
@@ -21,12 +22,11 @@ PHONE_B = "device:smartphone:b"
 
 
 @pytest.fixture
-def inventory(settings_for):
-    runtime = INVENTORY.runtime(settings_for("inventory"))
+def inventory(runtime_for):
+    runtime = runtime_for("inventory", own=Settings(stock_check_seconds=0.2))
     site = add_site(runtime, kind="counter")
     devices_on_sale(runtime, site, 4)
-    yield runtime, INVENTORY.create_app({"RUNTIME": runtime}).test_client(), site
-    runtime.dispose()
+    return runtime, INVENTORY.create_app({"RUNTIME": runtime}).test_client(), site
 
 
 def _shift_available(runtime, site: str, by: int) -> None:
@@ -44,9 +44,8 @@ def _open(client) -> list[str]:
     return sorted(row["kind"] for row in client.get("/stock/discrepancies").get_json()["items"])
 
 
-def test_the_worker_finds_a_planted_figure_by_itself_and_sees_it_put_right(inventory, monkeypatch):
-    runtime, client, site = inventory
-    monkeypatch.setenv("INVENTORY_STOCK_CHECK_SECONDS", "0.2")
+def test_the_worker_finds_a_planted_figure_by_itself_and_sees_it_put_right(inventory):
+    runtime, client, site = inventory  # the worker checks every 0.2 s (the fixture's settings)
     worker = Worker(runtime, {}, PERIODIC).start()
     try:
         _shift_available(runtime, site, +1)

@@ -63,6 +63,17 @@ def receive(client, donation, headers=None):
     )
 
 
+def upload(client, donation, what, csv, headers):
+    """PUT a CSV of ``what`` ("identifiers" or "codes") to the donation's first line."""
+    line = donation["lines"][0]
+    return client.put(
+        f"/donations/{donation['id']}/lines/{line['id']}/{what}",
+        data=csv,
+        content_type="text/csv",
+        headers=headers,
+    )
+
+
 def test_a_request_without_a_token_is_unauthenticated(client, alpha):
     response = client.get("/partners", headers={"Authorization": ""})
     assert response.status_code == 401
@@ -188,35 +199,23 @@ def test_another_partners_donation_answers_like_an_unknown_one(client, alpha, be
 
 
 def test_a_partner_cannot_upload_identifiers_to_another_partners_line(client, alpha, beta_donation):
-    line = beta_donation["lines"][0]
-    response = client.put(
-        f"/donations/{beta_donation['id']}/lines/{line['id']}/identifiers",
-        data=b"serial\nSN-1\n",
-        content_type="text/csv",
-        headers=as_partner(alpha["id"]),
+    response = upload(
+        client, beta_donation, "identifiers", b"serial\nSN-1\n", as_partner(alpha["id"])
     )
     assert response.status_code == 404
     assert client.get(f"/donations/{beta_donation['id']}").get_json()["lines"][0]["serials"] == []
 
 
 def test_a_partner_uploads_identifiers_to_its_own_line(client, beta, beta_donation):
-    line = beta_donation["lines"][0]
-    response = client.put(
-        f"/donations/{beta_donation['id']}/lines/{line['id']}/identifiers",
-        data=b"serial\nSN-1\n",
-        content_type="text/csv",
-        headers=as_partner(beta["id"]),
+    response = upload(
+        client, beta_donation, "identifiers", b"serial\nSN-1\n", as_partner(beta["id"])
     )
     assert response.status_code == 200
 
 
 def test_a_partner_cannot_upload_codes_to_another_partners_donation(client, alpha, beta_donation):
-    line = beta_donation["lines"][0]
-    response = client.put(
-        f"/donations/{beta_donation['id']}/lines/{line['id']}/codes",
-        data=b"serial,pin\nC1,1234\n",
-        content_type="text/csv",
-        headers=as_partner(alpha["id"]),
+    response = upload(
+        client, beta_donation, "codes", b"serial,pin\nC1,1234\n", as_partner(alpha["id"])
     )
     assert response.status_code == 404
 
@@ -236,15 +235,9 @@ def test_the_workshop_reads_and_receives_donations(client, beta_donation):
 
 
 def test_the_workshop_cannot_announce_or_upload(client, beta, beta_donation):
-    line = beta_donation["lines"][0]
     assert announce(client, beta["id"], headers=as_role("workshop")).status_code == 403
-    upload = client.put(
-        f"/donations/{beta_donation['id']}/lines/{line['id']}/identifiers",
-        data=b"serial\nSN-1\n",
-        content_type="text/csv",
-        headers=as_role("workshop"),
-    )
-    assert upload.status_code == 403
+    uploaded = upload(client, beta_donation, "identifiers", b"serial\nSN-1\n", as_role("workshop"))
+    assert uploaded.status_code == 403
 
 
 def test_the_auditor_cannot_announce_or_receive(client, beta, beta_donation):

@@ -33,17 +33,22 @@ CARD_5 = "card:orange:500"
 PINS = ["4815162342", "1123581321", "3141592653"]
 
 
+def reserve_two_cards(runtime, keys) -> tuple[str, str, dict]:
+    """Two cards of a new counter reserved for an order: (order_id, site, accepted event)."""
+    site = add_site(runtime, kind="counter")
+    cards_in_stock(runtime, keys, site, [(pin, None) for pin in PINS])
+    placed = order_placed(site, [{"product_key": CARD_5, "quantity": 2}])
+    handle(runtime, placed)
+    return placed.data["order_id"], site, outbox(runtime, "inventory.reservation.accepted")[0]
+
+
 @pytest.fixture
 def sold(inventory, card_code_keys):
     """Two cards sold by a counter: (order_id, counter site)."""
     runtime, _ = inventory
-    site = add_site(runtime, kind="counter")
-    cards_in_stock(runtime, card_code_keys, site, [(pin, None) for pin in PINS])
-    placed = order_placed(site, [{"product_key": CARD_5, "quantity": 2}])
-    handle(runtime, placed)
-    accepted = outbox(runtime, "inventory.reservation.accepted")[0]["data"]
-    handle(runtime, completion_requested(accepted))
-    return placed.data["order_id"], site
+    order_id, site, accepted = reserve_two_cards(runtime, card_code_keys)
+    handle(runtime, completion_requested(accepted["data"]))
+    return order_id, site
 
 
 def reveal(client, order_id, site, key_name="Paris desk", **query):
@@ -58,11 +63,7 @@ def reveal(client, order_id, site, key_name="Paris desk", **query):
 def held(inventory, card_code_keys):
     """Two cards reserved for an order not completed yet: (order_id, site, accepted data)."""
     runtime, _ = inventory
-    site = add_site(runtime, kind="counter")
-    cards_in_stock(runtime, card_code_keys, site, [(pin, None) for pin in PINS])
-    placed = order_placed(site, [{"product_key": CARD_5, "quantity": 2}])
-    handle(runtime, placed)
-    return placed.data["order_id"], site, outbox(runtime, "inventory.reservation.accepted")[0]
+    return reserve_two_cards(runtime, card_code_keys)
 
 
 def test_codes_arrive_encrypted_at_rest_and_enter_the_stock(inventory, card_code_keys):

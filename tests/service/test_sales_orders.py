@@ -270,27 +270,32 @@ def test_commands_outside_the_saga_are_refused(desk):
     assert again.get_json()["order_state"] == "cancelled"
 
 
+def waited_while_inventory_answers(desk, order, answer) -> tuple[dict, float]:
+    """``GET /orders/<id>?wait=5`` while inventory's ``answer()`` is applied 0.3 s later:
+    the order it returned and the seconds it took."""
+    timer = threading.Timer(0.3, answer)
+    started = time.monotonic()
+    timer.start()
+    response = desk.client.get(f"/orders/{order['id']}?wait=5")
+    timer.join()
+    return response.get_json(), time.monotonic() - started
+
+
 def test_wait_returns_as_soon_as_inventory_answers(desk):
     order = desk.placed(desk.person(), ("card:orange:1000", 1))
-    answer = threading.Timer(0.3, desk.apply, args=(accepted(order),))
-    started = time.monotonic()
-    answer.start()
-    response = desk.client.get(f"/orders/{order['id']}?wait=5")
-    answer.join()
-    assert response.get_json()["state"] == "reserved"
-    assert 0.25 <= time.monotonic() - started < 2
+    shown, took = waited_while_inventory_answers(desk, order, lambda: desk.apply(accepted(order)))
+    assert shown["state"] == "reserved"
+    assert 0.25 <= took < 2
 
 
 def test_following_a_completion_waits_for_inventorys_commit(desk):
     order = desk.reserved(desk.person(), ("card:orange:1000", 1))
     assert desk.complete(order).status_code == 202
-    answer = threading.Timer(0.3, lambda: desk.apply(committed(desk.get(order))))
-    started = time.monotonic()
-    answer.start()
-    response = desk.client.get(f"/orders/{order['id']}?wait=5")
-    answer.join()
-    assert response.get_json()["state"] == "completed"
-    assert 0.25 <= time.monotonic() - started < 2
+    shown, took = waited_while_inventory_answers(
+        desk, order, lambda: desk.apply(committed(desk.get(order)))
+    )
+    assert shown["state"] == "completed"
+    assert 0.25 <= took < 2
 
 
 def test_wait_is_bounded_and_answers_pending_on_time_out(service_on_sqlite):

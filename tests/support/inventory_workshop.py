@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from services.common.events.envelope import new_event
+from services.common.events.envelope import CloudEvent, new_event
 from services.demo.workshop import wipe_record
 from services.inventory.handlers.intake import receive_donation
 from services.inventory.models import Device, Site
@@ -58,16 +58,19 @@ TO_AVAILABLE = [
 ]
 
 
-def add_site(runtime, kind: str = "workshop") -> str:
+def add_site(runtime, kind: str = "workshop", site_id: str | None = None) -> str:
     with runtime.session_factory() as session, session.begin():
-        site = Site(id=str(uuid.uuid4()), name=f"site {uuid.uuid4()}", city="Paris", kind=kind)
+        site = Site(
+            id=site_id or str(uuid.uuid4()), name=f"site {uuid.uuid4()}", city="Paris", kind=kind
+        )
         session.add(site)
     return site.id
 
 
-def receive_devices(runtime, site_id: str, count: int, imeis: list[str] | None = None):
-    """Intake of one donation of ``count`` smartphones; the devices, in order of arrival."""
-    event = new_event(
+def donation_received(site_id: str, *lines: dict) -> CloudEvent:
+    """Donations' ``donations.donation.received`` of a new donation at ``site_id``: these
+    lines, each given a new ``line_id``."""
+    return new_event(
         "donations.donation.received",
         source="donations",
         subject=str(uuid.uuid4()),
@@ -77,17 +80,22 @@ def receive_devices(runtime, site_id: str, count: int, imeis: list[str] | None =
             "partner_id": str(uuid.uuid4()),
             "site_id": site_id,
             "received_at": datetime.now(UTC).isoformat(),
-            "lines": [
-                {
-                    "line_id": str(uuid.uuid4()),
-                    "kind": "hardware_lot",
-                    "category": "smartphone",
-                    "brand": "Apple",
-                    "model": "iPhone 8",
-                    "quantity": count,
-                    "imeis": imeis or [],
-                }
-            ],
+            "lines": [{"line_id": str(uuid.uuid4()), **line} for line in lines],
+        },
+    )
+
+
+def receive_devices(runtime, site_id: str, count: int, imeis: list[str] | None = None):
+    """Intake of one donation of ``count`` smartphones; the devices, in order of arrival."""
+    event = donation_received(
+        site_id,
+        {
+            "kind": "hardware_lot",
+            "category": "smartphone",
+            "brand": "Apple",
+            "model": "iPhone 8",
+            "quantity": count,
+            "imeis": imeis or [],
         },
     )
     with runtime.unit_of_work() as uow:
