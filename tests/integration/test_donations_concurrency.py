@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from services.donations.app import SERVICE as DONATIONS
 from services.donations.models import Partner
 from tests.support.donation_sites import open_site
+from tests.support.donations_api import announce, register_partner
 
 
 @pytest.fixture
@@ -22,18 +23,9 @@ def test_concurrent_receptions_get_consecutive_receipt_numbers(donations):
     runtime, app = donations
     site_id = open_site(runtime)
     client = app.test_client()
-    partner = client.post("/partners", json={"name": "Op", "kind": "telecom_operator"}).get_json()
-    announced = [
-        client.post(
-            "/donations",
-            json={
-                "partner_id": partner["id"],
-                "site_id": site_id,
-                "lines": [{"kind": "hardware_lot", "category": "laptop", "quantity": 1}],
-            },
-        ).get_json()
-        for _ in range(24)
-    ]
+    partner = register_partner(client, kind="telecom_operator")
+    laptop = {"kind": "hardware_lot", "category": "laptop", "quantity": 1}
+    announced = [announce(client, partner["id"], laptop, site_id=site_id) for _ in range(24)]
 
     def receive(donation):
         line = donation["lines"][0]

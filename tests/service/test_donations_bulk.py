@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from stdnum import luhn
 
 from services.donations.models import LineIdentifier
-from tests.support.donation_sites import SITE_ID  # opened by inventory: donations accept it
+from tests.support.donations_api import announce, register_partner
 from tests.support.streams import GeneratedFile
 
 GOOD = "356938035643809"
@@ -24,15 +24,9 @@ def imei_number(n: int) -> str:
 @pytest.fixture
 def line(donations):
     _, client = donations
-    partner = client.post("/partners", json={"name": "Op", "kind": "telecom_operator"}).get_json()
-    donation = client.post(
-        "/donations",
-        json={
-            "partner_id": partner["id"],
-            "site_id": SITE_ID,
-            "lines": [{"kind": "hardware_lot", "category": "smartphone", "quantity": 200_000}],
-        },
-    ).get_json()
+    partner = register_partner(client, kind="telecom_operator")
+    phones = {"kind": "hardware_lot", "category": "smartphone", "quantity": 200_000}
+    donation = announce(client, partner["id"], phones)
     return donation["id"], donation["lines"][0]["id"]
 
 
@@ -96,15 +90,8 @@ def test_unreadable_files_are_refused_cleanly(donations, line, body, content_typ
 
 def test_laptop_lines_take_no_imeis(donations):
     _, client = donations
-    partner = client.post("/partners", json={"name": "Op", "kind": "company"}).get_json()
-    donation = client.post(
-        "/donations",
-        json={
-            "partner_id": partner["id"],
-            "site_id": SITE_ID,
-            "lines": [{"kind": "hardware_lot", "category": "laptop", "quantity": 2}],
-        },
-    ).get_json()
+    laptops = {"kind": "hardware_lot", "category": "laptop", "quantity": 2}
+    donation = announce(client, register_partner(client)["id"], laptops)
     response = upload(
         client, (donation["id"], donation["lines"][0]["id"]), f"imei\n{GOOD}\n".encode()
     )

@@ -21,6 +21,7 @@ from services.donations.domain.events import CODES_PER_EVENT
 from services.donations.models import CardCode, CardCodeBatch, DonationLine, metadata
 from tests.support.auth import as_partner
 from tests.support.donation_sites import SITE_ID  # opened by inventory: donations accept it
+from tests.support.donations_api import announce, register_partner
 from tests.support.streams import GeneratedFile
 
 PINS = ["4820-1937-5561", "7731-0048-2219", "1002-3004-5006"]
@@ -195,15 +196,8 @@ def test_more_codes_than_cards_is_refused(donations):
 
 def test_codes_belong_to_card_lines_only(donations):
     _, client = donations
-    partner = client.post("/partners", json={"name": "Op3", "kind": "company"}).get_json()
-    donation = client.post(
-        "/donations",
-        json={
-            "partner_id": partner["id"],
-            "site_id": SITE_ID,
-            "lines": [{"kind": "hardware_lot", "category": "laptop", "quantity": 1}],
-        },
-    ).get_json()
+    laptop = {"kind": "hardware_lot", "category": "laptop", "quantity": 1}
+    donation = announce(client, register_partner(client, "Op3")["id"], laptop)
     response = upload(client, donation, f"serial,pin\nA,{PINS[0]}\n")
     assert (response.status_code, response.get_json()["code"]) == (422, "wrong-line-kind")
 
