@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
@@ -203,3 +204,28 @@ def reveals(admin_http, gateway_url: str, world, stack) -> list[str]:
         elif len(answer.json()["cards"]) != quantity:
             problems.append(f"order {order_id}: {len(answer.json()['cards'])} codes for {quantity}")
     return problems
+
+
+def messages_left(stack) -> dict[str, list[str]]:
+    """Two checks of the messaging: outbox rows never sent and dead letters, by service."""
+    return {
+        "unsent outbox rows": [f"{s}: {n}" for s, n in stack.unsent().items() if n],
+        "dead letters": [f"{s}: {n}" for s, n in stack.dead_letters().items() if n],
+    }
+
+
+def report_lines(problems: dict[str, list[str]]) -> list[str]:
+    """The checks as Markdown items: ``ok``, or how many problems and the first 20 of them."""
+    return [
+        f"- {check}: {'ok' if not found else f'{len(found)} problem(s)'}"
+        + "".join(f"\n  - {p}" for p in found[:20])
+        for check, found in problems.items()
+    ]
+
+
+def write_report(path: Path, lines: list[str]) -> None:
+    """The run's results to ``path`` (``tests/faults/results/``) and to the test's output."""
+    text = "\n".join(lines)
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    print("\n" + text)

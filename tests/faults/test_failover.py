@@ -145,8 +145,7 @@ def test_orders_survive_broker_node_and_database_failovers(stack, cluster):
         "sales against inventory": reconcile.sales_against_inventory(stack),
         "stock figures": reconcile.stock_figures(stack),
         "counters against sales": reconcile.counters_against_sales(stack, report.told),
-        "unsent outbox rows": [f"{s}: {n}" for s, n in stack.unsent().items() if n],
-        "dead letters": [f"{s}: {n}" for s, n in stack.dead_letters().items() if n],
+        **reconcile.messages_left(stack),
     }
     write_results(failovers.figures(ended), report, stack, problems)
     orders = reconcile.order_states(stack)
@@ -171,14 +170,7 @@ def write_results(figures, report: LoadReport, stack: FaultStack, problems: dict
         f"Orders in sales: {dict(sorted(orders.items()))}; counters' errors by step:"
         f" {dict(sorted(report.errors.items()))}.",
         "",
-        *(
-            f"- {check}: {'ok' if not found else f'{len(found)} problem(s)'}"
-            + "".join(f"\n  - {p}" for p in found[:20])
-            for check, found in problems.items()
-        ),
+        *reconcile.report_lines(problems),
         "",
     ]
-    text = "\n".join(lines)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(text)
-    print("\n" + text)
+    reconcile.write_report(RESULTS, lines)

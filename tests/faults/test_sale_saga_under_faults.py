@@ -153,8 +153,7 @@ def test_no_money_without_the_goods_under_faults(stack):
             stack, report.told + witness.orders
         ),
         "card-code reveals": reconcile.reveals(admin.http, stack.gateway_url, world, stack),
-        "unsent outbox rows": [f"{s}: {n}" for s, n in stack.unsent().items() if n],
-        "dead letters": [f"{s}: {n}" for s, n in stack.dead_letters().items() if n],
+        **reconcile.messages_left(stack),
     }
     write_results(stack, timeline, report, figures, problems)
     orders = reconcile.order_states(stack)
@@ -240,14 +239,7 @@ def write_results(stack, timeline, report, figures, problems) -> None:
         "",
         "## Reconciliation",
         "",
-        *(
-            f"- {check}: {'ok' if not found else f'{len(found)} problem(s)'}"
-            + "".join(f"\n  - {p}" for p in found[:20])
-            for check, found in problems.items()
-        ),
+        *reconcile.report_lines(problems),
         "",
     ]
-    text = "\n".join(lines)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(text)
-    print("\n" + text)
+    reconcile.write_report(RESULTS, lines)
