@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
 )
@@ -308,3 +309,21 @@ class SaleReceiptCounter(Base):
     site_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# monthly reports --------------------------------------------------------------------------------
+
+
+class MonthlyReport(Base):
+    """A month's report as the worker made it on the first of the next month: the PDF and the
+    funder workbook, kept as they were made. ``month`` is unique: two workers make it once."""
+
+    __tablename__ = "monthly_reports"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    month: Mapped[str] = mapped_column(String(7), unique=True)
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf_bytes: Mapped[int] = mapped_column(Integer)
+    workbook: Mapped[bytes] = mapped_column(LargeBinary)
+    workbook_bytes: Mapped[int] = mapped_column(Integer)

@@ -29,6 +29,10 @@ class Settings:
     sale_digest_seconds: float = 300.0
     # how old a completed sale must be to enter the digest: sagas in flight settle first
     sale_digest_settle: timedelta = timedelta(seconds=120)
+    # how often the worker checks whether last month's report is made (handlers/reports.py)
+    monthly_report_check_seconds: float = 600.0
+    # how long after midnight on the 1st the report waits, so sales completing then count
+    monthly_report_settle: timedelta = timedelta(hours=1)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,6 +49,10 @@ class Settings:
             erasure_interval_seconds=env_float("SALES_ERASURE_INTERVAL_SECONDS", 3600.0),
             sale_digest_seconds=env_float("SALES_SALE_DIGEST_SECONDS", 300.0),
             sale_digest_settle=timedelta(seconds=env_int("SALES_SALE_DIGEST_SETTLE_SECONDS", 120)),
+            monthly_report_check_seconds=env_float("SALES_MONTHLY_REPORT_CHECK_SECONDS", 600.0),
+            monthly_report_settle=timedelta(
+                minutes=env_int("SALES_MONTHLY_REPORT_SETTLE_MINUTES", 60)
+            ),
         )
 
 

@@ -9,6 +9,7 @@ from services.sales.api.operations import completions
 from services.sales.api.orders import orders
 from services.sales.api.people import beneficiaries, organisations
 from services.sales.api.prices import limits, price_grids
+from services.sales.api.reports import reports, workbook
 from services.sales.api.sites import sites
 
 BLUEPRINTS = (
@@ -21,4 +22,6 @@ BLUEPRINTS = (
     impact,
     operations_blueprint(),
     completions,
+    workbook,
+    reports,
 )

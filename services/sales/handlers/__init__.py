@@ -5,7 +5,8 @@
 * ``orders``: place, ask to complete, cancel; the sale recorded once inventory committed;
 * ``saga``: inventory's answers to orders; ``sale_check``: the sale cross-check;
 * ``people``: organisations, enrolment, erasure; ``admin``: limits and the price grid;
-* ``projections``: inventory's sites and availability, and the catalogue they make.
+* ``projections``: inventory's sites and availability, and the catalogue they make;
+* ``reports``: the monthly report (PDF and workbook), made once on the first of a month.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from services.common.events.consumer import Handler
 from services.sales.domain import commands
 from services.sales.handlers import admin, orders, people, saga, sale_check
 from services.sales.handlers.projections import project_availability, project_site
+from services.sales.handlers.reports import REPORT_TASK
 
 COMMAND_HANDLERS: dict[type, Callable[[Any, Any], Any]] = {
     commands.PlaceOrder: orders.place_order,
@@ -46,4 +48,4 @@ EVENT_HANDLERS: dict[str, Handler] = {
     "inventory.sale_digest.disputed": sale_check.on_digest_disputed,
 }
 
-PERIODIC = (people.ERASURE_TASK, sale_check.DIGEST_TASK)
+PERIODIC = (people.ERASURE_TASK, sale_check.DIGEST_TASK, REPORT_TASK)

@@ -13,6 +13,7 @@ from services.sales.repository.limits import Limits
 from services.sales.repository.orders import Orders
 from services.sales.repository.people import Organisations, People
 from services.sales.repository.prices import Prices
+from services.sales.repository.reports import Reports
 
 
 class SalesUnitOfWork(UnitOfWork):
@@ -20,6 +21,7 @@ class SalesUnitOfWork(UnitOfWork):
     people: People
     organisations: Organisations
     prices: Prices
+    reports: Reports
     limits: Limits
     sites: Sites
     catalogue: Catalogue
@@ -30,6 +32,7 @@ class SalesUnitOfWork(UnitOfWork):
         self.people = People(session)
         self.organisations = Organisations(session)
         self.prices = Prices(session)
+        self.reports = Reports(session)
         self.limits = Limits(session)
         self.sites = Sites(session)
         self.catalogue = Catalogue(session)
