@@ -51,6 +51,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "inventory.reservation.released",
         "inventory.reservation.expired",
         "inventory.sale_digest.disputed",
+        "inventory.device.scrapped",
     ),
 }
 

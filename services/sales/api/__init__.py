@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from services.common.operations import operations_blueprint
 from services.sales.api.impact import impact
+from services.sales.api.impact_factors import impact_factors
 from services.sales.api.operations import completions
 from services.sales.api.orders import orders
 from services.sales.api.people import beneficiaries, organisations
@@ -22,6 +23,7 @@ BLUEPRINTS = (
     impact,
     operations_blueprint(),
     completions,
+    impact_factors,
     workbook,
     reports,
 )

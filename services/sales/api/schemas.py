@@ -6,15 +6,17 @@ counter) are marked ``PERSONAL``: auditors get answers without them.
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from services.common.authorization import PERSONAL, RedactsPersonalData
+from services.common.events.contracts.donations import HARDWARE_CATEGORIES
 from services.common.events.contracts.sale_saga import PAYMENT_METHODS, PRODUCT_KEY
 from services.common.pagination import PageArgs
 from services.common.schemas import Strict, UtcDateTime, in_calendar
 from services.sales.api.product_keys import why_impossible
 from services.sales.api.receipts import receipt_label
 from services.sales.clock import today
+from services.sales.domain.environment import grams, kg
 from services.sales.domain.limits import MEASURES, WINDOWS
 from services.sales.domain.orders import STATES
 from services.sales.repository.orders import COMPLETION_KINDS
@@ -386,6 +388,7 @@ class ProgrammeImpactOut(Schema):
     items_by_family = fields.Nested(ItemsByFamily)
     revenue_cents = fields.Integer()
     savings_cents = fields.Integer()
+    environment = fields.Nested(lambda: EnvironmentOut())
 
 
 class MonthlyImpactOut(Schema):
@@ -398,6 +401,7 @@ class MonthlyImpactOut(Schema):
     items_by_family = fields.Nested(ItemsByFamily)
     revenue_cents = fields.Integer()
     savings_cents = fields.Integer()
+    environment = fields.Nested(lambda: EnvironmentOut())
 
 
 class ImpactFilter(Strict):
@@ -431,3 +435,92 @@ class CompletionOut(Schema):
     completion_requested_at = UtcDateTime(allow_none=True)
     completed_at = UtcDateTime(allow_none=True, metadata={"description": "committed at"})
     ended_at = UtcDateTime(allow_none=True)
+
+
+# environmental impact -------------------------------------------------------------------------
+
+_KG_PER_YEAR = validate.Range(min=0, max=100_000)
+
+
+class EnvironmentOut(Schema):
+    """Device-level figures only (no person): avoided as frozen at each sale."""
+
+    devices_sold = fields.Integer()
+    co2e_kg = fields.Float(metadata={"description": "kg CO2e avoided by the devices sold"})
+    materials_kg = fields.Float(metadata={"description": "kg raw materials avoided"})
+    devices_recycled = fields.Integer(metadata={"description": "devices scrapped (WEEE)"})
+    recycled_kg = fields.Float(metadata={"description": "mass of the devices scrapped"})
+    data_gb_sold = fields.Float(metadata={"description": "data allowances sold (1 GB = 1000 MB)"})
+    minutes_sold = fields.Integer()
+
+
+class ImpactFactorIn(Strict):
+    category = fields.String(required=True, validate=validate.OneOf(HARDWARE_CATEGORIES))
+    co2e_kg_per_year = fields.Float(
+        required=True,
+        validate=_KG_PER_YEAR,
+        metadata={"description": "kg CO2e avoided per year of extra use"},
+    )
+    materials_kg_per_year = fields.Float(
+        required=True,
+        validate=_KG_PER_YEAR,
+        metadata={"description": "kg raw materials avoided per year of extra use"},
+    )
+    extra_years = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=10),
+        metadata={"description": "assumed extra years of use a refurbished device gets"},
+    )
+    mass_kg = fields.Float(
+        required=True,
+        validate=validate.Range(min=0, max=1000),
+        metadata={"description": "mass of a scrapped device, counted as recycled"},
+    )
+    source = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    study_date = fields.Date(validate=in_calendar)
+
+    @post_load
+    def _in_grams(self, factor, **_kwargs) -> dict:
+        return {
+            "category": factor["category"],
+            "co2e_g_per_year": grams(factor["co2e_kg_per_year"]),
+            "materials_g_per_year": grams(factor["materials_kg_per_year"]),
+            "extra_years": factor["extra_years"],
+            "mass_g": grams(factor["mass_kg"]),
+            "source": factor["source"],
+            "study_date": factor.get("study_date"),
+        }
+
+
+class ImpactFactorSetIn(Strict):
+    note = fields.String(validate=validate.Length(max=200))
+    factors = fields.List(
+        fields.Nested(ImpactFactorIn),
+        required=True,
+        validate=validate.Length(min=1, max=len(HARDWARE_CATEGORIES)),
+    )
+
+    @validates_schema
+    def _one_per_category(self, factor_set, **_kwargs) -> None:
+        categories = [factor["category"] for factor in factor_set["factors"]]
+        if len(categories) != len(set(categories)):
+            raise ValidationError("Each category appears once.", "factors")
+
+
+class ImpactFactorOut(Schema):
+    category = fields.String()
+    co2e_kg_per_year = fields.Function(lambda factor: kg(factor.co2e_g_per_year))
+    materials_kg_per_year = fields.Function(lambda factor: kg(factor.materials_g_per_year))
+    extra_years = fields.Float()
+    mass_kg = fields.Function(lambda factor: kg(factor.mass_g))
+    source = fields.String()
+    study_date = fields.Date(allow_none=True)
+
+
+class ImpactFactorSetOut(Schema):
+    version = fields.Integer()
+    valid_from = UtcDateTime()
+    note = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    created_by = fields.String()
+    factors = fields.List(fields.Nested(ImpactFactorOut))

@@ -149,3 +149,14 @@ class PublishPriceGrid:
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishImpactFactors:
+    """A new version of the environmental factors, in force from now (``factors``: one per
+    device category, in grams, ``domain/environment.py``); past sales keep theirs."""
+
+    factors: tuple[dict[str, Any], ...]
+    actor: str
+    at: datetime
+    note: str | None = None

@@ -5,6 +5,7 @@
 * ``orders``: place, ask to complete, cancel; the sale recorded once inventory committed;
 * ``saga``: inventory's answers to orders; ``sale_check``: the sale cross-check;
 * ``people``: organisations, enrolment, erasure; ``admin``: limits and the price grid;
+* ``environment``: impact factors, avoided figures frozen at the sale, devices recycled;
 * ``projections``: inventory's sites and availability, and the catalogue they make;
 * ``reports``: the monthly report (PDF and workbook), made once on the first of a month.
 """
@@ -16,7 +17,7 @@ from typing import Any
 
 from services.common.events.consumer import Handler
 from services.sales.domain import commands
-from services.sales.handlers import admin, orders, people, saga, sale_check
+from services.sales.handlers import admin, environment, orders, people, saga, sale_check
 from services.sales.handlers.projections import project_availability, project_site
 from services.sales.handlers.reports import REPORT_TASK
 
@@ -34,6 +35,7 @@ COMMAND_HANDLERS: dict[type, Callable[[Any, Any], Any]] = {
     commands.SetLimit: admin.set_limit,
     commands.RemoveLimit: admin.remove_limit,
     commands.PublishPriceGrid: admin.publish_price_grid,
+    commands.PublishImpactFactors: environment.publish_impact_factors,
 }
 
 EVENT_HANDLERS: dict[str, Handler] = {
@@ -46,6 +48,7 @@ EVENT_HANDLERS: dict[str, Handler] = {
     "inventory.reservation.released": saga.on_released,
     "inventory.reservation.expired": saga.on_expired,
     "inventory.sale_digest.disputed": sale_check.on_digest_disputed,
+    "inventory.device.scrapped": environment.on_device_scrapped,
 }
 
 PERIODIC = (people.ERASURE_TASK, sale_check.DIGEST_TASK, REPORT_TASK)

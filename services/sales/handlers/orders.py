@@ -31,6 +31,7 @@ from services.sales.domain.events import (
 from services.sales.domain.limits import Purchase, breaches, history_start
 from services.sales.domain.orders import COMPLETION_ASKED, move, new_order
 from services.sales.domain.pricing import PricedLine, priced_lines
+from services.sales.handlers.environment import freeze_avoided
 from services.sales.models import Order
 from services.sales.repository import SalesUnitOfWork
 from services.sales.repository.people import enrolment_of
@@ -111,11 +112,13 @@ def cancel_order(uow: SalesUnitOfWork, command: CancelOrder) -> Order:
 
 
 def record_sale(uow: SalesUnitOfWork, order: Order, at: datetime) -> None:
-    """Inventory committed the items: the payment is recorded, the receipt numbered, and the
-    sale stated as a fact (``sales.order.completed``). The order counts in the month it was
-    placed, as it does for the monthly limits."""
+    """Inventory committed the items: the payment is recorded, the receipt numbered, the
+    devices' avoided CO2e and materials frozen on their lines, and the sale stated as a fact
+    (``sales.order.completed``). The order counts in the month it was placed, as it does for
+    the monthly limits."""
     order.completed_at = order.ended_at = at
     order.ended_by = order.completion_requested_by
     order.sale_month = month_of(order.placed_at)
+    freeze_avoided(uow, order, at)
     uow.orders.number_receipt(order)
     uow.record(SaleCompleted.of(order))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from services.common.unit_of_work import UnitOfWork
 from services.sales.repository.catalogue import Catalogue, Sites
 from services.sales.repository.impact import Impact
+from services.sales.repository.impact_factors import ImpactFactors
 from services.sales.repository.limits import Limits
 from services.sales.repository.orders import Orders
 from services.sales.repository.people import Organisations, People
@@ -26,6 +27,7 @@ class SalesUnitOfWork(UnitOfWork):
     sites: Sites
     catalogue: Catalogue
     impact: Impact
+    impact_factors: ImpactFactors
 
     def bind(self, session: Session) -> None:
         self.orders = Orders(session)
@@ -37,3 +39,4 @@ class SalesUnitOfWork(UnitOfWork):
         self.sites = Sites(session)
         self.catalogue = Catalogue(session)
         self.impact = Impact(session)
+        self.impact_factors = ImpactFactors(session)

@@ -41,12 +41,14 @@ def programme_impact(session, target: int) -> dict:
     people = session.scalar(select(func.count(distinct(Order.beneficiary_code))).where(COMPLETED))
     orders = session.scalar(select(func.count()).select_from(Order).where(COMPLETED))
     totals = _totals(_money_by_family(session))
+    environment = _sum_environment(_environment(session).values())
     return {
         "people_helped": people,
         "target": target,
         "progress_percent": round(100 * people / target, 2) if target else None,
         "orders": orders,
         **totals,
+        "environment": _environment_out(environment),
     }
 
 
@@ -78,6 +80,10 @@ def monthly_impact(session, filters: dict) -> list[dict]:
         row["items_by_family"][family] += quantity
         row["revenue_cents"] += paid
         row["savings_cents"] += saved
+    span = (filters.get("site_id"), filters.get("from_month"), filters.get("to_month"))
+    for (site, month), grams in _environment(session, *span).items():
+        row = rows.setdefault((site, month), _row(site, month, 0, 0))  # a site-month of scraps
+        row["environment"] = _environment_out(grams)
     _name_sites(session, rows.values())
     return sorted(rows.values(), key=lambda row: (row["month"], row["city"] or "", row["site_id"]))
 
@@ -104,6 +110,7 @@ def _row(site_id: str, month: str, people: int, orders: int) -> dict:
         "items_by_family": dict.fromkeys(FAMILY_NAMES, 0),
         "revenue_cents": 0,
         "savings_cents": 0,
+        "environment": _environment_out(_no_environment()),
     }
 
 
