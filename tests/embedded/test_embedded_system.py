@@ -24,6 +24,12 @@ def api(system, path: str) -> str:
     return f"{system.gateway_url}/api/{path}"
 
 
+def first_site(system, **wanted) -> dict:
+    """The first of inventory's sites whose fields have the ``wanted`` values."""
+    sites = http.get(api(system, "inventory/sites"), timeout=10).json()
+    return next(site for site in sites if all(site[k] == v for k, v in wanted.items()))
+
+
 def test_health_names_every_service_as_up(system):
     response = requests.get(f"{system.gateway_url}/health", timeout=10)
     assert response.status_code == 200
@@ -42,11 +48,7 @@ def test_demo_sites_are_seeded_and_projected_into_sales(system):
 
 def test_received_donation_becomes_devices_and_partner_impact(system):
     partner = http.get(api(system, "donations/partners"), timeout=10).json()["items"][0]
-    workshop = next(
-        site
-        for site in http.get(api(system, "inventory/sites"), timeout=10).json()
-        if site["kind"] == "workshop"
-    )
+    workshop = first_site(system, kind="workshop")
     announced = http.post(
         api(system, "donations/donations"),
         json={
@@ -144,9 +146,7 @@ def test_cli_uploads_an_identifier_file_through_the_gateway_with_progress(system
         api(system, "donations/donations"),
         json={
             "partner_id": partner["id"],
-            "site_id": next(
-                s["id"] for s in http.get(api(system, "inventory/sites"), timeout=10).json()
-            ),
+            "site_id": first_site(system)["id"],
             "lines": [{"kind": "hardware_lot", "category": "tablet", "quantity": 10}],
         },
         timeout=10,
@@ -177,11 +177,7 @@ def test_partner_impact_matches_inventory_after_refurbishment(system):
     partner = http.post(
         api(system, "donations/partners"), json={"name": "Impact Op", "kind": "company"}, timeout=10
     ).json()
-    workshop = next(
-        s
-        for s in http.get(api(system, "inventory/sites"), timeout=10).json()
-        if s["kind"] == "workshop"
-    )
+    workshop = first_site(system, kind="workshop")
     donation = http.post(
         api(system, "donations/donations"),
         json={
@@ -237,11 +233,7 @@ def test_demo_keys_one_per_role_are_written_and_work(system):
     written = json.loads((Path(os.environ.get("DATA_DIR", "var")) / "demo-keys.json").read_text())
     assert written == system.demo_keys
     assert set(written) == set(ROLES)
-    paris = next(
-        s
-        for s in http.get(api(system, "inventory/sites"), timeout=10).json()
-        if s["name"] == DEMO_SITES[1][0]
-    )
+    paris = first_site(system, name=DEMO_SITES[1][0])
     for role, key in written.items():
         me = requests.get(api(system, "me"), headers={"Authorization": f"Bearer {key}"}, timeout=10)
         assert me.status_code == 200

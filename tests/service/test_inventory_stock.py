@@ -29,6 +29,16 @@ CARD_5 = "card:orange:500"
 MINUTES = "allowance:minutes"
 
 
+def scrap(client, device_id):
+    """The workshop scraps the device (its current ETag in If-Match)."""
+    etag = client.get(f"/devices/{device_id}").headers["ETag"]
+    return client.post(
+        f"/devices/{device_id}/transitions",
+        json={"to": "scrapped", "scrap": SCRAP},
+        headers={"If-Match": etag},
+    )
+
+
 def levels(client, site) -> dict:
     return {
         level["product_key"]: level
@@ -52,12 +62,7 @@ def test_device_made_available_joins_the_catalogue_and_leaves_it_when_scrapped(i
     runtime, client = inventory
     site = add_site(runtime)
     device_id = devices_on_sale(runtime, site, 1)[0]
-    etag = client.get(f"/devices/{device_id}").headers["ETag"]
-    scrapped = client.post(
-        f"/devices/{device_id}/transitions",
-        json={"to": "scrapped", "scrap": SCRAP},
-        headers={"If-Match": etag},
-    )
+    scrapped = scrap(client, device_id)
     assert scrapped.status_code == 200
     changes = outbox(runtime, "inventory.availability.changed")
     assert [(e["subject"], e["sequence"], e["data"]["available"]) for e in changes] == [
@@ -78,12 +83,7 @@ def test_a_reserved_device_is_out_of_the_workshop_s_hands(inventory):
     site = add_site(runtime)
     device_id = devices_on_sale(runtime, site, 1)[0]
     handle(runtime, order_placed(site, [{"product_key": PHONE_B, "quantity": 1}]))
-    etag = client.get(f"/devices/{device_id}").headers["ETag"]
-    response = client.post(
-        f"/devices/{device_id}/transitions",
-        json={"to": "scrapped", "scrap": SCRAP},
-        headers={"If-Match": etag},
-    )
+    response = scrap(client, device_id)
     assert response.status_code == 409
     assert response.get_json()["current_state"] == "reserved"
 
