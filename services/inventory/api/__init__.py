@@ -7,6 +7,7 @@ from services.common.operations import operations_blueprint
 from services.inventory.api.cards import card_views, orders
 from services.inventory.api.devices import devices
 from services.inventory.api.discrepancies import discrepancy_views
+from services.inventory.api.labels import labels
 from services.inventory.api.reservations import reservation_views
 from services.inventory.api.sites import sites
 from services.inventory.api.stock import stock
@@ -25,4 +26,5 @@ BLUEPRINTS = (
     orders,
     reservation_views,
     operations_blueprint(),
+    labels,
 )

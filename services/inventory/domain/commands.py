@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from services.inventory.domain.labels import Selection
 from services.inventory.domain.records import Record
 from services.inventory.domain.reservations import Request
 from services.inventory.domain.workflow import State
@@ -153,3 +154,19 @@ class RevealCodes:
     order_id: str
     site_id: str
     actor: str
+
+
+# labels ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PrintLabels:
+    """Lay out the asset-tag labels of the selected devices on sheets of ``format_name``,
+    with any of its sizes (mm) changed, from ``start_position`` on the first sheet."""
+
+    selection: Selection
+    format_name: str
+    start_position: int = 1
+    qr: bool = False
+    label_width: float | None = None
+    label_height: float | None = None
+    margin_top: float | None = None
+    margin_left: float | None = None

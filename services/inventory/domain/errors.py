@@ -148,3 +148,51 @@ class NotTheDestination(InventoryError):
 class TransferAlreadyReceived(InventoryError):
     def __init__(self, transfer_id: str) -> None:
         super().__init__(f"Transfer {transfer_id} was already received.")
+
+
+class LabelError(InventoryError):
+    """Asset-tag labels that cannot be printed as asked."""
+
+
+class InvalidLabelSheet(LabelError):
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}.")
+        self.field = field
+
+    def details(self) -> dict[str, Any]:
+        return {"field": self.field}
+
+
+class TooManyLabels(LabelError):
+    """More labels than one request prints; ``count`` when it is known exactly."""
+
+    def __init__(self, limit: int, count: int | None = None) -> None:
+        asked = f"{count} labels" if count is not None else f"More than {limit} labels"
+        super().__init__(f"{asked} asked for, at most {limit} per request: ask for fewer.")
+        self.count, self.limit = count, limit
+
+    def details(self) -> dict[str, Any]:
+        return {"limit": self.limit, **({"count": self.count} if self.count is not None else {})}
+
+
+class UnknownAssetTags(LabelError):
+    def __init__(self, tags: list[str]) -> None:
+        shown = ", ".join(tags[:10]) + (", …" if len(tags) > 10 else "")
+        super().__init__(f"{len(tags)} asset tags belong to no device: {shown}.")
+        self.tags = tags
+
+    def details(self) -> dict[str, Any]:
+        return {"unknown_asset_tags": self.tags}
+
+
+class UnknownDonation(LabelError):
+    def __init__(self, donation_id: str) -> None:
+        super().__init__(
+            f"No device of donation {donation_id} is in inventory (an unknown donation, "
+            "or one not received yet)."
+        )
+
+
+class NothingToLabel(LabelError):
+    def __init__(self, since: object) -> None:
+        super().__init__(f"No device was received since {since}.")

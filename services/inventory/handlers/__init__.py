@@ -11,11 +11,21 @@ from services.inventory.domain.commands import (
     MoveOne,
     MoveScanned,
     OpenSite,
+    PrintLabels,
     ReceiveTransfer,
     RevealCodes,
     VoidCard,
 )
-from services.inventory.handlers import cards, checks, intake, reservations, sites, stock, workshop
+from services.inventory.handlers import (
+    cards,
+    checks,
+    intake,
+    labels,
+    reservations,
+    sites,
+    stock,
+    workshop,
+)
 
 COMMAND_HANDLERS = {
     OpenSite: sites.open_site,
@@ -28,6 +38,7 @@ COMMAND_HANDLERS = {
     ReceiveTransfer: stock.receive,
     VoidCard: cards.void,
     RevealCodes: cards.reveal,
+    PrintLabels: labels.print_labels,
 }
 
 EVENT_HANDLERS = {
