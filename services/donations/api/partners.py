@@ -6,8 +6,10 @@ anything else answers exactly like an unknown id (404).
 
 from __future__ import annotations
 
+from flask import Response
 from flask.views import MethodView
 
+from services.common import clock
 from services.common.authorization import READERS, allow, partner_scope
 from services.common.blueprint import Blueprint
 from services.common.idempotency import idempotent
@@ -23,6 +25,10 @@ from services.donations.api.schemas import (
 from services.donations.domain.commands import ChangePartner, Contact, RegisterPartner
 from services.donations.domain.errors import PartnerNotFound
 from services.donations.models import IDEMPOTENCY
+from services.donations.partner_workbook import donations_of, partner_workbook, site_cities
+from services.donations.settings import current_settings
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 partners = Blueprint("partners", __name__, url_prefix="/partners", description="Donor partners")
 
@@ -92,3 +98,30 @@ class PartnerImpactView(MethodView):
             if partner is None:
                 raise PartnerNotFound(partner_id)
             return uow.impact.of_partner(partner.id)
+
+
+@partners.route("/<uuid:partner_id>/impact/workbook.xlsx")
+class PartnerImpactWorkbook(MethodView):
+    @allow(*READERS, "partner")
+    @partners.response(200, content_type=XLSX, description="The partner's workbook (.xlsx)")
+    def get(self, partner_id):
+        """The partner's own donations, what became of them and per month, as a workbook:
+        ``Synthèse`` (the figures of ``/impact``), ``Dons``, ``Par mois``."""
+        timezone = current_settings().programme_timezone
+        with current_runtime().unit_of_work() as uow:
+            partner = uow.partners.get(str(partner_id), scope=partner_scope())
+            if partner is None:
+                raise PartnerNotFound(partner_id)
+            content = partner_workbook(
+                partner,
+                donations_of(uow.session, partner.id),
+                uow.impact.of_partner(partner.id),
+                site_cities(uow.session),
+                timezone,
+                clock.now().astimezone(timezone).date(),
+            )
+        return Response(
+            content,
+            mimetype=XLSX,
+            headers={"Content-Disposition": 'attachment; filename="impact-partenaire.xlsx"'},
+        )
