@@ -81,6 +81,13 @@ export async function file(path) {
   return { blob: await response.blob(), name: name ? name[1] : path.split("/").pop() };
 }
 
+/** A file (PDF) made to order from a POSTed body (asset-tag labels), as a Blob. */
+export async function postedFile(path, json) {
+  const response = await send("POST", path, { json, extraHeaders: { Accept: "application/pdf, application/problem+json" } });
+  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  return { blob: await response.blob(), name: name ? name[1] : `${path.split("/").pop()}.pdf` };
+}
+
 /** PUT a CSV file with upload progress (fetch cannot report it; XMLHttpRequest can). */
 export function uploadCsv(path, body, onProgress) {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 // Files the API serves behind the key (receipts, certificates): fetched, then saved or opened.
-import { file } from "./api.js";
+import { file, postedFile } from "./api.js";
 
 function saveBlob(blob, name) {
   const href = URL.createObjectURL(blob);
@@ -12,6 +12,12 @@ function saveBlob(blob, name) {
 
 export async function save(path) {
   const { blob, name } = await file(path);
+  saveBlob(blob, name);
+}
+
+/** Save the file that POSTing ``json`` to ``path`` makes (labels printed to order). */
+export async function savePosted(path, json) {
+  const { blob, name } = await postedFile(path, json);
   saveBlob(blob, name);
 }
 

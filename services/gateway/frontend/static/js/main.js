@@ -12,6 +12,7 @@ import { orderScreen } from "./screens/sale.js";
 import { boardScreen } from "./screens/workshop.js";
 import { deviceScreen } from "./screens/device.js";
 import { scanScreen } from "./screens/scan.js";
+import { labelsScreen } from "./screens/labels.js";
 import { announceScreen, donationsScreen } from "./screens/partner.js";
 import { donationScreen } from "./screens/donation.js";
 import { impactScreen } from "./screens/impact.js";
@@ -38,6 +39,7 @@ const ROUTES = [
   { path: /^counter\/sales$/, roles: ["counter"], screen: daySalesScreen },
   { path: /^workshop$/, roles: WORKSHOP_READERS, screen: boardScreen },
   { path: /^workshop\/scan$/, roles: ["workshop", "admin"], screen: scanScreen },
+  { path: /^workshop\/labels$/, roles: WORKSHOP_ACTORS, screen: labelsScreen },
   { path: /^workshop\/device\/([\w-]+)$/, roles: WORKSHOP_READERS, screen: deviceScreen },
   { path: /^workshop\/receptions$/, roles: WORKSHOP_ACTORS, screen: receptionsScreen },
   { path: /^workshop\/reception\/([\w-]+)$/, roles: WORKSHOP_ACTORS, screen: receptionScreen },
@@ -58,7 +60,7 @@ const ROUTES = [
 ];
 const NAV = {
   counter: [["counter", "nav.counter"], ["counter/transfers", "nav.receiveTransfers"], ["counter/sales", "nav.daySales"]],
-  workshop: [["workshop", "nav.board"], ["workshop/scan", "nav.scan"], ["workshop/receptions", "nav.receptions"], ["workshop/transfers", "nav.transfers"]],
+  workshop: [["workshop", "nav.board"], ["workshop/scan", "nav.scan"], ["workshop/labels", "nav.labels"], ["workshop/receptions", "nav.receptions"], ["workshop/transfers", "nav.transfers"]],
   partner: [["partner", "nav.donations"], ["partner/new", "nav.announce"], ["partner/impact", "nav.impact"]],
   admin: [["dashboard", "nav.dashboard"], ["workshop", "nav.board"], ["workshop/receptions", "nav.receptions"], ["workshop/transfers", "nav.transfers"],
     ["admin/organisations", "nav.organisations"], ["admin/prices", "nav.prices"], ["admin/limits", "nav.limits"], ["admin/sites", "nav.sites"], ["admin/keys", "nav.keys"], ["operations", "nav.operations"]],

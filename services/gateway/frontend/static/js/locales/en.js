@@ -1,11 +1,13 @@
 // English.
 import daily from "./en-daily.js";
 import operations from "./en-operations.js";
+import labels from "./en-labels.js";
 const plural = (n, one, many) => (Number(n) === 1 ? one : many);
 
 export default {
   ...daily,
   ...operations,
+  ...labels,
   "chrome.brand": "Connexions solidaires",
   "chrome.skip": "Skip to content",
   "chrome.nav": "Main navigation",

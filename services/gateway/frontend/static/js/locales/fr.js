@@ -1,11 +1,13 @@
 // Français (langue par défaut).
 import daily from "./fr-daily.js";
 import operations from "./fr-operations.js";
+import labels from "./fr-labels.js";
 const plural = (n, one, many) => (Number(n) <= 1 ? one : many);
 
 export default {
   ...daily,
   ...operations,
+  ...labels,
   "chrome.brand": "Connexions solidaires",
   "chrome.skip": "Aller au contenu",
   "chrome.nav": "Navigation principale",

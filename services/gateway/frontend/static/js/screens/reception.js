@@ -8,6 +8,7 @@ import { busy, field, showProblem, values } from "../forms.js";
 import { date, dateTime, number, stateName } from "../format.js";
 import { t } from "../i18n.js";
 import { receiptButtons } from "./files.js";
+import { donationLabels } from "./labels.js";
 import { lineSummary } from "./partner.js";
 import { cents } from "./records.js";
 
@@ -177,6 +178,6 @@ export async function receptionScreen(container, id) {
       [t("reception.receipt"), donation.receipt_number ? String(donation.receipt_number) : null],
     ]),
     received
-      ? [receivedLines(donation), receiptButtons(`donations/donations/${donation.id}/receipt.pdf`, t("reception.receiptTitle"))]
+      ? [receivedLines(donation), receiptButtons(`donations/donations/${donation.id}/receipt.pdf`, t("reception.receiptTitle")), donationLabels(donation.id)]
       : receptionForm(donation, rerender));
 }

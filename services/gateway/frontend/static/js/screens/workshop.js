@@ -77,7 +77,8 @@ export async function boardScreen(container) {
   const results = h("div", { "aria-live": "polite" });
   append(container, 
     h("h1", null, t("board.title")),
-    canAct() ? h("div", { class: "actions" }, h("a", { class: "button", href: "#/workshop/scan" }, t("nav.scan"))) : null,
+    canAct() ? h("div", { class: "actions" }, h("a", { class: "button", href: "#/workshop/scan" }, t("nav.scan")),
+      h("a", { class: "button secondary", href: "#/workshop/labels" }, t("labels.print"))) : null,
     findForm(results),
     results,
     h("h2", null, t("board.queues")),
