@@ -18,6 +18,7 @@ from services.donations.handlers import COMMAND_HANDLERS, EVENT_HANDLERS
 from services.donations.models import MESSAGING, metadata
 from services.donations.repository import DonationsUnitOfWork
 from services.donations.settings import Settings
+from services.donations.webhook_delivery import WEBHOOK_TASKS
 
 SERVICE = ServiceDefinition(
     name="donations",
@@ -30,6 +31,7 @@ SERVICE = ServiceDefinition(
     errors=ERRORS,
     settings=Settings.from_env,
     unit_of_work=DonationsUnitOfWork,
+    periodic=WEBHOOK_TASKS,
 )
 
 

@@ -60,6 +60,7 @@ from services.donations.domain.reception import (
 )
 from services.donations.models import CardCodeBatch, Donation, DonationLine, Partner
 from services.donations.repository import DonationsUnitOfWork, sealing_keys
+from services.donations.webhook_handlers import WEBHOOK_COMMAND_HANDLERS, record_fact
 
 log = logging.getLogger(__name__)
 
@@ -140,9 +141,32 @@ def receive_donation(uow: DonationsUnitOfWork, command: ReceiveDonation) -> Dona
         _number_receipt(uow, donation)
         uow.donations.flush()
         uow.record(DonationReceived.of(donation))
+        record_fact(uow, donation.partner_id, "donation.received", _received_fact(donation))
         _forward_sealed_codes(uow, donation)
         uow.commit()
         return donation
+
+
+def _received_fact(donation: Donation) -> dict:
+    """The ``donation.received`` webhook item: each line, announced against received."""
+    lines = [
+        {
+            "line_id": line.id,
+            "kind": line.kind,
+            "category": line.category,
+            "expected_quantity": line.expected_quantity,
+            "received_quantity": line.received_quantity,
+            "difference": (line.received_quantity or 0) - line.expected_quantity,
+        }
+        for line in donation.lines
+    ]
+    at = donation.received_at.isoformat()
+    return {
+        "donation_id": donation.id,
+        "site_id": donation.site_id,
+        "received_at": at,
+        "lines": lines,
+    }
 
 
 def upload_identifiers(uow: DonationsUnitOfWork, command: UploadIdentifiers) -> ImportReport:
@@ -315,6 +339,11 @@ def record_device_stage(uow: DonationsUnitOfWork, event: CloudEvent) -> None:
             "version": event.sequence,
         }
     )
+    kind = WEBHOOK_KIND_OF_STAGE.get(STAGE_OF_EVENT[event.type])
+    if kind is not None:
+        item = {"device_id": data["device_id"], "donation_id": data["donation_id"]}
+        item |= {"category": data["category"], "at": event.time.isoformat()}
+        record_fact(uow, data["partner_id"], kind, item)
 
 
 def record_sale(uow: DonationsUnitOfWork, event: CloudEvent) -> None:
@@ -331,6 +360,17 @@ def record_sale(uow: DonationsUnitOfWork, event: CloudEvent) -> None:
                 "site_id": data["site_id"],
             }
         )
+        kind = WEBHOOK_KIND_OF_ITEM.get(item["item_type"])
+        if kind is not None:
+            fact = {"item_id": item["item_id"], "donation_id": item.get("donation_id")}
+            fact |= {"order_id": data["order_id"], "at": event.time.isoformat()}
+            if kind == "cards.sold":
+                fact["quantity"] = item["quantity"]
+            record_fact(uow, item.get("partner_id"), kind, fact)
+
+
+WEBHOOK_KIND_OF_STAGE = {"refurbished": "devices.refurbished", "scrapped": "devices.scrapped"}
+WEBHOOK_KIND_OF_ITEM = {"device": "devices.sold", "prepaid_card": "cards.sold"}
 
 
 def record_completed_order(uow: DonationsUnitOfWork, event: CloudEvent) -> None:
@@ -365,6 +405,7 @@ COMMAND_HANDLERS = {
     ReceiveDonation: receive_donation,
     UploadIdentifiers: upload_identifiers,
     UploadCardCodes: upload_card_codes,
+    **WEBHOOK_COMMAND_HANDLERS,
 }
 
 EVENT_HANDLERS = {

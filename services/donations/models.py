@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -240,3 +241,86 @@ class SiteCity(Base):
     city: Mapped[str] = mapped_column(String(80))
     version: Mapped[int] = mapped_column(Integer)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebhookEndpoint(Base):
+    """A partner's webhook endpoint: where its facts go, signed with its secret.
+
+    Secrets are sealed at rest (``webhook_secrets.py``); after a rotation the previous one
+    stays valid until ``previous_secret_until`` (both signatures are sent meanwhile).
+    ``state`` is ``active`` or ``disabled`` (``disabled_reason`` says why: a 410, or failing
+    since ``failing_since`` for too long, or the partner's choice)."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    kinds: Mapped[list[str]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20), default="active")
+    disabled_reason: Mapped[str | None] = mapped_column(String(500))
+    secret_sealed: Mapped[str] = mapped_column(Text)
+    previous_secret_sealed: Mapped[str | None] = mapped_column(Text)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class WebhookFact(Base):
+    """The delivery outbox: a fact a partner subscribed to, written in the transaction of the
+    projection (or use case) that learnt it, and turned into deliveries by the worker."""
+
+    __tablename__ = "webhook_facts"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    partner_id: Mapped[str] = mapped_column(String(36), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    item: Mapped[dict] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class WebhookDelivery(Base):
+    """One message to one endpoint (its ``id`` is the ``webhook-id``, the same on every try):
+    ``pending`` until an attempt is answered 2xx (``delivered``) or the retry window ends
+    (``failed``)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "state", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    endpoint_id: Mapped[str] = mapped_column(ForeignKey("webhook_endpoints.id"), index=True)
+    partner_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(40))
+    item_count: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    leased_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_fact_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_failure: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    last_latency_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class WebhookAttempt(Base):
+    """One try of a delivery: the answer's status or the failure class, and how long it took."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    status: Mapped[int | None] = mapped_column(Integer)
+    failure: Mapped[str | None] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(String(300))
+    latency_ms: Mapped[int] = mapped_column(Integer)

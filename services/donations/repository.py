@@ -39,6 +39,7 @@ from services.donations.models import (
     SiteCity,
     SoldItem,
 )
+from services.donations.webhook_repository import Webhooks
 
 LOOKUP_CHUNK = 500  # (scheme, value) pairs looked up in one statement
 
@@ -398,3 +399,4 @@ class DonationsUnitOfWork(UnitOfWork):
         self.receipts = Receipts(session)
         self.sites = Sites(session)
         self.impact = Impact(session)
+        self.webhooks = Webhooks(session)

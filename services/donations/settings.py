@@ -16,16 +16,22 @@ from zoneinfo import ZoneInfo
 
 from services.common.config import card_codes_key_dir, programme_timezone
 from services.common.webapp import current_runtime
+from services.donations.webhook_settings import WebhookSettings
 
 
 @dataclass(frozen=True)
 class Settings:
     card_codes_key_dir: Path
     programme_timezone: ZoneInfo
+    webhooks: WebhookSettings = WebhookSettings()  # partner webhooks (webhook_settings.py)
 
     @classmethod
     def from_env(cls) -> Settings:
-        return cls(card_codes_key_dir=card_codes_key_dir(), programme_timezone=programme_timezone())
+        return cls(
+            card_codes_key_dir=card_codes_key_dir(),
+            programme_timezone=programme_timezone(),
+            webhooks=WebhookSettings.from_env(),
+        )
 
 
 def current_settings() -> Settings:

@@ -43,6 +43,7 @@ from services.embedded import EmbeddedSystem
 from tests.support.waiting import wait_until
 from tests.support.world import (
     MINUTES,
+    WEBHOOK_SINK,
     Owner,
     World,
     answer_text,
@@ -176,6 +177,8 @@ PARAMETERS: dict[str, Parameter] = {
         lambda w, o, p: str(w.price_grid_version), None, "price grids are programme-wide"
     ),
     "key_id": Parameter(lambda w, o, p: w.spare_key_id, None, "API keys are an admin's only"),
+    "webhook_id": Parameter(lambda w, o, p: o.webhook_id, "partner"),
+    "delivery_id": Parameter(lambda w, o, p: o.webhook_delivery_id, "partner"),
 }
 
 # Reads sent as POST (the body keeps names out of URLs and logs): a request finding ``owner``'s
@@ -291,6 +294,17 @@ WRITES: dict[str, Write] = {
         {"donation_id": "pending_donation_id", "line_id": "pending_cards_line_id"},
     ),
     "POST /api/inventory/transfers/{transfer_id}/reception": Write(lambda w, o: {}),
+    "PATCH /api/donations/webhooks/{webhook_id}": Write(
+        lambda w, o: {"json": {"description": "matrix"}}
+    ),
+    "DELETE /api/donations/webhooks/{webhook_id}": Write(
+        lambda w, o: {}, {"webhook_id": "spare_webhook_id"}
+    ),
+    "POST /api/donations/webhooks/{webhook_id}/secret-rotation": Write(lambda w, o: {}),
+    "POST /api/donations/webhooks/{webhook_id}/ping": Write(lambda w, o: {}),
+    "POST /api/donations/webhooks/{webhook_id}/deliveries/{delivery_id}/replay": Write(
+        lambda w, o: {}
+    ),
     "POST /api/inventory/orders/{order_id}/card-codes/reveal": Write(
         lambda w, o: {},
         also_read=lambda o: [f"/api/inventory/cards?site_id={o.site_id}&state=sold"],
@@ -336,6 +350,12 @@ def _count(_world: World, owner: Owner) -> dict:
 BODY_OWNERS: dict[str, BodyOwner] = {
     "POST /api/donations/donations": BodyOwner(
         _announcement, lambda o: f"/api/donations/donations?partner_id={o.partner_id}"
+    ),
+    "POST /api/donations/webhooks": BodyOwner(
+        lambda w, o: {
+            "json": {"partner_id": o.partner_id, "url": WEBHOOK_SINK, "kinds": ["webhook.test"]}
+        },
+        lambda o: f"/api/donations/webhooks?partner_id={o.partner_id}",
     ),
     "POST /api/inventory/stock/counts": BodyOwner(
         _count, lambda o: f"/api/inventory/stock?site_id={o.site_id}"

@@ -39,6 +39,8 @@ def embedded_environment(patch: pytest.MonkeyPatch, data_dir: str, namespace: st
     patch.setenv("EVENT_NAMESPACE", namespace)
     patch.setenv("BROKER_URL", "memory://")
     patch.setenv("GATEWAY_RATE_LIMIT", "100000/second")
+    # Test-only: the owners' webhooks point at a closed port on loopback (WEBHOOK_SINK).
+    patch.setenv("WEBHOOKS_ALLOW_LOOPBACK_HTTP", "1")
     for service in ("DONATIONS", "INVENTORY", "SALES", "GATEWAY"):
         patch.delenv(f"{service}_DATABASE_URL", raising=False)
 
@@ -127,6 +129,9 @@ class Owner:
     spare_order_id: str = ""  # reserved, to cancel
     reservation_id: str = ""  # the sold order's
     contact: dict = field(default_factory=dict)  # the partner's
+    webhook_id: str = ""  # the partner's webhook endpoint, pinged once
+    webhook_delivery_id: str = ""  # that ping
+    spare_webhook_id: str = ""  # an endpoint to delete
     personal: list[str] = field(default_factory=list)
 
     def key_for(self, role: str) -> str:
@@ -135,7 +140,8 @@ class Owner:
     def owned_ids(self, kind: str) -> set[str]:
         """The ids of what this owner's partner (``kind`` "partner") or site ("site") owns."""
         if kind == "partner":
-            return {self.partner_id, self.donation_id, self.pending_donation_id}
+            donations = {self.partner_id, self.donation_id, self.pending_donation_id}
+            return donations | {self.webhook_id, self.spare_webhook_id, self.webhook_delivery_id}
         orders = (self.sold_order_id, self.open_order_id, self.spare_order_id)
         return {
             *(self.site_id, self.transfer_id, self.reservation_id, self.beneficiary_code),
@@ -181,6 +187,7 @@ def build_world(system: EmbeddedSystem) -> World:
     _referrals(world)
     for owner in world.owners():
         _donations(world, owner)
+        _webhooks(world, owner)
     _workshop_goods(world)
     _wait_for_stock(world)
     for owner in world.owners():
@@ -219,6 +226,20 @@ def _sites_partners_and_keys(world: World) -> None:
     wait_until(
         lambda: wanted <= {s["site_id"] for s in items(_admin(world, "GET", "/api/sales/sites"))}
     )
+
+
+WEBHOOK_SINK = "http://127.0.0.1:9/matrix"  # the discard port: nothing listens there
+
+
+def _webhooks(world: World, owner: Owner) -> None:
+    """Two endpoints of the owner's partner (one to delete) and a ping of the first."""
+    body = {"url": WEBHOOK_SINK, "kinds": ["webhook.test"]}
+    key = owner.partner_key
+    owner.webhook_id = world.gateway.ok("POST", "/api/donations/webhooks", key, json=body)["id"]
+    spare = world.gateway.ok("POST", "/api/donations/webhooks", key, json=body)
+    owner.spare_webhook_id = spare["id"]
+    ping = f"/api/donations/webhooks/{owner.webhook_id}/ping"
+    owner.webhook_delivery_id = world.gateway.ok("POST", ping, key)["id"]
 
 
 def _digits(count: int) -> str:

@@ -48,3 +48,18 @@ class FakeUnitOfWork:
 
     def rollback(self) -> None:
         self._recorded = []
+
+
+class FakeWebhooks:
+    """Donations' delivery outbox in memory: every partner wants every kind unless
+    ``wanted`` names (partner, kind) pairs; the facts recorded are in ``facts``."""
+
+    def __init__(self, wanted: set[tuple[str, str]] | None = None) -> None:
+        self.wanted = wanted
+        self.facts: list[tuple[str, str, dict[str, Any]]] = []
+
+    def wants(self, partner_id: str, kind: str) -> bool:
+        return self.wanted is None or (partner_id, kind) in self.wanted
+
+    def record_fact(self, partner_id: str, kind: str, item: dict[str, Any], at: Any) -> None:
+        self.facts.append((partner_id, kind, item))

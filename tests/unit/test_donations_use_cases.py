@@ -25,7 +25,7 @@ from services.donations.domain.errors import AlreadyReceived, ReceptionIncomplet
 from services.donations.domain.events import DonationReceived
 from services.donations.handlers import announce_donation, receive_donation
 from services.donations.settings import Settings
-from tests.unit.fakes import FakeUnitOfWork
+from tests.unit.fakes import FakeUnitOfWork, FakeWebhooks
 
 VALID_IMEI = "356938035643809"
 OTHER_IMEI = "490154203237518"
@@ -158,6 +158,7 @@ class FakeDonationsUnitOfWork(FakeUnitOfWork):
         self.card_codes = FakeCardCodes()
         self.partners = FakeByKey("id")
         self.sites = FakeByKey("site_id")
+        self.webhooks = FakeWebhooks()
 
 
 @pytest.fixture
@@ -208,6 +209,16 @@ def test_a_reception_with_differences_records_what_arrived(uow):
         ],
     }
     assert (donation.receipt_year, donation.receipt_number) == (2028, 1)
+    [(partner_id, kind, item)] = uow.webhooks.facts  # the webhook fact, same transaction
+    assert (partner_id, kind) == (donation.partner_id, "donation.received")
+    assert item["lines"][0] | {"line_id": None} == {
+        "line_id": None,
+        "kind": "hardware_lot",
+        "category": "smartphone",
+        "expected_quantity": 3,
+        "received_quantity": 2,
+        "difference": -1,
+    }
 
 
 def test_extra_units_join_their_line_received(uow):

@@ -5,5 +5,6 @@ from __future__ import annotations
 
 from services.donations.api.donations import donations
 from services.donations.api.partners import partners
+from services.donations.api.webhooks import webhooks
 
-BLUEPRINTS = (partners, donations)
+BLUEPRINTS = (partners, donations, webhooks)

@@ -29,4 +29,11 @@ ERRORS: dict[type[Exception], tuple[int, str]] = {
     errors.WrongLineKind: (422, "wrong-line-kind"),
     errors.FileRefused: (422, "file-refused"),  # and RowsRefused, with its bad rows
     errors.SealingUnavailable: (503, "card-code-keys-missing"),
+    errors.WebhookNotFound: (404, "webhook-not-found"),
+    errors.WebhookDeliveryNotFound: (404, "webhook-delivery-not-found"),
+    errors.WebhookUrlRefused: (422, "webhook-url-refused"),
+    errors.UnknownWebhookKinds: (422, "unknown-webhook-kinds"),
+    errors.PartnerRequired: (422, "partner-required"),
+    errors.WebhookDisabled: (409, "webhook-disabled"),
+    errors.WebhookSecretsUnavailable: (503, "webhook-secrets-key-missing"),
 }

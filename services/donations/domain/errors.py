@@ -138,3 +138,42 @@ class SealingUnavailable(DonationsError):
 
 class SiteNotYetOpened(LookupError):
     """A site's status arrived before its opening: retried until the opening is applied."""
+
+
+# webhooks -------------------------------------------------------------------------------------
+
+
+class WebhookNotFound(DonationsError):
+    def __init__(self, webhook_id: object) -> None:
+        super().__init__(f"No webhook endpoint {webhook_id}.")
+
+
+class WebhookDeliveryNotFound(DonationsError):
+    def __init__(self, delivery_id: object) -> None:
+        super().__init__(f"No delivery {delivery_id} of this endpoint.")
+
+
+class WebhookUrlRefused(DonationsError):
+    """Not an https URL, or its host resolves to an address we never send to (loopback,
+    private, link-local, metadata, multicast…): ``reason`` is ``url``, ``dns`` or ``address``."""
+
+    def __init__(self, detail: str, reason: str = "url") -> None:
+        super().__init__(detail, reason=reason)
+        self.reason = reason
+
+
+class UnknownWebhookKinds(DonationsError):
+    def __init__(self, kinds: list[str]) -> None:
+        super().__init__("Not in the webhook catalogue: " + ", ".join(kinds) + ".", kinds=kinds)
+
+
+class WebhookSecretsUnavailable(DonationsError):
+    """This process holds no key to seal or open webhook signing secrets."""
+
+
+class WebhookDisabled(DonationsError):
+    """The endpoint is disabled: enable it again (PATCH) before pinging it."""
+
+
+class PartnerRequired(DonationsError):
+    """An admin names the partner an endpoint is for."""

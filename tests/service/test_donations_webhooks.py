@@ -1,0 +1,307 @@
+"""Partner webhooks on donations (SQLite, the in-process broker, a receiver on loopback):
+endpoints and who sees them, the address policy at registration and at delivery, facts
+from the projections batched into signed deliveries, retries, 410, replay, rotation."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from services.donations.app import SERVICE as DONATIONS
+from services.donations.domain.webhooks import RetryPolicy
+from services.donations.settings import Settings
+from services.donations.webhook_delivery import deliver_webhooks, dispatcher_of
+from services.donations.webhook_settings import WebhookSettings
+from tests.support.auth import as_partner, as_role
+from tests.support.waiting import wait_until
+from tests.support.webhook_receiver import Listener, Receiver
+
+FAST_RETRIES = RetryPolicy(base_seconds=0.05, cap_seconds=0.2, window_seconds=60)
+
+
+def settings(**webhooks) -> Settings:
+    options = {"allow_loopback_http": True, "batch_window_seconds": 0.0, "retry": FAST_RETRIES}
+    return Settings(
+        card_codes_key_dir=Path(os.environ["CARD_CODES_KEY_DIR"]),
+        programme_timezone=ZoneInfo("Europe/Paris"),
+        webhooks=WebhookSettings(**(options | webhooks)),
+    )
+
+
+@pytest.fixture
+def service(service_on_sqlite):
+    return service_on_sqlite("donations", own=settings())
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as receiver:
+        yield receiver
+
+
+def new_partner(client, name="Opérateur") -> str:
+    response = client.post("/partners", json={"name": name, "kind": "telecom_operator"})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def register(client, partner_id, url, kinds=("devices.refurbished",), **extra) -> dict:
+    body = {"url": url, "kinds": list(kinds), "description": "ERP", **extra}
+    response = client.post("/webhooks", json=body, headers=as_partner(partner_id))
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def settle(runtime, condition, timeout=15.0):
+    """Run delivery rounds (as the worker's task does) until ``condition()`` holds."""
+
+    def probe():
+        deliver_webhooks(runtime)
+        return condition()
+
+    return wait_until(probe, timeout=timeout, interval=0.05)
+
+
+def made_available(partner_id, device_id=None, sequence=3):
+    from services.common.events.envelope import new_event
+
+    device_id = device_id or str(uuid.uuid4())
+    data = {
+        "device_id": device_id,
+        "site_id": str(uuid.uuid4()),
+        "category": "smartphone",
+        "donation_id": "d0000000-0000-4000-8000-000000000001",
+        "partner_id": partner_id,
+        "asset_tag": "CS-000001",
+        "from_state": "grading",
+        "to_state": "available",
+        "occurred_at": "2026-12-01T10:00:00+00:00",
+        "brand": "Apple",
+        "model": "iPhone 8",
+        "cosmetic_grade": "B",
+        "functional_grade": 1,
+        "label": None,
+        "buyer_note": None,
+    }
+    return new_event(
+        "inventory.device.made_available",
+        source="inventory",
+        subject=device_id,
+        sequence=sequence,
+        data=data,
+    )
+
+
+def apply(runtime, events):
+    """The events through the consumer's own path, in one batch transaction."""
+    consumer = runtime.consumer(DONATIONS.handlers)
+    with runtime.session_factory() as session:
+        outcomes = consumer._apply_together(session, [(event, None) for event in events])
+        session.commit()
+    assert {outcome.kind for outcome in outcomes} == {"ack"}
+
+
+def verified(received, secret) -> dict:
+    return Webhook(secret).verify(received.body, received.headers)
+
+
+# endpoints and who sees them ------------------------------------------------------------------
+
+
+def test_a_partner_registers_its_own_endpoint_and_sees_its_secret_once(service, receiver):
+    client = service.client
+    alpha, beta = new_partner(client, "Alpha"), new_partner(client, "Beta")
+    endpoint = register(client, alpha, receiver.url)
+    assert endpoint["secret"].startswith("whsec_")
+    assert (endpoint["partner_id"], endpoint["state"]) == (alpha, "active")
+
+    shown = client.get(f"/webhooks/{endpoint['id']}", headers=as_partner(alpha)).get_json()
+    assert "secret" not in shown
+    listed = client.get("/webhooks", headers=as_partner(alpha)).get_json()
+    assert [e["id"] for e in listed["items"]] == [endpoint["id"]]
+
+    # Another partner learns nothing of it, and cannot register for Alpha.
+    assert client.get(f"/webhooks/{endpoint['id']}", headers=as_partner(beta)).status_code == 404
+    assert client.get("/webhooks", headers=as_partner(beta)).get_json()["total"] == 0
+    path = f"/webhooks/{endpoint['id']}"
+    assert client.delete(path, headers=as_partner(beta)).status_code == 404
+    foreign = {"partner_id": alpha, "url": receiver.url, "kinds": ["webhook.test"]}
+    assert client.post("/webhooks", json=foreign, headers=as_partner(beta)).status_code == 403
+    # An auditor reads; a counter may not.
+    assert client.get("/webhooks", headers=as_role("auditor")).get_json()["total"] == 1
+    assert (
+        client.get("/webhooks", headers=as_role("counter", site_id=uuid.uuid4())).status_code == 403
+    )
+
+    # An admin names the partner; the secret is sealed at rest.
+    missing = client.post("/webhooks", json={"url": receiver.url, "kinds": ["webhook.test"]})
+    assert missing.get_json()["code"] == "partner-required"
+    with service.runtime.unit_of_work() as uow:
+        stored = uow.webhooks.get(endpoint["id"], scope=None)
+        assert endpoint["secret"] not in stored.secret_sealed
+    assert client.delete(path, headers=as_partner(alpha)).status_code == 204
+    assert client.get(path, headers=as_partner(alpha)).status_code == 404
+
+
+def test_unknown_kinds_and_bad_urls_are_refused_clearly(service):
+    client = service.client
+    alpha = new_partner(client)
+    bad_kind = {"url": "https://example.org/h", "kinds": ["inventory.device.graded"]}
+    response = client.post("/webhooks", json=bad_kind, headers=as_partner(alpha))
+    assert response.status_code == 422
+    for url in ("ftp://example.org/", "https://u:p@example.org/", "not a url"):
+        body = {"url": url, "kinds": ["webhook.test"]}
+        response = client.post("/webhooks", json=body, headers=as_partner(alpha))
+        assert response.status_code == 422, url
+        assert response.get_json()["code"] == "webhook-url-refused"
+    catalogue = client.get("/webhooks/catalogue", headers=as_partner(alpha)).get_json()
+    assert {kind["name"]: kind["version"] for kind in catalogue["kinds"]}["devices.sold"] == "v1"
+
+
+# the address policy ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_loopback_is_refused_at_registration_without_the_test_setting(service_on_sqlite, host):
+    service = service_on_sqlite("donations", own=settings(allow_loopback_http=False))
+    alpha = new_partner(service.client)
+    with Listener() as listener:
+        for scheme in ("https", "http"):
+            url = f"{scheme}://{host}:{listener.port}/hooks"
+            body = {"url": url, "kinds": ["webhook.test"]}
+            response = service.client.post("/webhooks", json=body, headers=as_partner(alpha))
+            assert response.status_code == 422, response.get_json()
+            assert response.get_json()["code"] == "webhook-url-refused"
+    assert listener.accepted == 0
+
+
+def test_loopback_is_refused_at_delivery_without_the_test_setting(service):
+    alpha = new_partner(service.client)
+    with Listener() as listener:
+        endpoint = register(service.client, alpha, f"http://localhost:{listener.port}/h")
+        dispatcher = dispatcher_of(service.runtime)
+        dispatcher.limits = replace(dispatcher.limits, allow_loopback=False)  # as in production
+        ping = service.client.post(f"/webhooks/{endpoint['id']}/ping", headers=as_partner(alpha))
+        assert ping.status_code == 202
+        log = f"/webhooks/{endpoint['id']}/deliveries"
+
+        def refused():
+            items = service.client.get(log, headers=as_partner(alpha)).get_json()["items"]
+            return items and items[0]["last_failure"] == "refused" and items[0]
+
+        delivery = settle(service.runtime, refused)
+    assert "loopback" in delivery["last_error"]
+    assert listener.accepted == 0  # no connection was ever attempted
+
+
+# delivery -------------------------------------------------------------------------------------
+
+
+def test_projected_facts_are_batched_into_signed_deliveries(service_on_sqlite, receiver):
+    service = service_on_sqlite("donations", own=settings(batch_max_items=100))
+    alpha, beta = new_partner(service.client, "Alpha"), new_partner(service.client, "Beta")
+    endpoint = register(service.client, alpha, receiver.url)
+    apply(service.runtime, [made_available(alpha) for _ in range(250)])
+    apply(service.runtime, [made_available(beta) for _ in range(5)])  # not Alpha's
+
+    settle(
+        service.runtime,
+        lambda: sum(len(r.payload["data"]["items"]) for r in receiver.received) >= 250,
+    )
+    assert len(receiver.received) == 3  # 250 facts in batches of 100, not 250 requests
+    for received in receiver.received:
+        payload = verified(received, endpoint["secret"])
+        assert (payload["type"], payload["version"], payload["partner_id"]) == (
+            "devices.refurbished",
+            "v1",
+            alpha,
+        )
+        assert received.headers["webhook-id"].startswith("msg_")
+    items = [item for r in receiver.received for item in r.payload["data"]["items"]]
+    assert len({item["device_id"] for item in items}) == 250
+
+
+def test_a_failing_receiver_gets_the_delivery_once_it_recovers(service, receiver):
+    alpha = new_partner(service.client)
+    endpoint = register(service.client, alpha, receiver.url, kinds=["webhook.test"])
+    receiver.statuses = [500, 503]
+    ping = service.client.post(f"/webhooks/{endpoint['id']}/ping", headers=as_partner(alpha))
+    log = f"/webhooks/{endpoint['id']}/deliveries"
+
+    def delivered():
+        items = service.client.get(log, headers=as_partner(alpha)).get_json()["items"]
+        return items[0]["state"] == "delivered" and items[0]
+
+    delivery = settle(service.runtime, delivered)
+    assert receiver.ids() == [ping.get_json()["id"]] * 3  # one webhook-id on every try
+    assert [a["status"] for a in delivery["attempt_log"]] == [500, 503, 204]
+    assert [a["failure"] for a in delivery["attempt_log"]] == ["http_status", "http_status", None]
+    assert delivery["payload"]["type"] == "webhook.test"
+
+    replay = service.client.post(f"{log}/{delivery['id']}/replay", headers=as_partner(alpha))
+    assert replay.status_code == 202
+    settle(service.runtime, lambda: len(receiver.received) == 4)
+    assert receiver.ids()[-1] == delivery["id"]
+
+
+def test_a_410_disables_the_endpoint_and_says_why(service, receiver):
+    alpha = new_partner(service.client)
+    endpoint = register(service.client, alpha, receiver.url, kinds=["webhook.test"])
+    receiver.statuses = [410]
+    service.client.post(f"/webhooks/{endpoint['id']}/ping", headers=as_partner(alpha))
+    path = f"/webhooks/{endpoint['id']}"
+
+    shown = settle(
+        service.runtime,
+        lambda: (
+            (e := service.client.get(path, headers=as_partner(alpha)).get_json())["state"]
+            == "disabled"
+            and e
+        ),
+    )
+    assert "410" in shown["disabled_reason"]
+    again = service.client.post(f"{path}/ping", headers=as_partner(alpha))
+    assert again.get_json()["code"] == "webhook-disabled"
+    enabled = service.client.patch(path, json={"enabled": True}, headers=as_partner(alpha))
+    assert enabled.get_json()["state"] == "active"
+
+
+def test_an_endpoint_failing_for_too_long_is_disabled(service_on_sqlite, receiver):
+    policy = replace(FAST_RETRIES, disable_after_seconds=0.3)
+    service = service_on_sqlite("donations", own=settings(retry=policy))
+    alpha = new_partner(service.client)
+    endpoint = register(service.client, alpha, receiver.url, kinds=["webhook.test"])
+    receiver.statuses = [500] * 100
+    service.client.post(f"/webhooks/{endpoint['id']}/ping", headers=as_partner(alpha))
+    path = f"/webhooks/{endpoint['id']}"
+    shown = settle(
+        service.runtime,
+        lambda: (
+            (e := service.client.get(path, headers=as_partner(alpha)).get_json())["state"]
+            == "disabled"
+            and e
+        ),
+    )
+    assert "failed since" in shown["disabled_reason"]
+
+
+def test_after_a_rotation_both_secrets_sign_for_the_overlap(service, receiver):
+    alpha = new_partner(service.client)
+    endpoint = register(service.client, alpha, receiver.url, kinds=["webhook.test"])
+    path = f"/webhooks/{endpoint['id']}"
+    rotated = service.client.post(f"{path}/secret-rotation", headers=as_partner(alpha))
+    assert rotated.status_code == 200
+    new_secret = rotated.get_json()["secret"]
+    assert new_secret != endpoint["secret"] and rotated.get_json()["previous_secret_until"]
+    service.client.post(f"{path}/ping", headers=as_partner(alpha))
+    settle(service.runtime, lambda: receiver.received)
+    [received] = receiver.received
+    assert len(received.headers["webhook-signature"].split(" ")) == 2
+    verified(received, endpoint["secret"])
+    verified(received, new_secret)
