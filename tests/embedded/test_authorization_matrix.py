@@ -40,6 +40,7 @@ import pytest
 
 from services.common.tokens import ROLES
 from services.embedded import EmbeddedSystem
+from tests.support.openapi import resolved
 from tests.support.waiting import wait_until
 from tests.support.world import (
     MINUTES,
@@ -98,11 +99,11 @@ def operations_of(document: dict) -> list[Operation]:
 def _operation(document: dict, path: str, method: str, item: dict) -> Operation:
     operation = item[method]
     parameters = [
-        _resolved(document, parameter)
+        resolved(document, parameter)
         for parameter in [*item.get("parameters", []), *operation.get("parameters", [])]
     ]
     body = operation.get("requestBody", {}).get("content", {})
-    json_body = _resolved(document, body.get("application/json", {}).get("schema", {}))
+    json_body = resolved(document, body.get("application/json", {}).get("schema", {}))
     answers = operation.get("responses", {})
     success = next((answers[code] for code in sorted(answers) if code.startswith("2")), {})
     return Operation(
@@ -113,17 +114,8 @@ def _operation(document: dict, path: str, method: str, item: dict) -> Operation:
         query_parameters=tuple(p["name"] for p in parameters if p["in"] == "query"),
         body_media=tuple(body),
         body_properties=tuple(json_body.get("properties", {})),
-        answers_json="application/json" in _resolved(document, success).get("content", {}),
+        answers_json="application/json" in resolved(document, success).get("content", {}),
     )
-
-
-def _resolved(document: dict, node: dict) -> dict:
-    while "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 DOCUMENT = read_combined_document()
@@ -177,6 +169,9 @@ PARAMETERS: dict[str, Parameter] = {
         lambda w, o, p: str(w.price_grid_version), None, "price grids are programme-wide"
     ),
     "key_id": Parameter(lambda w, o, p: w.spare_key_id, None, "API keys are an admin's only"),
+    "report_id": Parameter(
+        lambda w, o, p: w.report_id, None, "monthly reports are the programme's, read by admins"
+    ),
     "webhook_id": Parameter(lambda w, o, p: o.webhook_id, "partner"),
     "delivery_id": Parameter(lambda w, o, p: o.webhook_delivery_id, "partner"),
 }
@@ -418,26 +413,24 @@ def function_level_cases(test: str) -> list:
     return _cases(test, [_as(operation, role) for operation in OPERATIONS for role in ROLES])
 
 
-def object_level_cases(test: str) -> list:
+def _owner_cases(test: str, kinds_of: Callable[[Operation], set[str]]) -> list:
+    """Each operation as the scoped role of each kind of owner ``kinds_of`` finds in it."""
     return _cases(
         test,
         [
             _as(operation, SCOPED_ROLE[kind])
             for operation in OPERATIONS
-            for kind in sorted(owned_kinds(operation))
+            for kind in sorted(kinds_of(operation))
         ],
     )
+
+
+def object_level_cases(test: str) -> list:
+    return _owner_cases(test, owned_kinds)
 
 
 def body_owner_cases(test: str) -> list:
-    return _cases(
-        test,
-        [
-            _as(operation, SCOPED_ROLE[kind])
-            for operation in OPERATIONS
-            for kind in sorted(body_owner_kinds(operation))
-        ],
-    )
+    return _owner_cases(test, body_owner_kinds)
 
 
 def list_cases(test: str) -> list:

@@ -26,6 +26,7 @@ from typing import Any
 import requests
 
 from services.common.blueprint import MAX_JSON_VALUES
+from tests.support.openapi import resolved
 from tests.support.waiting import wait_until
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -40,15 +41,6 @@ class Cost:
     seconds: float
     body_bytes: int
     peak_growth_mb: float
-
-
-def resolved(document: dict, node: dict) -> dict:
-    while "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def write_operations(document: dict) -> Iterator[tuple[str, str, dict]]:
