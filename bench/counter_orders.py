@@ -24,7 +24,6 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import requests
@@ -39,6 +38,7 @@ from bench.raw_floor import unit_costs
 from scripts.stack import running
 from services.common.card_codes import generate_keys
 from services.gateway.keys import KeyStore
+from tests.support.enrolments import referral
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = "card:orange:1000"
@@ -274,15 +274,7 @@ def _set_up(gateway: str, counters: int, stock: int, admin: dict) -> tuple[str, 
         _post(
             http,
             f"{gateway}/sales/beneficiaries",
-            {
-                "display_name": f"P{n}",
-                "contact": "06 00 00 00 00",
-                "home_site_id": site,
-                "organisation_id": organisation["id"],
-                "social_worker_id": organisation["contacts"][0]["id"],
-                "referred_on": date.today().isoformat(),
-                "referral_reason": "bench",
-            },
+            referral(f"P{n}", "06 00 00 00 00", site, organisation, "bench"),
         )["code"]
         for n in range(counters)
     ]

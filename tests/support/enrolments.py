@@ -22,3 +22,19 @@ def enrolled_from(
     with desk.runtime.engine.begin() as connection:
         connection.execute(update(Beneficiary).where(Beneficiary.code == code).values(moved))
     return code
+
+
+def referral(
+    display_name: str, contact: str, site_id: str, organisation: dict, reason: str
+) -> dict:
+    """The body of ``POST /beneficiaries``: a person of ``site_id`` referred today by the
+    first contact of ``organisation`` (as the API shows it)."""
+    return {
+        "display_name": display_name,
+        "contact": contact,
+        "home_site_id": site_id,
+        "organisation_id": organisation["id"],
+        "social_worker_id": organisation["contacts"][0]["id"],
+        "referred_on": date.today().isoformat(),
+        "referral_reason": reason,
+    }

@@ -9,10 +9,10 @@ partner's impact shows one person reached in that city; the programme counts one
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from tests.support.donation_reception import receive_whole, upload_card_codes
 from tests.support.donation_sites import announce_once_site_known
+from tests.support.enrolments import referral
 from tests.support.inventory_workshop import TO_AVAILABLE
 from tests.support.waiting import wait_until
 
@@ -149,15 +149,7 @@ def _enrol(gateway, site_id: str, tag: str) -> str:
     assert approval.status_code == 200, approval.text
     person = gateway.post(
         "sales/beneficiaries",
-        {
-            "display_name": "Jeanne D.",
-            "contact": "06 12 34 56 78",
-            "home_site_id": site_id,
-            "organisation_id": organisation["id"],
-            "social_worker_id": organisation["contacts"][0]["id"],
-            "referred_on": date.today().isoformat(),
-            "referral_reason": "hébergée en CHRS",
-        },
+        referral("Jeanne D.", "06 12 34 56 78", site_id, organisation, "hébergée en CHRS"),
     )
     return person["code"]
 
