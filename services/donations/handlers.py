@@ -382,6 +382,9 @@ def record_completed_order(uow: DonationsUnitOfWork, event: CloudEvent) -> None:
             "site_id": data["site_id"],
         }
     )
+    uow.impact.record_device_impacts(
+        [{"order_id": data["order_id"], **device} for device in data.get("devices", ())]
+    )
 
 
 def record_site_city(uow: DonationsUnitOfWork, event: CloudEvent) -> None:

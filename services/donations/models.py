@@ -230,6 +230,20 @@ class CompletedOrder(Base):
     site_id: Mapped[str] = mapped_column(String(36))
 
 
+class SoldDeviceImpact(Base):
+    """What a device sold avoids, as sales froze it at the sale (``sales.order.completed``'s
+    ``devices``): joined to ``sold_items`` by (order, item) for its partner and donation."""
+
+    __tablename__ = "sold_device_impacts"
+
+    order_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40))
+    co2e_avoided_g: Mapped[int] = mapped_column(Integer)
+    materials_avoided_g: Mapped[int] = mapped_column(Integer)
+    impact_factor_version: Mapped[int | None] = mapped_column(Integer)
+
+
 class SiteCity(Base):
     """Each site inventory opened (``inventory.site.opened``): its city, to report people
     reached per city, and whether it is closed (``inventory.site.status_changed``), to refuse

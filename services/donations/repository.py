@@ -9,11 +9,12 @@ locked by one upsert, and the impact projections upsert with statements built on
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, tzinfo
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, insert, select, tuple_, update
+from sqlalchemy import Select, and_, case, exists, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from services.common.card_codes import CardCodeKeys, CardCodeKeysMissing, keys_in
@@ -37,6 +38,7 @@ from services.donations.models import (
     PartnerContact,
     ReceiptCounter,
     SiteCity,
+    SoldDeviceImpact,
     SoldItem,
 )
 from services.donations.webhook_repository import Webhooks
@@ -350,13 +352,101 @@ class Impact:
     def record_completed_order(self, values: dict[str, Any]) -> None:
         upsert(self.session, CompletedOrder, values, keys=("order_id",), update=())
 
+    def record_device_impacts(self, rows: list[dict[str, Any]]) -> None:
+        """What each device sold avoids, as sales froze it (once: a redelivery changes
+        nothing)."""
+        upsert(self.session, SoldDeviceImpact, rows, keys=("order_id", "item_id"), update=())
+
+    def avoided_by_donation(self, partner_id: str) -> list[tuple[str | None, int, int, int]]:
+        """(donation, devices sold with figures, g CO2e, g materials) of the partner's gifts."""
+        return [
+            tuple(row)
+            for row in self.session.execute(
+                select(
+                    SoldItem.donation_id,
+                    func.count(),
+                    func.sum(SoldDeviceImpact.co2e_avoided_g),
+                    func.sum(SoldDeviceImpact.materials_avoided_g),
+                )
+                .join(
+                    SoldDeviceImpact,
+                    and_(
+                        SoldDeviceImpact.order_id == SoldItem.order_id,
+                        SoldDeviceImpact.item_id == SoldItem.item_id,
+                    ),
+                )
+                .where(SoldItem.partner_id == partner_id)
+                .group_by(SoldItem.donation_id)
+            )
+        ]
+
+    def donated_allowances(self, partner_id: str) -> tuple[int, int]:
+        """(MB of data, minutes) the partner's received donations gave: allowance lines
+        (their unit) and prepaid cards (the data and minutes each card carries)."""
+        line = DonationLine
+        received = func.coalesce(line.received_quantity, 0)
+        data_mb, minutes = self.session.execute(
+            select(
+                func.sum(
+                    case(
+                        (line.unit == "data_mb", received),
+                        (line.kind == "prepaid_cards", received * func.coalesce(line.data_mb, 0)),
+                        else_=0,
+                    )
+                ),
+                func.sum(
+                    case(
+                        (line.unit == "minutes", received),
+                        (
+                            line.kind == "prepaid_cards",
+                            received * func.coalesce(line.voice_minutes, 0),
+                        ),
+                        else_=0,
+                    )
+                ),
+            )
+            .join(Donation, Donation.id == line.donation_id)
+            .where(Donation.partner_id == partner_id, Donation.state == "received")
+        ).one()
+        return int(data_mb or 0), int(minutes or 0)
+
+    def receipt_figures(self, partner_id: str, as_of: datetime, timezone: tzinfo) -> dict:
+        """What a donation receipt shows of the partner's gifts, as of ``as_of``: this civil
+        year's donations received, devices refurbished and sold to date, people reached (a
+        count) and CO2e avoided. Counts only: no person."""
+        civil = as_of.astimezone(timezone)
+        start = civil.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        end = start.replace(year=start.year + 1)
+        this_year = self.session.scalar(
+            select(func.count())
+            .select_from(Donation)
+            .where(
+                Donation.partner_id == partner_id,
+                Donation.received_at >= start.astimezone(UTC),
+                Donation.received_at < end.astimezone(UTC),
+            )
+        )
+        figures = self.of_partner(partner_id)
+        return {
+            "as_of": civil.date(),
+            "year": civil.year,
+            "donations_this_year": this_year or 0,
+            "devices_refurbished": figures["devices"]["refurbished"],
+            "devices_sold": figures["devices_sold"],
+            "people_reached": figures["people_reached"],
+            "co2e_kg": figures["co2e_kg"],
+            "materials_kg": figures["materials_kg"],
+        }
+
     def of_partner(self, partner_id: str) -> dict[str, Any]:
         rows = self.session.execute(
             select(DeviceOutcome.donation_id, DeviceOutcome.stage, func.count())
             .where(DeviceOutcome.partner_id == partner_id)
             .group_by(DeviceOutcome.donation_id, DeviceOutcome.stage)
         ).all()
-        return impact_figures(partner_id, rows, self._sales_of(partner_id))
+        avoided = self.avoided_by_donation(partner_id)
+        donated = self.donated_allowances(partner_id)
+        return impact_figures(partner_id, rows, self._sales_of(partner_id), avoided, donated)
 
     def _sales_of(self, partner_id: str) -> dict[str, Any]:
         sold = dict(

@@ -113,6 +113,9 @@ def test_counts_devices_by_stage_per_partner_and_donation(donations):
             "in_workshop": 1,
             "refurbished": 1,
             "scrapped": 1,
+            "devices_sold": 0,
+            "co2e_kg": 0.0,
+            "materials_kg": 0.0,
         }
     ]
 

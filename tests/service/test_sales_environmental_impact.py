@@ -203,3 +203,16 @@ def test_the_workbook_reads_the_figures_per_month_and_site(desk):
     assert scrapped["recycled_kg"] == 2.0
     assert (totals["devices_sold"], totals["co2e_kg"], totals["recycled_kg"]) == (1, 54.0, 2.0)
     assert before["co2e_kg"] == 0.0 and before["devices_sold"] == 0
+
+
+def test_the_sale_states_each_device_sold_with_its_frozen_figures(desk):
+    order = desk.completed(
+        desk.person(), ("device:smartphone:b", 1), ("card:orange:1000", 1), ("device:laptop:a", 1)
+    )
+    [completed] = desk.emitted("sales.order.completed")
+    devices = completed["data"]["devices"]
+    sold = [item["item_id"] for item in order["reserved_items"] if item["item_type"] == "device"]
+    assert [device["item_id"] for device in devices] == sold
+    assert [device["category"] for device in devices] == ["smartphone", "laptop"]
+    assert [device["co2e_avoided_g"] for device in devices] == [49_200, 54_000]
+    assert [device["materials_avoided_g"] for device in devices] == [153_800, 254_000]

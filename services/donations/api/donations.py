@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Response, request
 from flask.views import MethodView
 
+from services.common import clock
 from services.common.authorization import READERS, allow, partner_scope
 from services.common.blueprint import Blueprint
 from services.common.idempotency import idempotent
@@ -187,7 +188,9 @@ class DonationReceipt(MethodView):
             partner = uow.partners.get(donation.partner_id, scope=partner_scope())
             if partner is None:
                 raise PartnerNotFound(donation.partner_id)
-            pdf = receipt_pdf(donation, partner, current_settings().programme_timezone)
+            timezone = current_settings().programme_timezone
+            gifts = uow.impact.receipt_figures(partner.id, clock.now(), timezone)
+            pdf = receipt_pdf(donation, partner, timezone, gifts)
         return Response(
             pdf,
             mimetype="application/pdf",

@@ -1,5 +1,6 @@
 """A donation receipt as a PDF: its number, the partner (never a person), each line and
-its declared value, dated in the programme's civil time (``domain/receipts.py``)."""
+its declared value, dated in the programme's civil time (``domain/receipts.py``); then what
+the partner's gifts did, as of a printed date (counts only: no person is named)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,36 @@ def _describe(line) -> str:
     return " - ".join(parts)
 
 
-def receipt_pdf(donation: Donation, partner: Partner, timezone: tzinfo) -> bytes:
+def _gifts(pdf: FPDF, gifts: dict) -> None:
+    pdf.ln(6)
+    pdf.set_font("Helvetica", "B", 12)
+    title = f"Ce que vos dons ont permis / What your gifts did (au / as of {gifts['as_of']})"
+    pdf.cell(0, 8, latin1(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    for label, value in (
+        (
+            f"Dons recus en {gifts['year']} / Donations received in {gifts['year']}",
+            gifts["donations_this_year"],
+        ),
+        ("Appareils reconditionnes / Devices refurbished", gifts["devices_refurbished"]),
+        ("Appareils vendus / Devices sold", gifts["devices_sold"]),
+        ("Personnes aidees / People reached", gifts["people_reached"]),
+        ("CO2e evite / CO2e avoided", f"{gifts['co2e_kg']:.1f} kg"),
+        ("Matieres premieres evitees / Raw materials avoided", f"{gifts['materials_kg']:.1f} kg"),
+    ):
+        pdf.cell(0, 7, latin1(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=8)
+    note = (
+        "CO2e et matieres: facteurs ADEME 2022 par annee d'usage supplementaire, figes a la "
+        "vente / factors per year of extra use, frozen at each sale."
+    )
+    pdf.multi_cell(0, 5, latin1(note), new_x="LMARGIN", new_y="NEXT")
+
+
+def receipt_pdf(
+    donation: Donation, partner: Partner, timezone: tzinfo, gifts: dict | None = None
+) -> bytes:
+    """``gifts``: the partner's figures as of a date (``Impact.receipt_figures``)."""
     pdf = FPDF()
     pdf.set_title(f"Attestation de don {receipt_label(donation)}")
     pdf.add_page()
@@ -55,4 +85,6 @@ def receipt_pdf(donation: Donation, partner: Partner, timezone: tzinfo) -> bytes
     pdf.cell(145, 8, "Total", border=1)
     total = _euros(total_value_cents(donation))
     pdf.cell(45, 8, total, border=1, align="R", new_x="LMARGIN", new_y="NEXT")
+    if gifts is not None:
+        _gifts(pdf, gifts)
     return bytes(pdf.output())

@@ -91,6 +91,9 @@ class DeviceStagesOut(Schema):
 class DonationImpactOut(DeviceStagesOut):
     donation_id = fields.String()
     devices_received = fields.Integer()
+    devices_sold = fields.Integer(metadata={"description": "with avoided figures from sales"})
+    co2e_kg = fields.Float(metadata={"description": "kg CO2e avoided, frozen at each sale"})
+    materials_kg = fields.Float(metadata={"description": "kg raw materials avoided"})
 
 
 class ImpactOut(Schema):
@@ -102,6 +105,10 @@ class ImpactOut(Schema):
     cards_sold = fields.Integer()
     people_reached = fields.Integer(metadata={"description": "distinct people, all cities"})
     people_reached_by_city = fields.Dict(keys=fields.String(), values=fields.Integer())
+    co2e_kg = fields.Float(metadata={"description": "kg CO2e avoided by the devices sold"})
+    materials_kg = fields.Float(metadata={"description": "kg raw materials avoided"})
+    data_gb_donated = fields.Float(metadata={"description": "received (1 GB = 1000 MB)"})
+    minutes_donated = fields.Integer(metadata={"description": "received voice minutes"})
 
 
 # donations ------------------------------------------------------------------------------------

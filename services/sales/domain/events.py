@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
+from services.sales.domain.environment import device_category, per_unit
+
 # What a cancellation tells inventory. The reason typed at the counter is personal data (it
 # may say why a person left): it stays in the order's ``end_reason``, which erasure clears,
 # and never travels to inventory's records.
@@ -95,6 +97,7 @@ class SaleCompleted(_OrderFact):
     beneficiary_code: str
     payment_method: str | None
     completed_at: datetime
+    devices: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def of(cls, order) -> SaleCompleted:
@@ -106,6 +109,7 @@ class SaleCompleted(_OrderFact):
             order.beneficiary_code,
             order.payment_method,
             order.completed_at,
+            devices_avoided(order),
         )
 
     def payload(self) -> dict[str, Any]:
@@ -116,7 +120,30 @@ class SaleCompleted(_OrderFact):
             "beneficiary_code": self.beneficiary_code,
             "payment_method": self.payment_method,
             "completed_at": self.completed_at.isoformat(),
+            "devices": list(self.devices),
         }
+
+
+def devices_avoided(order) -> tuple[dict[str, Any], ...]:
+    """Each device item inventory reserved for the order, with its line's frozen avoided
+    figures per unit (``environment.py``): what the partner impact counts."""
+    lines = {line.id: line for line in order.lines}
+    devices = []
+    for item in order.reserved_items or ():
+        line = lines.get(str(item["line_id"]))
+        category = line and device_category(line.product_key)
+        if category is None or line.impact_factor_version is None:
+            continue
+        devices.append(
+            {
+                "item_id": str(item["item_id"]),
+                "category": category,
+                "co2e_avoided_g": per_unit(line.co2e_avoided_g, line.quantity),
+                "materials_avoided_g": per_unit(line.materials_avoided_g, line.quantity),
+                "impact_factor_version": line.impact_factor_version,
+            }
+        )
+    return tuple(devices)
 
 
 @dataclass(frozen=True)

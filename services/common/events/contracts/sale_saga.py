@@ -154,8 +154,22 @@ class OrderCompletionRequested(Contract):
     requested_at = fields.AwareDateTime(required=True)
 
 
+class DeviceAvoided(Contract):
+    """What one device sold avoids, frozen on its order line when the sale was recorded
+    (sales' ``domain/environment.py``): grams of CO2e and of raw materials, by the factor
+    set ``impact_factor_version``. Device-level only: no person."""
+
+    item_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    category = fields.String(required=True, validate=validate.OneOf(HARDWARE_CATEGORIES))
+    co2e_avoided_g = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    materials_avoided_g = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    impact_factor_version = fields.Integer(strict=True, allow_none=True, load_default=None)
+
+
 class OrderCompleted(Contract):
-    """The payment is recorded and the receipt numbered, after inventory committed."""
+    """The payment is recorded and the receipt numbered, after inventory committed.
+    ``devices`` (optional, added for partner impact): each device sold, with its avoided
+    figures."""
 
     order_id = fields.UUID(required=True)
     site_id = fields.UUID(required=True)
@@ -163,6 +177,7 @@ class OrderCompleted(Contract):
     beneficiary_code = fields.String(required=True)
     payment_method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
     completed_at = fields.AwareDateTime(required=True)
+    devices = fields.List(fields.Nested(DeviceAvoided), load_default=list)
 
 
 class OrderCancelled(Contract):
