@@ -24,9 +24,14 @@ def api(system, path: str) -> str:
     return f"{system.gateway_url}/api/{path}"
 
 
+def read(system, path: str):
+    """``GET /api/<path>`` through the gateway: the JSON answer."""
+    return http.get(api(system, path), timeout=10).json()
+
+
 def first_site(system, **wanted) -> dict:
     """The first of inventory's sites whose fields have the ``wanted`` values."""
-    sites = http.get(api(system, "inventory/sites"), timeout=10).json()
+    sites = read(system, "inventory/sites")
     return next(site for site in sites if all(site[k] == v for k, v in wanted.items()))
 
 
@@ -97,12 +102,7 @@ def test_received_donation_becomes_devices_and_partner_impact(system):
 
     devices = wait_until(
         lambda: (
-            (
-                page := http.get(
-                    api(system, f"inventory/devices?donation_id={donation['id']}"), timeout=10
-                ).json()
-            )["total"]
-            == 4
+            (page := read(system, f"inventory/devices?donation_id={donation['id']}"))["total"] == 4
             and page
         )
     )
@@ -110,11 +110,7 @@ def test_received_donation_becomes_devices_and_partner_impact(system):
     assert sorted(d["serial"] or "" for d in devices["items"])[-1] == "FP4-0001"
     impact = wait_until(
         lambda: (
-            (
-                body := http.get(
-                    api(system, f"donations/partners/{partner['id']}/impact"), timeout=10
-                ).json()
-            )["devices_received"]
+            (body := read(system, f"donations/partners/{partner['id']}/impact"))["devices_received"]
             >= 4
             and body
         )

@@ -41,6 +41,11 @@ def _item(item: HeldItem) -> dict[str, Any]:
     }
 
 
+def _keyed_by(field: str) -> property:
+    """A fact's ``subject``: its ``field``, the id of the thing whose events it orders."""
+    return property(lambda fact: getattr(fact, field))
+
+
 # the sale saga --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _ReservationFact:
@@ -48,9 +53,7 @@ class _ReservationFact:
     reservation_id: str
     site_id: str
 
-    @property
-    def subject(self) -> str:
-        return self.order_id
+    subject = _keyed_by("order_id")
 
     def _identity(self) -> dict[str, Any]:
         return {
@@ -83,9 +86,7 @@ class ReservationRejected:
     site_id: str
     shortfalls: Sequence[Shortfall]
 
-    @property
-    def subject(self) -> str:
-        return self.order_id
+    subject = _keyed_by("order_id")
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -171,33 +172,30 @@ class AvailabilityChanged:
 
 
 @dataclass(frozen=True)
-class SiteOpened:
-    type: ClassVar[str] = "inventory.site.opened"
+class _SiteFact:
     site_id: str
+
+    subject = _keyed_by("site_id")
+
+
+@dataclass(frozen=True)
+class SiteOpened(_SiteFact):
+    type: ClassVar[str] = "inventory.site.opened"
     name: str
     city: str
     kind: str
     sequence: int
-
-    @property
-    def subject(self) -> str:
-        return self.site_id
 
     def payload(self) -> dict[str, Any]:
         return {"site_id": self.site_id, "name": self.name, "city": self.city, "kind": self.kind}
 
 
 @dataclass(frozen=True)
-class SiteStatusChanged:
+class SiteStatusChanged(_SiteFact):
     type: ClassVar[str] = "inventory.site.status_changed"
-    site_id: str
     open: bool
     at: datetime
     sequence: int
-
-    @property
-    def subject(self) -> str:
-        return self.site_id
 
     def payload(self) -> dict[str, Any]:
         return {"site_id": self.site_id, "open": self.open, "at": self.at.isoformat()}
@@ -214,9 +212,7 @@ class DeviceReceived:
     line_id: str
     sequence: int
 
-    @property
-    def subject(self) -> str:
-        return self.device_id
+    subject = _keyed_by("device_id")
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -248,9 +244,7 @@ class DeviceMoved:
     def type(self) -> str:
         return f"inventory.device.{self.fact}"
 
-    @property
-    def subject(self) -> str:
-        return self.device_id
+    subject = _keyed_by("device_id")
 
     def payload(self) -> dict[str, Any]:
         return {
