@@ -22,7 +22,7 @@ from services.inventory.domain.labels import Label, LabelSheets
 PADDING = 2.5  # mm inside each label's edge, where printers drift
 QUIET_ZONE = 10  # modules of white on each side of a Code 128 symbol (ISO/IEC 15417)
 MAX_MODULE = 0.5  # mm: a wide label does not stretch the bars further
-QR_BORDER = 2  # modules of white around the QR code
+QR_BORDER = 4  # modules of white around the QR code: the quiet zone of ISO/IEC 18004
 TEXT_BLOCK = 10.5  # mm under the barcode: the tag, the device, the site
 FILL = RenderStyle.F  # the enum itself: fpdf2 converts a "F" on each of thousands of bars
 # QR mask pattern: fixed, as ISO/IEC 18004 allows (a reader reads any of the eight); segno's

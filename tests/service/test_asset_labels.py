@@ -129,6 +129,17 @@ def test_a_custom_label_size_and_margins_scan_where_they_were_asked(inventory, d
     assert slots[:3] == [None, "CS-000001", "CS-000002"]  # tags as scanned: any case
 
 
+def test_the_smallest_labels_still_scan_with_their_qr_codes(inventory, donation, tmp_path):
+    _, client = inventory
+    tags = [device.asset_tag for device in donation]
+    sizes = {"label_width": 45, "label_height": 25, "margin_top": 0, "margin_left": 0}
+    pdf = pdf_of(print_labels(client, asset_tags=tags, qr=True, **sizes))
+    sheet = sheet_format("a4-3x8", **sizes)
+    for symbology in ("code128", "qrcode"):
+        slots = in_reading_order(scan_sheets(pdf, sheet, tmp_path / symbology, symbology))
+        assert slots[:5] == tags and slots[5:] == [None] * 19
+
+
 def test_devices_received_since_a_day_are_labelled_in_order_of_intake(
     inventory, workshop_site, tmp_path
 ):
