@@ -2,12 +2,14 @@
 import daily from "./en-daily.js";
 import operations from "./en-operations.js";
 import labels from "./en-labels.js";
+import environment from "./en-environment.js";
 const plural = (n, one, many) => (Number(n) === 1 ? one : many);
 
 export default {
   ...daily,
   ...operations,
   ...labels,
+  ...environment,
   "chrome.brand": "Connexions solidaires",
   "chrome.skip": "Skip to content",
   "chrome.nav": "Main navigation",

@@ -2,12 +2,14 @@
 import daily from "./fr-daily.js";
 import operations from "./fr-operations.js";
 import labels from "./fr-labels.js";
+import environment from "./fr-environment.js";
 const plural = (n, one, many) => (Number(n) <= 1 ? one : many);
 
 export default {
   ...daily,
   ...operations,
   ...labels,
+  ...environment,
   "chrome.brand": "Connexions solidaires",
   "chrome.skip": "Aller au contenu",
   "chrome.nav": "Navigation principale",

@@ -5,6 +5,7 @@ import { barChart, columnChart, progressChart } from "../charts.js";
 import { append, h, table } from "../dom.js";
 import { date, money, month, number, productName, stateName } from "../format.js";
 import { t } from "../i18n.js";
+import { programmeEnvironment } from "./environment.js";
 import { figures } from "./impact.js";
 
 const STATES = ["received", "diagnosing", "wiping", "repairing", "grading", "available", "scrapped"];
@@ -59,6 +60,7 @@ export async function dashboardScreen(container) {
       [t("dashboard.revenue"), money(impact.revenue_cents)],
       [t("dashboard.savings"), money(impact.savings_cents)],
     ]),
+    programmeEnvironment(impact.environment, monthly),
     h("h2", null, t("dashboard.perCity")),
     barChart({ title: t("dashboard.perCityChart"), rows: byCity.map(([label, value]) => ({ label, value })), valueLabel: t("impact.people") }),
     h("h2", null, t("dashboard.perMonth")),

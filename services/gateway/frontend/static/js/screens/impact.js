@@ -5,6 +5,7 @@ import { append, h, table } from "../dom.js";
 import { number } from "../format.js";
 import { t } from "../i18n.js";
 import { session } from "../session.js";
+import { partnerEnvironment } from "./environment.js";
 
 export function figures(pairs) {
   return h("ul", { class: "figures" }, pairs.map(([label, value]) =>
@@ -22,6 +23,7 @@ export async function impactScreen(container) {
       [t("impact.devicesSold"), number(impact.devices_sold)],
       [t("impact.cardsSold"), number(impact.cards_sold)],
     ]),
+    partnerEnvironment(impact),
     h("h2", null, t("impact.devicesTitle")),
     barChart({
       title: t("impact.devicesChart"),
