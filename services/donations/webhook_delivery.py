@@ -7,8 +7,8 @@ endpoint: a slow partner holds its own deliveries back, not the others'. A round
 wait for its sends; each sender records its attempt in its own transaction.
 
 A claim is a lease: a worker killed mid-send leaves its deliveries pending, and the next
-round after the lease (the total timeout and a margin) sends them again with the same
-``webhook-id``. At least once; a receiver deduplicates by ``webhook-id``.
+round after the lease (the total timeout and ``WEBHOOKS_LEASE_MARGIN_SECONDS``) sends them
+again with the same ``webhook-id``. At least once; a receiver deduplicates by ``webhook-id``.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from services.donations.webhook_settings import WebhookSettings
 from services.donations.webhook_transport import Limits, deliver
 
 log = logging.getLogger(__name__)
-
-LEASE_MARGIN_SECONDS = 30.0
 
 
 class Dispatcher:
@@ -56,7 +54,7 @@ class Dispatcher:
         with self.lock:
             room = settings.senders - sum(self.in_flight.values())
             free = {e: settings.per_endpoint - n for e, n in self.in_flight.items() if n}
-        lease = settings.total_timeout_seconds + LEASE_MARGIN_SECONDS
+        lease = settings.total_timeout_seconds + settings.lease_margin_seconds
         claims = claim_due(self.runtime.unit_of_work(), free, room, settings.per_endpoint, lease)
         for claim in claims:
             with self.lock:

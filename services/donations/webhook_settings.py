@@ -23,6 +23,7 @@ class WebhookSettings:
     batch_max_items: int = 1000  # facts in one delivery at most
     connect_timeout_seconds: float = 3.0
     total_timeout_seconds: float = 10.0
+    lease_margin_seconds: float = 30.0  # a dead sender's claims return after total + this
     max_response_bytes: int = 64 * 1024
     senders: int = 8  # deliveries in flight at most, all endpoints together
     per_endpoint: int = 2  # deliveries in flight at most to one endpoint
@@ -45,6 +46,9 @@ class WebhookSettings:
             ),
             total_timeout_seconds=env_float(
                 "WEBHOOKS_TOTAL_TIMEOUT_SECONDS", cls.total_timeout_seconds
+            ),
+            lease_margin_seconds=env_float(
+                "WEBHOOKS_LEASE_MARGIN_SECONDS", cls.lease_margin_seconds
             ),
             senders=env_int("WEBHOOKS_SENDERS", cls.senders),
             per_endpoint=env_int("WEBHOOKS_PER_ENDPOINT", cls.per_endpoint),
