@@ -13,7 +13,12 @@ from datetime import date
 import requests
 from stdnum import luhn
 
-from tests.support.donation_reception import receive_whole, upload_card_codes
+from tests.support.donation_reception import (
+    fairphones,
+    orange_cards,
+    receive_whole,
+    upload_card_codes,
+)
 from tests.support.donation_sites import announce_once_site_known
 from tests.support.inventory_workshop import TO_AVAILABLE
 from tests.support.waiting import wait_until
@@ -58,27 +63,9 @@ def announce(
 ) -> dict:
     lines = []
     if phones:
-        lines.append(
-            {
-                "kind": "hardware_lot",
-                "category": "smartphone",
-                "quantity": phones,
-                "brand": "Fairphone",
-                "model": "4",
-                "imeis": list(imeis),
-            }
-        )
+        lines.append(fairphones(phones, imeis=list(imeis)))
     if cards:
-        lines.append(
-            {
-                "kind": "prepaid_cards",
-                "quantity": cards,
-                "operator": "Orange",
-                "product_name": "Recharge 10 EUR",
-                "face_value_cents": 1000,
-                "expiry_date": "2099-12-31",
-            }
-        )
+        lines.append(orange_cards(cards))
     body = {"partner_id": partner_id, "site_id": site_id, "lines": lines}
     return announce_once_site_known(partner, body)
 

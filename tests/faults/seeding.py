@@ -9,7 +9,12 @@ import uuid
 from dataclasses import dataclass, field
 
 from tests.faults.load import CARD, PHONE
-from tests.support.donation_reception import receive_whole, upload_card_codes
+from tests.support.donation_reception import (
+    fairphones,
+    orange_cards,
+    receive_whole,
+    upload_card_codes,
+)
 from tests.support.inventory_workshop import TO_AVAILABLE
 from tests.support.waiting import wait_until
 from tests.system.sale_journey import _available, _enrol, _publish_prices
@@ -83,23 +88,7 @@ def _receive_at_workshop(admin: Gateway, workshop: str, tag: str, cards: int, ph
         {
             "partner_id": partner["id"],
             "site_id": workshop,
-            "lines": [
-                {
-                    "kind": "hardware_lot",
-                    "category": "smartphone",
-                    "quantity": phones,
-                    "brand": "Fairphone",
-                    "model": "4",
-                },
-                {
-                    "kind": "prepaid_cards",
-                    "quantity": cards,
-                    "operator": "Orange",
-                    "product_name": "Recharge 10 EUR",
-                    "face_value_cents": 1000,
-                    "expiry_date": "2099-12-31",
-                },
-            ],
+            "lines": [fairphones(phones), orange_cards(cards)],
         },
     )
     pins = [f"SER-{tag}-{n},{uuid.uuid4().int % 10**12:012d}" for n in range(cards)]

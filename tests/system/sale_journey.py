@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import uuid
 
-from tests.support.donation_reception import receive_whole, upload_card_codes
+from tests.support.donation_reception import (
+    fairphones,
+    orange_cards,
+    receive_whole,
+    upload_card_codes,
+)
 from tests.support.donation_sites import announce_once_site_known
 from tests.support.enrolments import referral
 from tests.support.inventory_workshop import TO_AVAILABLE
@@ -85,23 +90,7 @@ def _donate(gateway, partner_id: str, site_id: str, pins: list[str]) -> dict:
         {
             "partner_id": partner_id,
             "site_id": site_id,
-            "lines": [
-                {
-                    "kind": "hardware_lot",
-                    "category": "smartphone",
-                    "quantity": 2,
-                    "brand": "Fairphone",
-                    "model": "4",
-                },
-                {
-                    "kind": "prepaid_cards",
-                    "quantity": 2,
-                    "operator": "Orange",
-                    "product_name": "Recharge 10 EUR",
-                    "face_value_cents": 1000,
-                    "expiry_date": "2099-12-31",
-                },
-            ],
+            "lines": [fairphones(2), orange_cards(2)],
         },
     )
     rows = [f"SER-{n}-{uuid.uuid4().hex[:8]},{pin}" for n, pin in enumerate(pins)]

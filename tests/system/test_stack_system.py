@@ -25,6 +25,7 @@ from scripts.stack import running
 from services.common.config import DATABASES, SERVICES_WITH_DATABASE
 from services.common.events.topology import SUBSCRIPTIONS, Topology
 from services.gateway.keys import KeyStore
+from tests.support.donation_reception import fairphones
 from tests.support.donation_sites import announce_once_site_known
 from tests.support.real_infrastructure import delete_namespace
 from tests.support.waiting import wait_until
@@ -157,15 +158,7 @@ def journey(gateway: Gateway, *, donations: int, phones: int) -> dict:
             {
                 "partner_id": partner["id"],
                 "site_id": site["id"],
-                "lines": [
-                    {
-                        "kind": "hardware_lot",
-                        "category": "smartphone",
-                        "quantity": phones,
-                        "brand": "Fairphone",
-                        "model": "4",
-                    }
-                ],
+                "lines": [fairphones(phones)],
             },
         )
         gateway.post(
