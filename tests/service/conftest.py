@@ -8,6 +8,13 @@ import pytest
 from tests.support.donation_sites import SITE_ID, open_site
 
 
+@pytest.fixture(params=["donations", "inventory", "sales"])
+def each_service(request, service_on_sqlite):
+    """Each service in turn (the test runs once for each): ``(name, runtime, test client)``."""
+    service = service_on_sqlite(request.param)
+    return request.param, service.runtime, service.client
+
+
 @pytest.fixture
 def donations(service_on_sqlite):
     """Donations with inventory's site ``SITE_ID`` opened: ``(runtime, test client)``."""

@@ -10,15 +10,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from services.common.blueprint import MAX_JSON_VALUES
-from services.common.events.envelope import new_event
-from services.donations.app import SERVICE as DONATIONS
 from services.donations.domain.files import MAX_COUNTED_BAD_ROWS, MAX_LISTED_BAD_ROWS
-from services.donations.handlers import record_site_city
+from tests.support.donation_sites import open_site
+from tests.support.donations_api import announce, register_partner
 from tests.support.streams import GeneratedFile
 
 ITEMS = 2000
@@ -26,37 +23,21 @@ EMPTY_ROWS = 1_000_000
 
 
 @pytest.fixture
-def donations(sqlite_settings, card_code_keys):
-    runtime = DONATIONS.runtime(sqlite_settings("donations"))
-    site_id = str(uuid.uuid4())
-    opened = new_event(
-        "inventory.site.opened",
-        source="inventory",
-        subject=site_id,
-        sequence=1,
-        data={"site_id": site_id, "name": "Site", "city": "Lyon", "kind": "counter"},
-    )
-    with runtime.unit_of_work() as uow:
-        record_site_city(uow, opened)
-        uow.commit()
-    client = DONATIONS.create_app({"RUNTIME": runtime}).test_client()
-    partner = client.post("/partners", json={"name": "Op", "kind": "telecom_operator"})
-    lines = [
-        {"kind": "hardware_lot", "category": "smartphone", "quantity": ITEMS},
-        {
-            "kind": "prepaid_cards",
-            "quantity": ITEMS,
-            "operator": "Orange",
-            "product_name": "Recharge",
-            "face_value_cents": 1000,
-            "expiry_date": "2099-12-31",
-        },
-    ]
-    body = {"partner_id": partner.get_json()["id"], "site_id": site_id, "lines": lines}
-    donation = client.post("/donations", json=body)
-    assert donation.status_code == 201, donation.get_json()
-    yield client, donation.get_json()
-    runtime.dispose()
+def donations(service_on_sqlite, card_code_keys):
+    """Donations with a donation of ITEMS phones and ITEMS cards: ``(test client, donation)``."""
+    service = service_on_sqlite("donations")
+    site_id = open_site(service.runtime, city="Lyon")
+    partner = register_partner(service.client, kind="telecom_operator")
+    cards = {
+        "kind": "prepaid_cards",
+        "quantity": ITEMS,
+        "operator": "Orange",
+        "product_name": "Recharge",
+        "face_value_cents": 1000,
+        "expiry_date": "2099-12-31",
+    }
+    phones = {"kind": "hardware_lot", "category": "smartphone", "quantity": ITEMS}
+    return service.client, announce(service.client, partner["id"], phones, cards, site_id=site_id)
 
 
 UPLOADS = {"identifiers": (0, "serial\n"), "codes": (1, "serial,pin\n")}

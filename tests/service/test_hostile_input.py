@@ -29,7 +29,6 @@ from tests.support.sales import PRICES, ready_desk
 
 SITE_ID = str(uuid.uuid4())  # opened by inventory: donations accept it
 
-SERVICES = {"donations": DONATIONS, "inventory": INVENTORY, "sales": SALES}
 PROBLEM = "application/problem+json"
 # Where the security review found a lone surrogate reaching the database.
 REVIEWED_WRITES = {
@@ -47,14 +46,6 @@ UNREADABLE = {
     "NaN": '{"x": NaN}',
     "a number beyond floats": '{"x": 1e999}',
 }
-
-
-@pytest.fixture(params=sorted(SERVICES))
-def service(request, sqlite_settings):
-    definition = SERVICES[request.param]
-    runtime = definition.runtime(sqlite_settings(request.param))
-    yield request.param, runtime, definition.create_app({"RUNTIME": runtime}).test_client()
-    runtime.dispose()
 
 
 @pytest.fixture
@@ -91,8 +82,8 @@ def send(client, method: str, path: str, roles: list[str], raw: str):
     )
 
 
-def test_text_that_is_not_unicode_is_refused_by_name_on_every_write(service):
-    name, runtime, client = service
+def test_text_that_is_not_unicode_is_refused_by_name_on_every_write(each_service):
+    name, runtime, client = each_service
     before = everything(runtime)
     refused, answered = set(), []
     for method, path, roles, fields in json_writes(client):
@@ -113,8 +104,8 @@ def test_text_that_is_not_unicode_is_refused_by_name_on_every_write(service):
 
 
 @pytest.mark.parametrize("raw", UNREADABLE.values(), ids=UNREADABLE)
-def test_json_that_cannot_be_read_safely_is_a_400_on_every_write(service, raw):
-    _, runtime, client = service
+def test_json_that_cannot_be_read_safely_is_a_400_on_every_write(each_service, raw):
+    _, runtime, client = each_service
     before = everything(runtime)
     answered = []
     for method, path, roles, _fields in json_writes(client):

@@ -10,15 +10,9 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
-from services.donations.app import SERVICE as DONATIONS
-from services.inventory.app import SERVICE as INVENTORY
-from services.sales.app import SERVICE as SALES
 from tests.support.auth import as_role
 from tests.support.openapi import json_writes
 
-SERVICES = {"donations": DONATIONS, "inventory": INVENTORY, "sales": SALES}
 PROTECTED_FIELDS = (
     "id",
     "state",
@@ -105,16 +99,8 @@ def _concrete(path: str) -> str:
     )
 
 
-@pytest.fixture(params=sorted(SERVICES))
-def service(request, sqlite_settings):
-    definition = SERVICES[request.param]
-    runtime = definition.runtime(sqlite_settings(request.param))
-    yield request.param, definition.create_app({"RUNTIME": runtime}).test_client()
-    runtime.dispose()
-
-
-def test_protected_fields_are_refused_by_name_on_every_write(service):
-    name, client = service
+def test_protected_fields_are_refused_by_name_on_every_write(each_service):
+    name, _, client = each_service
     refused, accepted = [], []
     for method, path, roles, declared in _operations(client):
         for field in PROTECTED_FIELDS:
@@ -134,8 +120,8 @@ def test_protected_fields_are_refused_by_name_on_every_write(service):
     assert refused  # every service has write operations
 
 
-def test_protected_fields_a_body_declares_are_reviewed(service):
-    name, client = service
+def test_protected_fields_a_body_declares_are_reviewed(each_service):
+    name, _, client = each_service
     declared = {
         (name, method, path): sorted(fields & set(PROTECTED_FIELDS))
         for method, path, _roles, fields in _operations(client)

@@ -115,17 +115,9 @@ STRANGERS = {
 }
 
 
-@pytest.fixture(params=sorted(SERVICES))
-def service(request, sqlite_settings):
-    definition = SERVICES[request.param]
-    runtime = definition.runtime(sqlite_settings(request.param))
-    yield request.param, definition.create_app({"RUNTIME": runtime}).test_client()
-    runtime.dispose()
-
-
 @pytest.mark.parametrize("stranger", sorted(STRANGERS))
-def test_a_direct_call_without_a_valid_gateway_token_is_401(service, stranger):
-    name, client = service
+def test_a_direct_call_without_a_valid_gateway_token_is_401(each_service, stranger):
+    name, _, client = each_service
     for method, path, body in CALLS[name]:
         headers = {"Authorization": STRANGERS[stranger](name, method, path)}
         response = client.open(path, method=method, json=body, headers=headers)
@@ -137,8 +129,8 @@ def test_a_direct_call_without_a_valid_gateway_token_is_401(service, stranger):
     assert listed["total"] == 0 if isinstance(listed, dict) else listed == []
 
 
-def test_health_and_the_api_description_stay_open(service):
-    _, client = service
+def test_health_and_the_api_description_stay_open(each_service):
+    _, _, client = each_service
     for path in ("/health/live", "/openapi.json"):
         assert client.get(path, headers={"Authorization": ""}).status_code == 200
 
