@@ -23,6 +23,7 @@ import pytest
 import requests
 
 from services.embedded import DEMO_PARTNER, EmbeddedSystem
+from services.sales.handlers.reports import make_due_reports
 from tests.support.donation_sites import announce_once_site_known
 from tests.support.inventory_workshop import ALL_PASS, GRADE, wipe
 from tests.support.waiting import wait_until
@@ -161,6 +162,7 @@ class World:
     organisation_id: str = ""
     price_grid_version: int = 0
     spare_key_id: str = ""  # an API key only the matrix's admin-only operations touch
+    report_id: str = ""  # last month's report, as the sales worker makes it on the 1st
     limit_code: str = "monthly-spending"
     tag: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     personal: list[str] = field(default_factory=list)  # the organisation's contact
@@ -193,6 +195,7 @@ def build_world(system: EmbeddedSystem) -> World:
     for owner in world.owners():
         _orders(world, owner)
     _settled(world)
+    _monthly_report(world, system)
     return world
 
 
@@ -441,3 +444,9 @@ def _settled(world: World) -> None:
         wait_until(lambda sold=sold: len(items(_admin(world, "GET", sold))) == 1)
         impact = f"/api/donations/partners/{owner.partner_id}/impact"
         wait_until(lambda impact=impact: _admin(world, "GET", impact)["cards_sold"] == 1)
+
+
+def _monthly_report(world: World, system: EmbeddedSystem) -> None:
+    """Last month's report, made by the sales worker's task as on the 1st of the month."""
+    make_due_reports(system.runtimes["sales"])
+    world.report_id = _admin(world, "GET", "/api/sales/reports")[0]["id"]

@@ -2,6 +2,7 @@
 import daily from "./en-daily.js";
 import operations from "./en-operations.js";
 import labels from "./en-labels.js";
+import reports from "./en-reports.js";
 import environment from "./en-environment.js";
 const plural = (n, one, many) => (Number(n) === 1 ? one : many);
 
@@ -9,6 +10,7 @@ export default {
   ...daily,
   ...operations,
   ...labels,
+  ...reports,
   ...environment,
   "chrome.brand": "Connexions solidaires",
   "chrome.skip": "Skip to content",

@@ -2,6 +2,7 @@
 import daily from "./fr-daily.js";
 import operations from "./fr-operations.js";
 import labels from "./fr-labels.js";
+import reports from "./fr-reports.js";
 import environment from "./fr-environment.js";
 const plural = (n, one, many) => (Number(n) <= 1 ? one : many);
 
@@ -9,6 +10,7 @@ export default {
   ...daily,
   ...operations,
   ...labels,
+  ...reports,
   ...environment,
   "chrome.brand": "Connexions solidaires",
   "chrome.skip": "Aller au contenu",

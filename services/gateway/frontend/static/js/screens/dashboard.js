@@ -7,6 +7,7 @@ import { date, money, month, number, productName, stateName } from "../format.js
 import { t } from "../i18n.js";
 import { programmeEnvironment } from "./environment.js";
 import { figures } from "./impact.js";
+import { monthlyReports, programmeWorkbook } from "./workbook.js";
 
 const STATES = ["received", "diagnosing", "wiping", "repairing", "grading", "available", "scrapped"];
 const WEEKS = 12;
@@ -37,12 +38,13 @@ function throughputChart(throughput) {
 }
 
 export async function dashboardScreen(container) {
-  const [impact, monthly, counts, throughput, stock] = await Promise.all([
+  const [impact, monthly, counts, throughput, stock, reports] = await Promise.all([
     get("sales/impact"),
     get("sales/impact/monthly"),
     get("inventory/workshop/counts"),
     get("inventory/workshop/throughput", { weeks: WEEKS }),
     allPages("inventory/stock", {}, 1000),
+    monthlyReports(),
   ]);
   const byCity = [...sumBy(monthly, (row) => row.city || row.site_name || row.site_id, (row) => row.people)]
     .sort((a, b) => b[1] - a[1]);
@@ -61,6 +63,8 @@ export async function dashboardScreen(container) {
       [t("dashboard.savings"), money(impact.savings_cents)],
     ]),
     programmeEnvironment(impact.environment, monthly),
+    programmeWorkbook(),
+    reports,
     h("h2", null, t("dashboard.perCity")),
     barChart({ title: t("dashboard.perCityChart"), rows: byCity.map(([label, value]) => ({ label, value })), valueLabel: t("impact.people") }),
     h("h2", null, t("dashboard.perMonth")),

@@ -6,6 +6,7 @@ import { number } from "../format.js";
 import { t } from "../i18n.js";
 import { session } from "../session.js";
 import { partnerEnvironment } from "./environment.js";
+import { partnerWorkbook } from "./workbook.js";
 
 export function figures(pairs) {
   return h("ul", { class: "figures" }, pairs.map(([label, value]) =>
@@ -24,6 +25,7 @@ export async function impactScreen(container) {
       [t("impact.cardsSold"), number(impact.cards_sold)],
     ]),
     partnerEnvironment(impact),
+    partnerWorkbook(session.me.partner_id),
     h("h2", null, t("impact.devicesTitle")),
     barChart({
       title: t("impact.devicesChart"),

@@ -1,0 +1,21 @@
+// English: funder workbooks (.xlsx) and the monthly reports.
+export default {
+  "workbook.title": "Funder workbook",
+  "workbook.intro": "A workbook (.xlsx) of the chosen months: a summary against the target, one sheet per month with a row per counter, and the partners. At most 36 months.",
+  "workbook.from": "From month",
+  "workbook.to": "To month (included)",
+  "workbook.download": "Download the workbook",
+  "workbook.ready": "The workbook is saved.",
+  "workbook.partnerTitle": "Your workbook",
+  "workbook.partnerIntro": "A workbook (.xlsx) of your donations: your impact in summary, each donation and what became of its devices, and the quantities received per month.",
+  "reports.title": "Monthly reports",
+  "reports.intro": "On the 1st of each month, last month's report is made once and for all, as a PDF and as a workbook.",
+  "reports.caption": "Monthly reports, newest first",
+  "reports.month": "Month",
+  "reports.madeOn": "Made on",
+  "reports.files": "Files",
+  "reports.pdf": "PDF of {month}",
+  "reports.xlsx": "Workbook of {month}",
+  "reports.none": "No monthly report yet: the first is made on the 1st of next month.",
+  "problem.report-not-found": "This report does not exist.",
+};

@@ -1,0 +1,21 @@
+// Français : les classeurs des financeurs (.xlsx) et les rapports mensuels.
+export default {
+  "workbook.title": "Classeur des financeurs",
+  "workbook.intro": "Un classeur (.xlsx) des mois choisis : synthèse face à l'objectif, une feuille par mois avec une ligne par point d'accueil, et les partenaires. Au plus 36 mois.",
+  "workbook.from": "Du mois",
+  "workbook.to": "Au mois (inclus)",
+  "workbook.download": "Télécharger le classeur",
+  "workbook.ready": "Le classeur est enregistré.",
+  "workbook.partnerTitle": "Votre classeur",
+  "workbook.partnerIntro": "Un classeur (.xlsx) de vos dons : la synthèse de votre impact, chaque don et ce que sont devenus ses appareils, et les quantités reçues par mois.",
+  "reports.title": "Rapports mensuels",
+  "reports.intro": "Le 1er de chaque mois, le rapport du mois écoulé est établi une fois pour toutes, en PDF et en classeur.",
+  "reports.caption": "Rapports mensuels, du plus récent au plus ancien",
+  "reports.month": "Mois",
+  "reports.madeOn": "Établi le",
+  "reports.files": "Fichiers",
+  "reports.pdf": "PDF de {month}",
+  "reports.xlsx": "Classeur de {month}",
+  "reports.none": "Aucun rapport mensuel pour l'instant : le premier sera établi le 1er du mois prochain.",
+  "problem.report-not-found": "Ce rapport n'existe pas.",
+};
