@@ -27,6 +27,7 @@ import { limitsScreen } from "./screens/limits.js";
 import { sitesScreen } from "./screens/sites.js";
 import { keysScreen } from "./screens/keys.js";
 import { operationsScreen } from "./screens/operations.js";
+import { webhooksScreen } from "./screens/webhooks.js";
 
 const WORKSHOP_READERS = ["workshop", "admin", "auditor"];
 const WORKSHOP_ACTORS = ["workshop", "admin"];
@@ -55,13 +56,14 @@ const ROUTES = [
   { path: /^partner\/new$/, roles: ["partner"], screen: announceScreen },
   { path: /^partner\/donation\/([\w-]+)$/, roles: ["partner"], screen: donationScreen },
   { path: /^partner\/impact$/, roles: ["partner"], screen: impactScreen },
+  { path: /^partner\/webhooks$/, roles: ["partner"], screen: webhooksScreen },
   { path: /^dashboard$/, roles: ["admin", "auditor"], screen: dashboardScreen },
   { path: /^operations$/, roles: ["admin", "auditor"], screen: operationsScreen },
 ];
 const NAV = {
   counter: [["counter", "nav.counter"], ["counter/transfers", "nav.receiveTransfers"], ["counter/sales", "nav.daySales"]],
   workshop: [["workshop", "nav.board"], ["workshop/scan", "nav.scan"], ["workshop/labels", "nav.labels"], ["workshop/receptions", "nav.receptions"], ["workshop/transfers", "nav.transfers"]],
-  partner: [["partner", "nav.donations"], ["partner/new", "nav.announce"], ["partner/impact", "nav.impact"]],
+  partner: [["partner", "nav.donations"], ["partner/new", "nav.announce"], ["partner/impact", "nav.impact"], ["partner/webhooks", "nav.webhooks"]],
   admin: [["dashboard", "nav.dashboard"], ["workshop", "nav.board"], ["workshop/receptions", "nav.receptions"], ["workshop/transfers", "nav.transfers"],
     ["admin/organisations", "nav.organisations"], ["admin/prices", "nav.prices"], ["admin/limits", "nav.limits"], ["admin/sites", "nav.sites"], ["admin/keys", "nav.keys"], ["operations", "nav.operations"]],
   auditor: [["dashboard", "nav.dashboard"], ["workshop", "nav.board"], ["operations", "nav.operations"]],

@@ -1,6 +1,7 @@
 // English.
 import daily from "./en-daily.js";
 import operations from "./en-operations.js";
+import webhooks from "./en-webhooks.js";
 import labels from "./en-labels.js";
 import reports from "./en-reports.js";
 import environment from "./en-environment.js";
@@ -9,6 +10,7 @@ const plural = (n, one, many) => (Number(n) === 1 ? one : many);
 export default {
   ...daily,
   ...operations,
+  ...webhooks,
   ...labels,
   ...reports,
   ...environment,

@@ -1,6 +1,7 @@
 // Français (langue par défaut).
 import daily from "./fr-daily.js";
 import operations from "./fr-operations.js";
+import webhooks from "./fr-webhooks.js";
 import labels from "./fr-labels.js";
 import reports from "./fr-reports.js";
 import environment from "./fr-environment.js";
@@ -9,6 +10,7 @@ const plural = (n, one, many) => (Number(n) <= 1 ? one : many);
 export default {
   ...daily,
   ...operations,
+  ...webhooks,
   ...labels,
   ...reports,
   ...environment,
