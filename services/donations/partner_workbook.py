@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session, selectinload
 from services.common.spreadsheet import (
     DECIMAL,
     INTEGER,
+    KG,
     MONTH,
     Column,
+    Formatted,
     add_table,
     new_workbook,
     to_bytes,
@@ -52,12 +54,10 @@ DONATION_COLUMNS = (
     Column("En atelier", 11, INTEGER),
     Column("Reconditionnés", 14, INTEGER),
     Column("Recyclés (DEEE)", 14, INTEGER),
+    Column("Appareils vendus", 12, INTEGER),
+    Column("CO2e évité (kg)", 14, KG),
+    Column("Matériaux évités (kg)", 14, KG),
 )
-ENVIRONMENT_LABELS = {
-    "co2e_kg": "CO2e évité (kg)",
-    "materials_kg": "Matériaux évités (kg)",
-    "recycled_kg": "Masse recyclée (kg)",
-}
 MONTH_COLUMNS = (
     Column("Mois", 10, MONTH),
     Column("Dons reçus", 11, INTEGER),
@@ -133,8 +133,16 @@ def _summary(partner, donations, impact: dict, made_on: date) -> list[tuple]:
         (f"Personnes atteintes : {city}", count, "people_reached_by_city")
         for city, count in sorted(impact["people_reached_by_city"].items())
     ]
-    for name, value in sorted((impact.get("environment") or {}).items()):
-        rows.append((ENVIRONMENT_LABELS.get(name, name), value, f"environment.{name}"))
+    rows += [
+        ("CO2e évité (kg)", Formatted(impact["co2e_kg"], KG), "co2e_kg"),
+        ("Matériaux évités (kg)", Formatted(impact["materials_kg"], KG), "materials_kg"),
+        (
+            "Données mobiles données (Go)",
+            Formatted(impact["data_gb_donated"], KG),
+            "data_gb_donated",
+        ),
+        ("Minutes données", impact["minutes_donated"], "minutes_donated"),
+    ]
     rows.append(("Établi le", made_on, "made_on"))
     return rows
 
@@ -154,6 +162,9 @@ def _donation_row(donation, stages: dict, cities: dict[str, str], timezone: tzin
         stages.get("in_workshop", 0),
         stages.get("refurbished", 0),
         stages.get("scrapped", 0),
+        stages.get("devices_sold", 0),
+        stages.get("co2e_kg", 0.0),
+        stages.get("materials_kg", 0.0),
     )
 
 

@@ -205,7 +205,16 @@ def test_the_partner_workbook_holds_its_impact_donations_and_months(donations, p
     impact = client.get(f"/partners/{partner['id']}/impact", headers=headers).get_json()
     summary = {row["Champ de l'API"].value: row["Valeur"] for row in table(book["Synthèse"])}
     assert summary["name"].value == "'" + HOSTILE and summary["name"].data_type == "s"
-    for field in ("devices_received", "devices_sold", "cards_sold", "people_reached"):
+    for field in (
+        "devices_received",
+        "devices_sold",
+        "cards_sold",
+        "people_reached",
+        "co2e_kg",
+        "materials_kg",
+        "data_gb_donated",
+        "minutes_donated",
+    ):
         assert summary[field].value == impact[field], field
         assert summary[field].data_type == "n"
     for stage in ("in_workshop", "refurbished", "scrapped"):
@@ -223,6 +232,8 @@ def test_the_partner_workbook_holds_its_impact_donations_and_months(donations, p
     [stages] = [d for d in impact["donations"] if d["donation_id"] == first["id"]]
     assert one["Reconditionnés"].value == stages["refurbished"]
     assert one["Recyclés (DEEE)"].value == stages["scrapped"]
+    assert one["Appareils vendus"].value == stages["devices_sold"]
+    assert one["CO2e évité (kg)"].value == stages["co2e_kg"]
     assert rows[second["id"]]["Fonds (EUR) reçus"].value == 1250.5
     assert rows[second["id"]]["Minutes reçus"].value == 5000
     assert rows[third["id"]]["Reçu le"].value is None
