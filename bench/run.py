@@ -18,6 +18,7 @@ from bench.intake import intake
 from bench.isolation import isolation
 from bench.observability_cost import observability_cost
 from bench.plot import plot
+from bench.webhooks import webhooks
 from bench.worker_replicas import worker_replicas
 from bench.worst_request import worst_request_memory
 
@@ -59,6 +60,7 @@ def main() -> int:
         worker_replicas,
         observability_cost,
         gateway_hop,
+        webhooks,
     ):
         print(f"running {group.__name__}…", file=sys.stderr, flush=True)
         figures += group()
