@@ -175,8 +175,9 @@ class Reports:
                 workbook_bytes=len(workbook),
             )
             .on_conflict_do_nothing(index_elements=["month"])
+            .returning(MonthlyReport.id)
         )
-        return self.session.execute(statement).rowcount == 1
+        return self.session.execute(statement).scalar() is not None
 
     def listed(self) -> list[dict]:
         """Newest month first, without the files."""
