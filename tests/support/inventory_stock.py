@@ -16,7 +16,7 @@ from services.inventory.domain.commands import MoveDevice
 from services.inventory.domain.workflow import State
 from services.inventory.handlers import EVENT_HANDLERS
 from services.inventory.handlers.workshop import move
-from tests.support.inventory_workshop import receive_devices
+from tests.support.inventory_workshop import donation_received, receive_devices
 
 _NOW = datetime.now(UTC)
 _OPERATOR = r.Operator("Zoé Martin", "Technicienne", _NOW, "Atelier")
@@ -63,14 +63,7 @@ def event(event_type: str, subject: str, data: dict, sequence: int = 1) -> Cloud
 
 
 def donation(site_id: str, lines: list[dict]) -> CloudEvent:
-    data = {
-        "donation_id": str(uuid.uuid4()),
-        "partner_id": str(uuid.uuid4()),
-        "site_id": site_id,
-        "received_at": datetime.now(UTC).isoformat(),
-        "lines": [{"line_id": str(uuid.uuid4()), **line} for line in lines],
-    }
-    return event("donations.donation.received", data["donation_id"], data, 2)
+    return donation_received(site_id, *lines)
 
 
 def card_line(quantity: int, face_value_cents: int = 500, operator: str = "Orange") -> dict:

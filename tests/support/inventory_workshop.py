@@ -70,13 +70,14 @@ def add_site(runtime, kind: str = "workshop", site_id: str | None = None) -> str
 def donation_received(site_id: str, *lines: dict) -> CloudEvent:
     """Donations' ``donations.donation.received`` of a new donation at ``site_id``: these
     lines, each given a new ``line_id``."""
+    donation_id = str(uuid.uuid4())
     return new_event(
         "donations.donation.received",
         source="donations",
-        subject=str(uuid.uuid4()),
+        subject=donation_id,
         sequence=2,
         data={
-            "donation_id": str(uuid.uuid4()),
+            "donation_id": donation_id,
             "partner_id": str(uuid.uuid4()),
             "site_id": site_id,
             "received_at": datetime.now(UTC).isoformat(),
