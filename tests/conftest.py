@@ -44,13 +44,9 @@ def card_code_keys(tmp_path_factory):
 
     directory = tmp_path_factory.mktemp("card-code-keys")
     generate_keys(directory)
-    previous = os.environ.get("CARD_CODES_KEY_DIR")
-    os.environ["CARD_CODES_KEY_DIR"] = str(directory)
-    yield keys_in(directory.resolve())
-    if previous is None:
-        os.environ.pop("CARD_CODES_KEY_DIR", None)
-    else:
-        os.environ["CARD_CODES_KEY_DIR"] = previous
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CARD_CODES_KEY_DIR", str(directory))
+        yield keys_in(directory.resolve())
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -63,15 +59,10 @@ def token_keys(tmp_path_factory):
 
     directory = tmp_path_factory.mktemp("token-keys")
     generate_token_keys(directory)
-    previous = os.environ.get("TOKEN_KEY_DIR")
-    os.environ["TOKEN_KEY_DIR"] = str(directory)
-    Flask.test_client_class = ServiceTestClient
-    yield directory
-    Flask.test_client_class = None
-    if previous is None:
-        os.environ.pop("TOKEN_KEY_DIR", None)
-    else:
-        os.environ["TOKEN_KEY_DIR"] = previous
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TOKEN_KEY_DIR", str(directory))
+        patch.setattr(Flask, "test_client_class", ServiceTestClient)
+        yield directory
 
 
 @pytest.fixture
