@@ -15,17 +15,26 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from services.common.runtime import ServiceRuntime
 from services.common.worker import PeriodicTask
 from services.donations import webhook_handlers, webhook_metrics
-from services.donations.webhook_handlers import Claim, batch_facts, claim_due, record_attempt
+from services.donations.webhook_handlers import (
+    Claim,
+    announce_closed_month,
+    batch_facts,
+    claim_due,
+    record_attempt,
+)
 from services.donations.webhook_settings import WebhookSettings
 from services.donations.webhook_transport import Limits, deliver
 
 log = logging.getLogger(__name__)
+
+MONTH_CHECK_SECONDS = 60.0
 
 
 class Dispatcher:
@@ -37,6 +46,7 @@ class Dispatcher:
         self.pool = ThreadPoolExecutor(self.settings.senders, thread_name_prefix="webhook-send")
         self.in_flight: Counter[str] = Counter()
         self.lock = threading.Lock()
+        self.next_month_check = 0.0
         self.limits = Limits(
             self.settings.connect_timeout_seconds,
             self.settings.total_timeout_seconds,
@@ -47,6 +57,9 @@ class Dispatcher:
     def round(self) -> int:
         """Batch, then start the sends that fit; how many were started."""
         settings = self.settings
+        if time.monotonic() >= self.next_month_check:  # cheap, but once a minute is enough
+            self.next_month_check = time.monotonic() + MONTH_CHECK_SECONDS
+            announce_closed_month(self.runtime.unit_of_work())
         while batch_facts(
             self.runtime.unit_of_work(), settings.batch_window_seconds, settings.batch_max_items
         ):

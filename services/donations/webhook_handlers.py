@@ -232,6 +232,36 @@ def record_fact(uow: DonationsUnitOfWork, partner_id: str | None, kind: str, ite
 
 # the delivery loop's steps ----------------------------------------------------------------------
 
+MONTH_SETTLE = timedelta(hours=1)  # late events of a month's last hour settle first
+
+
+def announce_closed_month(uow: DonationsUnitOfWork, now: datetime | None = None) -> int:
+    """``impact.monthly_ready`` once per closed month (the programme's calendar) to every
+    active endpoint that wants it, an hour after the month ends; an endpoint registered
+    since is told of the last closed month. How many deliveries were made."""
+    now = now or real_now()
+    local = now.astimezone(uow.settings.programme_timezone)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    ready_at = (month_start + MONTH_SETTLE).astimezone(UTC)
+    if now < ready_at:
+        return 0
+    month = (month_start - timedelta(days=1)).strftime("%Y-%m")
+    with uow:
+        made = 0
+        for endpoint in uow.webhooks.wanting("impact.monthly_ready"):
+            if uow.webhooks.kind_delivered_since(endpoint, "impact.monthly_ready", ready_at):
+                continue
+            item = {
+                "month": month,
+                "impact": f"/api/donations/partners/{endpoint.partner_id}/impact",
+            }
+            uow.webhooks.add_delivery(
+                _new_delivery(endpoint, "impact.monthly_ready", [item], ready_at, now)
+            )
+            made += 1
+        uow.commit()
+        return made
+
 
 def batch_facts(uow: DonationsUnitOfWork, window_seconds: float, max_items: int) -> int:
     """Turn the facts waiting for ``window_seconds`` (or ``max_items`` of them) into

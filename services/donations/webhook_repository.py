@@ -76,6 +76,32 @@ class Webhooks:
         ).all()
         return [endpoint for endpoint in endpoints if kind in endpoint.kinds]
 
+    def wanting(self, kind: str) -> list[WebhookEndpoint]:
+        """Every partner's active endpoints that want ``kind``, locked (one worker at a time
+        decides what they are told)."""
+        endpoints = self.session.scalars(
+            select(WebhookEndpoint)
+            .where(WebhookEndpoint.state == "active")
+            .order_by(WebhookEndpoint.id)
+            .with_for_update(skip_locked=True)
+        ).all()
+        return [endpoint for endpoint in endpoints if kind in endpoint.kinds]
+
+    def kind_delivered_since(self, endpoint: WebhookEndpoint, kind: str, since: datetime) -> bool:
+        """Whether a delivery of ``kind`` was made for ``endpoint`` since ``since``."""
+        return (
+            self.session.scalar(
+                select(WebhookDelivery.id)
+                .where(
+                    WebhookDelivery.endpoint_id == endpoint.id,
+                    WebhookDelivery.kind == kind,
+                    WebhookDelivery.created_at >= since,
+                )
+                .limit(1)
+            )
+            is not None
+        )
+
     # the delivery outbox -------------------------------------------------------------------
 
     def wants(self, partner_id: str, kind: str) -> bool:

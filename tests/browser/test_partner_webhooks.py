@@ -49,6 +49,7 @@ def test_partner_registers_an_endpoint_pings_it_and_sees_the_delivery(screens, k
     with Receiver() as receiver:
         url.fill(receiver.url)
         page.get_by_label("Description").fill("Notre ERP")
+        page.get_by_label("Impact du mois prêt").uncheck()  # only the ping will come
         page.get_by_role("button", name="Enregistrer").click()
         panel = page.locator(".secret")
         expect(panel).to_be_focused()

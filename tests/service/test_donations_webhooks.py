@@ -270,3 +270,30 @@ def test_after_a_rotation_both_secrets_sign_for_the_overlap(service, receiver):
     assert len(received.headers["webhook-signature"].split(" ")) == 2
     verified(received, endpoint["secret"])
     verified(received, new_secret)
+
+
+def test_a_closed_month_is_announced_once_an_hour_after_it_ends(service, receiver):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from services.donations.webhook_handlers import announce_closed_month
+
+    alpha = new_partner(service.client)
+    register(service.client, alpha, receiver.url, kinds=["impact.monthly_ready"])
+    register(service.client, alpha, receiver.url, kinds=["devices.sold"])  # does not want it
+    paris = ZoneInfo("Europe/Paris")
+
+    def announce(*moment):
+        return announce_closed_month(
+            service.runtime.unit_of_work(), datetime(*moment, tzinfo=paris)
+        )
+
+    assert announce(2026, 12, 1, 0, 30) == 0  # November's last events settle first
+    assert announce(2026, 12, 1, 1, 30) == 1
+    assert announce(2026, 12, 1, 2, 30) == 0  # once per month
+    assert announce(2026, 12, 20, 9, 0) == 0
+    settle(service.runtime, lambda: receiver.received)
+    [delivery] = receiver.received
+    assert delivery.payload["type"] == "impact.monthly_ready"
+    assert delivery.payload["data"]["items"][0]["month"] == "2026-11"
+    assert announce(2027, 1, 1, 1, 30) == 1  # December's

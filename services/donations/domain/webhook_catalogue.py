@@ -68,7 +68,7 @@ KINDS: dict[str, EventKind] = {
             "impact.monthly_ready",
             "v1",
             "Your impact figures of a closed month are ready to read (GET /partners/{id}/impact).",
-            ("month",),
+            ("month", "impact"),
         ),
         EventKind(
             "webhook.test",
