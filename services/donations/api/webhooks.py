@@ -39,13 +39,6 @@ from services.donations.domain.webhook_commands import (
     RotateWebhookSecret,
 )
 
-webhooks = Blueprint(
-    "webhooks",
-    __name__,
-    url_prefix="/webhooks",
-    description="Partner webhooks: signed (Standard Webhooks), batched, retried for 24 h.",
-)
-
 SIGNATURE = (
     "Standard Webhooks: headers webhook-id, webhook-timestamp (Unix seconds) and"
     " webhook-signature = 'v1,' + base64(HMAC-SHA256(key, '{webhook-id}.{webhook-timestamp}."
@@ -53,6 +46,17 @@ SIGNATURE = (
     " two signatures, separated by a space."
 )
 LOG_ATTEMPTS = 10  # attempts shown per delivery, the latest
+
+webhooks = Blueprint(
+    "webhooks",
+    __name__,
+    url_prefix="/webhooks",
+    description=(
+        "Partner webhooks: a partner's own facts (the catalogue: GET /webhooks/catalogue),"
+        " batched per kind, sent at least once (deduplicate on webhook-id), retried with"
+        " back-off for 24 h, to https URLs on public addresses only. Signature: " + SIGNATURE
+    ),
+)
 
 
 @webhooks.route("/catalogue")
