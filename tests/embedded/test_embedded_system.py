@@ -29,6 +29,12 @@ def read(system, path: str):
     return http.get(api(system, path), timeout=10).json()
 
 
+def announce(system, partner_id: str, site_id: str, *lines: dict) -> requests.Response:
+    """``POST /api/donations/donations``: the partner's donation of ``lines`` at the site."""
+    body = {"partner_id": partner_id, "site_id": site_id, "lines": list(lines)}
+    return http.post(api(system, "donations/donations"), json=body, timeout=10)
+
+
 def first_site(system, **wanted) -> dict:
     """The first of inventory's sites whose fields have the ``wanted`` values."""
     sites = read(system, "inventory/sites")
@@ -54,32 +60,27 @@ def test_demo_sites_are_seeded_and_projected_into_sales(system):
 def test_received_donation_becomes_devices_and_partner_impact(system):
     partner = http.get(api(system, "donations/partners"), timeout=10).json()["items"][0]
     workshop = first_site(system, kind="workshop")
-    announced = http.post(
-        api(system, "donations/donations"),
-        json={
-            "partner_id": partner["id"],
-            "site_id": workshop["id"],
-            "lines": [
-                {
-                    "kind": "hardware_lot",
-                    "category": "smartphone",
-                    "quantity": 5,
-                    "brand": "Fairphone",
-                    "model": "4",
-                    "serials": ["FP4-0001"],
-                    "imeis": ["35-693803-564380-9"],
-                },
-                {
-                    "kind": "prepaid_cards",
-                    "quantity": 20,
-                    "operator": "Opérateur",
-                    "product_name": "Recharge 5 EUR",
-                    "face_value_cents": 500,
-                    "expiry_date": "2099-12-31",
-                },
-            ],
+    announced = announce(
+        system,
+        partner["id"],
+        workshop["id"],
+        {
+            "kind": "hardware_lot",
+            "category": "smartphone",
+            "quantity": 5,
+            "brand": "Fairphone",
+            "model": "4",
+            "serials": ["FP4-0001"],
+            "imeis": ["35-693803-564380-9"],
         },
-        timeout=10,
+        {
+            "kind": "prepaid_cards",
+            "quantity": 20,
+            "operator": "Opérateur",
+            "product_name": "Recharge 5 EUR",
+            "face_value_cents": 500,
+            "expiry_date": "2099-12-31",
+        },
     )
     assert announced.status_code == 201, announced.text
     donation = announced.json()
@@ -138,15 +139,8 @@ def test_cli_uploads_an_identifier_file_through_the_gateway_with_progress(system
     from services.donations.upload_cli import upload
 
     partner = http.get(api(system, "donations/partners"), timeout=10).json()["items"][0]
-    donation = http.post(
-        api(system, "donations/donations"),
-        json={
-            "partner_id": partner["id"],
-            "site_id": first_site(system)["id"],
-            "lines": [{"kind": "hardware_lot", "category": "tablet", "quantity": 10}],
-        },
-        timeout=10,
-    ).json()
+    tablets = {"kind": "hardware_lot", "category": "tablet", "quantity": 10}
+    donation = announce(system, partner["id"], first_site(system)["id"], tablets).json()
 
     def upload_file(name: str, rows: str) -> tuple[int, str]:
         """The CLI uploads ``rows`` to the donation's line: its exit status and its output."""
@@ -174,15 +168,8 @@ def test_partner_impact_matches_inventory_after_refurbishment(system):
         api(system, "donations/partners"), json={"name": "Impact Op", "kind": "company"}, timeout=10
     ).json()
     workshop = first_site(system, kind="workshop")
-    donation = http.post(
-        api(system, "donations/donations"),
-        json={
-            "partner_id": partner["id"],
-            "site_id": workshop["id"],
-            "lines": [{"kind": "hardware_lot", "category": "smartphone", "quantity": 4}],
-        },
-        timeout=10,
-    ).json()
+    phones = {"kind": "hardware_lot", "category": "smartphone", "quantity": 4}
+    donation = announce(system, partner["id"], workshop["id"], phones).json()
     line = donation["lines"][0]
     http.post(
         api(system, f"donations/donations/{donation['id']}/reception"),

@@ -15,10 +15,11 @@ from tests.support.donation_reception import (
     receive_whole,
     upload_card_codes,
 )
+from tests.support.gateway_client import Gateway
 from tests.support.inventory_workshop import TO_AVAILABLE
 from tests.support.waiting import wait_until
 from tests.system.sale_journey import _available, _enrol, _publish_prices
-from tests.system.test_stack_system import Gateway, sales_site_ids
+from tests.system.test_stack_system import sales_site_ids
 
 
 @dataclass

@@ -28,8 +28,8 @@ from tests.faults import reconcile
 from tests.faults.harness import FaultStack, consumed_queues
 from tests.faults.load import CounterDesk, LoadReport
 from tests.faults.seeding import build_world
+from tests.support.gateway_client import Gateway
 from tests.support.waiting import wait_until
-from tests.system.test_stack_system import Gateway
 
 TTL = 20  # a reservation outlives each failover: the failover, not the TTL, is under test
 RESULTS = Path(__file__).parent / "results" / "failover.md"

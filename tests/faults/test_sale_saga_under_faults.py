@@ -30,7 +30,7 @@ from tests.faults.harness import BEHIND_PROXY, FaultStack
 from tests.faults.load import CounterDesk, LoadReport
 from tests.faults.seeding import build_world
 from tests.faults.witness import LateCompletions
-from tests.system.test_stack_system import Gateway
+from tests.support.gateway_client import Gateway
 
 TTL = 8  # seconds a reservation is held
 CUT = TTL + 6  # the broker is unreachable for longer than a hold lasts

@@ -14,7 +14,7 @@ import time
 
 from tests.faults.load import CARD, CounterDesk, LoadReport, Told
 from tests.faults.seeding import CounterSite
-from tests.system.test_stack_system import Gateway
+from tests.support.gateway_client import Gateway
 
 
 class LateCompletions:

@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 
 import pika
 import pytest
-import requests
 from sqlalchemy import create_engine, text
 
 from scripts.stack import running
@@ -27,6 +26,7 @@ from services.common.events.topology import SUBSCRIPTIONS, Topology
 from services.gateway.keys import KeyStore
 from tests.support.donation_reception import fairphones
 from tests.support.donation_sites import announce_once_site_known
+from tests.support.gateway_client import Gateway
 from tests.support.real_infrastructure import delete_namespace
 from tests.support.waiting import wait_until
 from tests.system.sale_journey import sell_donated_goods
@@ -123,23 +123,6 @@ def _logs(directory: Path) -> str:
     return "".join(
         f"\n--- {log.name}\n{log.read_text()[-2000:]}" for log in directory.glob("*.log")
     )
-
-
-class Gateway:
-    """The stack's public door, called with an admin key unless a request names another."""
-
-    def __init__(self, url: str, admin_key: str) -> None:
-        self.url = url
-        self.http = requests.Session()
-        self.http.headers["Authorization"] = f"Bearer {admin_key}"
-
-    def get(self, path: str, **kwargs):
-        return self.http.get(f"{self.url}/api/{path}", timeout=10, **kwargs)
-
-    def post(self, path: str, body: dict, **kwargs):
-        response = self.http.post(f"{self.url}/api/{path}", json=body, timeout=10, **kwargs)
-        assert response.status_code in (200, 201), f"{path}: {response.status_code} {response.text}"
-        return response.json()
 
 
 def journey(gateway: Gateway, *, donations: int, phones: int) -> dict:
