@@ -27,7 +27,7 @@ def test_dashboard_charts_show_months_and_weeks_of_work(screens, keys):
     screens.sign_in(keys["admin"])
     weeks = chart_name(page, "par semaine")
     assert len(re.findall(r"Mis en vente [1-9]", weeks)) >= 6, weeks
-    months = chart_name(page, "par mois")
+    months = chart_name(page, "Personnes servies par mois")
     assert len(re.findall(r": [1-9]\d*", months)) >= 6, months
     screens.shot("seeded dashboard")
 

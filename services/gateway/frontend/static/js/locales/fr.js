@@ -529,6 +529,8 @@ export default {
     [/^Must be greater than or equal to (\d+)\.$/, (min) => `Au moins ${min}.`],
     [/^Must be greater than or equal to (\d+) and less than or equal to (\d+)\.$/, (min, max) => `Entre ${min} et ${max}.`],
     [/^Unknown field\.$/, "Champ inconnu."],
+    [/^A workbook covers at most (\d+) months\.$/, (max) => `Un classeur couvre au plus ${max} mois.`],
+    [/^'from' is after 'to'\.$/, "Le premier mois est après le dernier."],
     [/^String does not match expected pattern\.$/, "Format non valide."],
     [/^empty row$/, "ligne vide"],
     [/^(imei|serial) given twice in this file$/, (what) => `${what === "imei" ? "IMEI" : "numéro de série"} présent deux fois dans le fichier`],
