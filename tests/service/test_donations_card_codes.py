@@ -10,8 +10,6 @@ import logging
 import tracemalloc
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +20,7 @@ from services.donations.models import CardCode, CardCodeBatch, DonationLine, met
 from tests.support.auth import as_partner
 from tests.support.donation_sites import SITE_ID  # opened by inventory: donations accept it
 from tests.support.donations_api import announce, register_partner
+from tests.support.services import schema_differences
 from tests.support.streams import GeneratedFile
 
 PINS = ["4820-1937-5561", "7731-0048-2219", "1002-3004-5006"]
@@ -399,7 +398,7 @@ def test_more_codes_than_cards_given_with_the_announcement_are_refused(donations
 def test_the_migrated_schema_matches_the_models(donations):
     runtime, _ = donations
     with runtime.engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+        assert schema_differences(connection, metadata) == []
 
 
 def test_a_pin_is_unique_among_codes_in_circulation_only(donations, card_line):

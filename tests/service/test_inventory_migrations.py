@@ -3,21 +3,16 @@
 import uuid
 from datetime import UTC, datetime
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from services.common.migrations import upgrade
 from services.inventory.models import metadata
+from tests.support.services import migrated, schema_differences
 
 
 def test_migrated_schema_matches_the_models(tmp_path):
-    url = f"sqlite:///{tmp_path / 'inventory.db'}"
-    upgrade("inventory", url)
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
-    engine.dispose()
+    with migrated(tmp_path, "inventory") as engine, engine.connect() as connection:
+        assert schema_differences(connection, metadata) == []
 
 
 def test_devices_received_before_asset_tags_get_them_in_order_of_arrival(tmp_path):

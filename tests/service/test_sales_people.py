@@ -7,8 +7,6 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select, text
 
 from services.common.migrations import upgrade
@@ -20,6 +18,7 @@ from services.sales.settings import Settings
 from tests.support.auth import as_counter, as_role
 from tests.support.enrolments import enrolled_from
 from tests.support.sales import accepted, committed, desk_on, event
+from tests.support.services import migrated, schema_differences
 
 NAME, CONTACT, REASON = "Jeanne D.", "06 12 34 56 78", "hébergée en CHRS, recherche d'emploi"
 
@@ -30,18 +29,14 @@ def desk(service_on_sqlite):
 
 
 def test_the_migrations_build_the_models_and_seed_the_default_limits(tmp_path):
-    url = f"sqlite:///{tmp_path / 'sales.db'}"
-    upgrade("sales", url)
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+    with migrated(tmp_path, "sales") as engine, engine.connect() as connection:
+        assert schema_differences(connection, metadata) == []
         rules = connection.execute(text("SELECT code, maximum FROM limit_rules ORDER BY code"))
         assert rules.all() == [
             ("computer-per-enrolment", 1),
             ("monthly-spending", 3000),
             ("smartphone-per-12-months", 1),
         ]
-    engine.dispose()
 
 
 # referrals and enrolment ----------------------------------------------------------------------

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine, MetaData, create_engine
 
 from services.common.config import MessagingSettings, ServiceSettings
 from services.common.migrations import upgrade
@@ -51,3 +56,22 @@ def service_on(folder: Path, service: str, own: Any = None, **messaging: Any) ->
     runtime = definition.runtime(settings)
     app = definition.create_app({"RUNTIME": runtime})
     return ServiceUnderTest(runtime, app, app.test_client())
+
+
+@contextmanager
+def migrated(folder: Path, service: str, revision: str = "head") -> Iterator[Engine]:
+    """A fresh SQLite file of ``service`` in ``folder``, migrated to ``revision``: an engine on
+    it, disposed after."""
+    url = f"sqlite:///{folder / (service + '.db')}"
+    upgrade(service, url, revision)
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def schema_differences(connection: Connection, metadata: MetaData) -> list:
+    """What Alembic's autogenerate finds between the database and the models: ``[]`` when the
+    migrations build exactly the tables ``metadata`` declares."""
+    return compare_metadata(MigrationContext.configure(connection), metadata)
