@@ -147,6 +147,19 @@ def runtime_for(settings_for):
 
 
 @pytest.fixture
+def app_for(runtime_for):
+    """``app_for("donations", own=…, **messaging)``: ``(runtime, Flask app)`` of a service on
+    its own fresh database (``runtime_for``)."""
+
+    def start(service: str, own=None, **messaging):
+        runtime = runtime_for(service, own, **messaging)
+        definition = import_module(f"services.{service}.app").SERVICE
+        return runtime, definition.create_app({"RUNTIME": runtime})
+
+    return start
+
+
+@pytest.fixture
 def probe(broker_url):
     """An independent observer on the broker (pika, not the code under test)."""
     probe = BrokerProbe(broker_url)

@@ -7,16 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from services.donations.app import SERVICE as DONATIONS
 from services.donations.models import Partner
 from tests.support.donation_sites import open_site
 from tests.support.donations_api import announce, register_partner
 
 
 @pytest.fixture
-def donations(runtime_for):
-    runtime = runtime_for("donations")
-    return runtime, DONATIONS.create_app({"RUNTIME": runtime})
+def donations(app_for):
+    return app_for("donations")
 
 
 def test_concurrent_receptions_get_consecutive_receipt_numbers(donations):

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.models import Device, DeviceTransition
 from tests.support.auth import as_role
 from tests.support.inventory_workshop import (
@@ -24,9 +23,8 @@ from tests.support.inventory_workshop import (
 
 
 @pytest.fixture
-def inventory(runtime_for):
-    runtime = runtime_for("inventory")
-    return runtime, INVENTORY.create_app({"RUNTIME": runtime})
+def inventory(app_for):
+    return app_for("inventory")
 
 
 def test_two_changes_with_the_same_etag_one_wins_the_other_gets_412(inventory):

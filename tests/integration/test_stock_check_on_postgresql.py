@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import text
 
 from services.common.worker import Worker
-from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.handlers.checks import check_stock
 from services.inventory.handlers.periodic import PERIODIC
 from services.inventory.settings import Settings
@@ -22,11 +21,11 @@ PHONE_B = "device:smartphone:b"
 
 
 @pytest.fixture
-def inventory(runtime_for):
-    runtime = runtime_for("inventory", own=Settings(stock_check_seconds=0.2))
+def inventory(app_for):
+    runtime, app = app_for("inventory", own=Settings(stock_check_seconds=0.2))
     site = add_site(runtime, kind="counter")
     devices_on_sale(runtime, site, 4)
-    return runtime, INVENTORY.create_app({"RUNTIME": runtime}).test_client(), site
+    return runtime, app.test_client(), site
 
 
 def _shift_available(runtime, site: str, by: int) -> None:
