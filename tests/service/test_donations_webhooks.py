@@ -297,3 +297,19 @@ def test_a_closed_month_is_announced_once_an_hour_after_it_ends(service, receive
     assert delivery.payload["type"] == "impact.monthly_ready"
     assert delivery.payload["data"]["items"][0]["month"] == "2026-11"
     assert announce(2027, 1, 1, 1, 30) == 1  # December's
+
+
+def test_a_slow_endpoint_holds_back_only_its_own_deliveries(service_on_sqlite):
+    service = service_on_sqlite("donations", own=settings(per_endpoint=2, senders=4))
+    alpha, beta = new_partner(service.client, "Alpha"), new_partner(service.client, "Beta")
+    with Receiver() as slow, Receiver() as fast:
+        slow.hang_seconds = 3
+        slow_endpoint = register(service.client, alpha, slow.url, kinds=["webhook.test"])
+        fast_endpoint = register(service.client, beta, fast.url, kinds=["webhook.test"])
+        for _ in range(5):
+            service.client.post(f"/webhooks/{slow_endpoint['id']}/ping", headers=as_partner(alpha))
+        service.client.post(f"/webhooks/{fast_endpoint['id']}/ping", headers=as_partner(beta))
+
+        settle(service.runtime, lambda: fast.received, timeout=2.5)  # before any slow answer
+        assert len(slow.received) <= 2  # the cap: two in flight to the slow endpoint at most
+        settle(service.runtime, lambda: len(set(slow.ids())) == 5, timeout=30)
