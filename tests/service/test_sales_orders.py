@@ -37,6 +37,14 @@ def desk(service_on_sqlite):
     return desk_on(service_on_sqlite("sales"))
 
 
+def ended_by_inventory(desk, order, state: str) -> dict:
+    """The order as sales shows it, checked to have been ended in ``state`` by inventory."""
+    shown = desk.get(order)
+    assert shown["state"] == state
+    assert shown["ended_by"] == "inventory" and shown["ended_at"] is not None
+    return shown
+
+
 def test_placing_an_order_leaves_it_pending_and_asks_inventory(desk):
     code = desk.person()
     order = desk.placed(code, ("card:orange:1000", 2))
@@ -87,14 +95,12 @@ def test_a_refused_commit_ends_the_order_with_no_money_and_no_receipt(desk):
 
     desk.apply(commit_refused(desk.get(order)))
 
-    after = desk.get(order)
-    assert after["state"] == "completion_refused"
+    after = ended_by_inventory(desk, order, "completion_refused")
     assert (after["payment_method"], after["receipt_number"], after["completed_at"]) == (
         None,
         None,
         None,
     )
-    assert after["ended_by"] == "inventory" and after["ended_at"] is not None
     assert "not sold" in after["end_reason"]
     assert desk.emitted("sales.order.completed") == []
     again = desk.complete(order)
@@ -191,9 +197,7 @@ def test_receipts_are_numbered_per_site_without_gaps(desk):
 def test_rejected_order_keeps_inventory_reasons(desk):
     order = desk.placed(desk.person(), ("device:smartphone:b", 1))
     desk.apply(rejected(order))
-    refused = desk.get(order)
-    assert refused["state"] == "rejected"
-    assert refused["ended_by"] == "inventory" and refused["ended_at"] is not None
+    refused = ended_by_inventory(desk, order, "rejected")
     assert refused["refused_lines"][0]["reason"] == "out_of_stock"
 
 
@@ -224,9 +228,7 @@ def test_an_acceptance_after_the_counter_cancelled_releases_the_stock_at_once(de
 def test_expired_reservation_expires_the_order_and_completion_is_refused_clearly(desk):
     order = desk.reserved(desk.person(), ("card:orange:1000", 1))
     desk.apply(expired(order))
-    after = desk.get(order)
-    assert after["state"] == "expired"
-    assert after["ended_by"] == "inventory" and after["ended_at"] is not None
+    ended_by_inventory(desk, order, "expired")
     response = desk.complete(order)
     assert response.status_code == 409
     problem = response.get_json()
