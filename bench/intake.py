@@ -10,14 +10,12 @@ from __future__ import annotations
 import time
 import uuid
 
-from sqlalchemy import func, select
-
 from bench.environment import fresh_service
 from bench.figures import Figure
 from bench.identity import admin_client
+from bench.polling import devices_in, wait_for
 from services.donations.app import SERVICE as DONATIONS
 from services.inventory.app import SERVICE as INVENTORY
-from services.inventory.models import Device
 from tests.support.donation_sites import open_site
 
 
@@ -51,7 +49,7 @@ def intake(phones: int = 10_000) -> list[Figure]:
             f"/donations/{donation['id']}/reception",
             json={"lines": [{"line_id": line["id"], "received_quantity": phones}]},
         )
-        in_inventory = _wait(lambda: _devices(inventory) >= phones) - started
+        in_inventory = _wait(lambda: devices_in(inventory) >= phones) - started
         impact_url = f"/partners/{partner.get_json()['id']}/impact"
         counted = (
             _wait(lambda: desk.get(impact_url).get_json()["devices_received"] >= phones) - started
@@ -81,15 +79,5 @@ def intake(phones: int = 10_000) -> list[Figure]:
     ]
 
 
-def _devices(runtime) -> int:
-    with runtime.session_factory() as session:
-        return session.scalar(select(func.count()).select_from(Device))
-
-
-def _wait(condition, timeout: float = 300.0) -> float:
-    deadline = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("intake did not complete")
-        time.sleep(0.05)
-    return time.perf_counter()
+def _wait(condition) -> float:
+    return wait_for(condition, 300.0, "intake did not complete")

@@ -18,14 +18,13 @@ import uuid
 
 import pika
 import pika.exceptions
-from sqlalchemy import func, select
 
 from bench.environment import BROKER_URL, fresh_service
 from bench.figures import Figure
+from bench.polling import devices_in, wait_for
 from services.common.events.envelope import CloudEvent
 from services.inventory.app import SERVICE as INVENTORY
 from services.inventory.domain.products import allowance_product
-from services.inventory.models import Device
 from tests.support.inventory_stock import donation, handle, order_placed
 from tests.support.inventory_workshop import add_site
 
@@ -46,8 +45,8 @@ def isolation(devices: int = 100_000, orders: int = 150, per_second: float = 10.
             bus.publish(donation(workshop, [_phones(devices)]))
             started = time.perf_counter()
             busy = bus.decisions(counter, orders, per_second)
-            during = _devices(runtime)
-            _wait(lambda: _devices(runtime) >= devices)
+            during = devices_in(runtime)
+            _wait(lambda: devices_in(runtime) >= devices)
             intake_seconds = time.perf_counter() - started
         finally:
             bus.close()
@@ -152,14 +151,5 @@ def _phones(quantity: int) -> dict:
     return {"kind": "hardware_lot", "category": "smartphone", "quantity": quantity}
 
 
-def _devices(runtime) -> int:
-    with runtime.session_factory() as session:
-        return session.scalar(select(func.count()).select_from(Device))
-
-
-def _wait(condition, timeout: float = 600.0) -> None:
-    deadline = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("not done in time")
-        time.sleep(0.05)
+def _wait(condition) -> None:
+    wait_for(condition, 600.0, "not done in time")
