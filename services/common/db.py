@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+import uuid
 from pathlib import Path
 
 from sqlalchemy import JSON, Engine, MetaData, create_engine, event
@@ -24,6 +25,11 @@ NAMING_CONVENTION = {
 
 # Connections older than this are replaced at checkout (before a firewall or proxy drops them).
 POOL_RECYCLE_SECONDS = 1800
+
+
+def new_id() -> str:
+    """A new primary key: a random UUID as text (the models' default)."""
+    return str(uuid.uuid4())
 
 
 def new_metadata() -> MetaData:

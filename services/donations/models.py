@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -23,21 +22,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common import clock
-from services.common.db import new_metadata
+from services.common.db import new_id, new_metadata
 from services.common.events.store import messaging_tables
 from services.common.idempotency import idempotency_table
 
 metadata = new_metadata()
 MESSAGING = messaging_tables(metadata)
 IDEMPOTENCY = idempotency_table(metadata)
-
-
-def _now() -> datetime:
-    return clock.now()
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):
@@ -47,13 +38,13 @@ class Base(DeclarativeBase):
 class Partner(Base):
     __tablename__ = "partners"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(160), unique=True)
     kind: Mapped[str] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     contacts: Mapped[list[PartnerContact]] = relationship(
         order_by="PartnerContact.position", cascade="all, delete-orphan"
     )
@@ -62,7 +53,7 @@ class Partner(Base):
 class PartnerContact(Base):
     __tablename__ = "partner_contacts"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(160))
@@ -76,12 +67,12 @@ class Donation(Base):
 
     __tablename__ = "donations"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
     site_id: Mapped[str] = mapped_column(String(36))
     state: Mapped[str] = mapped_column(String(20), default="announced")
     version: Mapped[int] = mapped_column(Integer, default=1)
-    announced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    announced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     receipt_year: Mapped[int | None] = mapped_column(Integer)
     receipt_number: Mapped[int | None] = mapped_column(Integer)
@@ -93,7 +84,7 @@ class Donation(Base):
 class DonationLine(Base):
     __tablename__ = "donation_lines"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     donation_id: Mapped[str] = mapped_column(ForeignKey("donations.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
@@ -139,12 +130,12 @@ class CardCodeBatch(Base):
 
     __tablename__ = "card_code_batches"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     line_id: Mapped[str] = mapped_column(ForeignKey("donation_lines.id"), index=True)
     wrapped_key: Mapped[str] = mapped_column(Text)
     code_count: Mapped[int] = mapped_column(Integer, default=0)
     forwarded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class CardCode(Base):
@@ -267,7 +258,7 @@ class WebhookEndpoint(Base):
 
     __tablename__ = "webhook_endpoints"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
     url: Mapped[str] = mapped_column(String(2000))
     description: Mapped[str] = mapped_column(String(500), default="")
@@ -278,8 +269,8 @@ class WebhookEndpoint(Base):
     previous_secret_sealed: Mapped[str | None] = mapped_column(Text)
     previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     failing_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class WebhookFact(Base):
@@ -294,7 +285,7 @@ class WebhookFact(Base):
     partner_id: Mapped[str] = mapped_column(String(36), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     item: Mapped[dict] = mapped_column(JSON)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class WebhookDelivery(Base):
@@ -316,7 +307,7 @@ class WebhookDelivery(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     leased_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     first_fact_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_failure: Mapped[str | None] = mapped_column(String(20))
@@ -333,7 +324,7 @@ class WebhookAttempt(Base):
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     delivery_id: Mapped[str] = mapped_column(ForeignKey("webhook_deliveries.id"), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     status: Mapped[int | None] = mapped_column(Integer)
     failure: Mapped[str | None] = mapped_column(String(20))
     error: Mapped[str | None] = mapped_column(String(300))

@@ -3,7 +3,6 @@ its ledger, reservations, transfers (plus outbox and inbox)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -22,20 +21,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
 from services.common import clock
-from services.common.db import new_metadata
+from services.common.db import new_id, new_metadata
 from services.common.events.store import messaging_tables
 
 metadata = new_metadata()
 MESSAGING = messaging_tables(metadata)
 ACTOR_LENGTH = 200  # who acted: an API key's name (up to 120) and id, "name [id]"
-
-
-def _now() -> datetime:
-    return clock.now()
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):
@@ -45,12 +36,12 @@ class Base(DeclarativeBase):
 class Site(Base):
     __tablename__ = "sites"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     city: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     # Closed: its counter keys stop working (the gateway asks); its records stay.
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -60,7 +51,7 @@ class Device(Base):
 
     __tablename__ = "devices"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
     category: Mapped[str] = mapped_column(String(40))
     brand: Mapped[str | None] = mapped_column(String(80))
@@ -72,10 +63,10 @@ class Device(Base):
     partner_id: Mapped[str] = mapped_column(String(36))
     line_id: Mapped[str] = mapped_column(String(36))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     asset_tag: Mapped[str] = mapped_column(String(20), unique=True)
     state_changed_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=_now, index=True
+        DateTime(timezone=True), default=clock.now, index=True
     )
     product_key: Mapped[str | None] = mapped_column(String(160), index=True)  # once graded
 
@@ -108,7 +99,7 @@ class DeviceTransition(Base):
     to_state: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     note: Mapped[str | None] = mapped_column(Text)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class DiagnosisRecord(Base):
@@ -118,7 +109,7 @@ class DiagnosisRecord(Base):
     results: Mapped[dict[str, Any]] = mapped_column(JSON)  # function -> pass/fail/n.a.
     battery_health_percent: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class WipeRecord(Base):
@@ -146,7 +137,7 @@ class WipeRecord(Base):
     note: Mapped[str | None] = mapped_column(Text)
     certificate_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     certificate_pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
-    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class RepairRecord(Base):
@@ -158,7 +149,7 @@ class RepairRecord(Base):
     labour_minutes: Mapped[int] = mapped_column(Integer)
     cost_cents: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class GradeRecord(Base):
@@ -169,7 +160,7 @@ class GradeRecord(Base):
     functional: Mapped[int] = mapped_column(Integer)
     label: Mapped[str | None] = mapped_column(String(120))
     buyer_note: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class ScrapRecord(Base):
@@ -180,7 +171,7 @@ class ScrapRecord(Base):
     recycler_name: Mapped[str] = mapped_column(String(160))
     recycler_certificate_ref: Mapped[str] = mapped_column(String(80))
     note: Mapped[str | None] = mapped_column(Text)
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class CardLine(Base):
@@ -223,7 +214,7 @@ class IntakeLine(Base):
     line: Mapped[dict] = mapped_column(JSON)  # as in the event: category, identifiers, …
     quantity: Mapped[int] = mapped_column(Integer)
     taken_in: Mapped[int] = mapped_column(Integer, default=0)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
 
@@ -236,7 +227,7 @@ class Card(Base):
         Index("ix_cards_allocation", "site_id", "product_key", "state", "expiry_date"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
     product_key: Mapped[str] = mapped_column(String(160))
     line_id: Mapped[str] = mapped_column(ForeignKey("card_lines.line_id"), index=True)
@@ -252,8 +243,8 @@ class Card(Base):
     state: Mapped[str] = mapped_column(String(20), default="in_stock")
     reservation_id: Mapped[str | None] = mapped_column(String(36), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class CardReveal(Base):
@@ -268,7 +259,7 @@ class CardReveal(Base):
     order_id: Mapped[str] = mapped_column(String(36), index=True)
     actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
     site_id: Mapped[str] = mapped_column(String(36))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     times: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     last_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -280,7 +271,7 @@ class StockLevel(Base):
     __tablename__ = "stock_levels"
     __table_args__ = (UniqueConstraint("site_id", "product_key"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
     product_key: Mapped[str] = mapped_column(String(160))
     family: Mapped[str] = mapped_column(String(20))
@@ -297,7 +288,7 @@ class StockLevel(Base):
     in_transit: Mapped[int] = mapped_column(Integer, default=0)
     written_off: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class StockMovement(Base):
@@ -319,19 +310,19 @@ class StockMovement(Base):
     reference: Mapped[str | None] = mapped_column(String(36), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
 
 
 class Reservation(Base):
     __tablename__ = "reservations"
     __table_args__ = (Index("ix_reservations_due", "state", "expires_at"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     order_id: Mapped[str] = mapped_column(String(36), unique=True)
     site_id: Mapped[str] = mapped_column(String(36))
     state: Mapped[str] = mapped_column(String(20))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome_note: Mapped[str | None] = mapped_column(Text)
 
@@ -359,13 +350,13 @@ class Transfer(Base):
 
     __tablename__ = "transfers"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     from_site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
     to_site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
     state: Mapped[str] = mapped_column(String(20), default="in_transit")
     note: Mapped[str | None] = mapped_column(Text)
     dispatched_by: Mapped[str] = mapped_column(String(ACTOR_LENGTH))
-    dispatched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    dispatched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     received_by: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -405,7 +396,7 @@ class StockDiscrepancy(Base):
     expected: Mapped[int] = mapped_column(Integer)
     found: Mapped[int] = mapped_column(Integer)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -8,7 +8,6 @@ them, everything else refers to a person by ``code``.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -28,21 +27,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.common import clock
-from services.common.db import new_metadata
+from services.common.db import new_id, new_metadata
 from services.common.events.store import messaging_tables
 from services.common.idempotency import idempotency_table
 
 metadata = new_metadata()
 MESSAGING = messaging_tables(metadata)
 IDEMPOTENCY = idempotency_table(metadata)
-
-
-def _now() -> datetime:
-    return clock.now()
-
-
-def _uuid() -> str:
-    return str(uuid.uuid4())
 
 
 class Base(DeclarativeBase):
@@ -69,14 +60,14 @@ class Organisation(Base):
 
     __tablename__ = "organisations"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(160), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     city: Mapped[str | None] = mapped_column(String(80))
     approved: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     approved_by: Mapped[str | None] = mapped_column(String(120))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     contacts: Mapped[list[SocialWorker]] = relationship(
         order_by="SocialWorker.position", cascade="all, delete-orphan"
     )
@@ -87,7 +78,7 @@ class SocialWorker(Base):
 
     __tablename__ = "organisation_contacts"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(160))
@@ -101,7 +92,7 @@ class Beneficiary(Base):
 
     __tablename__ = "beneficiaries"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     display_name: Mapped[str | None] = mapped_column(String(120))
     # lower case, no accents (domain/names.py): what a search by name compares
@@ -118,7 +109,7 @@ class Beneficiary(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     created_by: Mapped[str] = mapped_column(String(120))
 
 
@@ -136,7 +127,7 @@ class LimitRuleRow(Base):
     window: Mapped[str] = mapped_column(String(20))
     window_days: Mapped[int | None] = mapped_column(Integer)
     product_prefixes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     updated_by: Mapped[str] = mapped_column(String(120), default="migration")
 
 
@@ -149,7 +140,7 @@ class PriceGrid(Base):
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     created_by: Mapped[str] = mapped_column(String(120))
     entries: Mapped[list[PriceEntry]] = relationship(
         order_by="PriceEntry.product_key", cascade="all, delete-orphan"
@@ -196,7 +187,7 @@ class Order(Base):
         Index("ix_orders_impact", "state", "site_id", "sale_month"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     site_id: Mapped[str] = mapped_column(String(36), index=True)
     beneficiary_id: Mapped[str] = mapped_column(ForeignKey("beneficiaries.id"))
     beneficiary_code: Mapped[str] = mapped_column(String(32))
@@ -204,7 +195,7 @@ class Order(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     total_cents: Mapped[int] = mapped_column(Integer)
     market_total_cents: Mapped[int] = mapped_column(Integer)
-    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     placed_by: Mapped[str] = mapped_column(String(120))
     reservation_id: Mapped[str | None] = mapped_column(String(36))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -232,7 +223,7 @@ class OrderLine(Base):
 
     __tablename__ = "order_lines"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     product_key: Mapped[str] = mapped_column(String(130))
@@ -261,7 +252,7 @@ class ImpactFactorSet(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=clock.now)
     created_by: Mapped[str] = mapped_column(String(120))
     factors: Mapped[list[ImpactFactor]] = relationship(
         order_by="ImpactFactor.category", cascade="all, delete-orphan"
@@ -320,7 +311,7 @@ class MonthlyReport(Base):
 
     __tablename__ = "monthly_reports"
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=_uuid)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     month: Mapped[str] = mapped_column(String(7), unique=True)
     made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
