@@ -352,6 +352,7 @@ def test_impact_exports_csv_for_funders(desk):
     assert row["site_id"] == desk.site_id
     assert (row["people"], row["items_prepaid_card"], row["revenue_cents"]) == ("1", "2", "500")
     assert row["savings_cents"] == "1500"
+    assert (row["devices_sold"], row["co2e_kg"], row["minutes_sold"]) == ("0", "0.0", "0")
     assert desk.client.get("/impact/monthly?from_month=2026-13").status_code == 422
 
 

@@ -18,6 +18,16 @@ from services.sales.api.schemas import ImpactFilter, MonthlyImpactOut, Programme
 from services.sales.repository.impact import FAMILY_NAMES
 from services.sales.settings import current_settings
 
+# The environmental figures of a row (``environment``), as they are named in the API.
+ENVIRONMENT_COLUMNS = (
+    "devices_sold",
+    "co2e_kg",
+    "materials_kg",
+    "devices_recycled",
+    "recycled_kg",
+    "data_gb_sold",
+    "minutes_sold",
+)
 CSV_COLUMNS = (
     "site_id",
     "site_name",
@@ -28,6 +38,7 @@ CSV_COLUMNS = (
     *(f"items_{family}" for family in FAMILY_NAMES),
     "revenue_cents",
     "savings_cents",
+    *ENVIRONMENT_COLUMNS,
 )
 
 impact = Blueprint("impact", __name__, url_prefix="/impact", description="Programme impact")
@@ -78,7 +89,8 @@ def impact_csv(rows: list[dict]) -> str:
     writer.writeheader()
     for row in rows:
         items = {f"items_{family}": count for family, count in row["items_by_family"].items()}
-        cells = {**{k: row[k] for k in CSV_COLUMNS if k in row}, **items}
+        environment = {k: row.get("environment", {}).get(k, 0) for k in ENVIRONMENT_COLUMNS}
+        cells = {**{k: row[k] for k in CSV_COLUMNS if k in row}, **items, **environment}
         writer.writerow({name: _inert(value) for name, value in cells.items()})
     return buffer.getvalue()
 
