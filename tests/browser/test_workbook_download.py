@@ -71,7 +71,7 @@ def test_a_bad_period_is_explained_on_the_form(screens, keys):
     section.get_by_label("Du mois").fill("2020-01")
     section.get_by_label("Au mois (inclus)").fill("2024-01")
     section.get_by_role("button", name="Télécharger le classeur").click()
-    expect(section.get_by_text("36 months", exact=False).first).to_be_visible()
+    expect(section.get_by_text("au plus 36 mois", exact=False).first).to_be_visible()
     screens.shot("period too long")
 
 

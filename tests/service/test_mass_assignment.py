@@ -54,6 +54,9 @@ WRITABLE_BY_DESIGN = {
         "partner_id": "a partner key announces for its own partner only (403 not-your-partner)",
         "site_id": "where the goods are delivered; checked by inventory at reception",
     },
+    ("donations", "POST", "/webhooks"): {
+        "partner_id": "an admin names the partner; a partner key registers for its own only"
+    },
     ("inventory", "POST", "/stock/adjustments"): {"site_id": "admin only"},
     ("inventory", "POST", "/stock/counts"): {
         "site_id": "a counter key counts its own site only (404 otherwise)"
@@ -96,6 +99,9 @@ def _concrete(path: str) -> str:
         .replace("order_id", str(uuid.uuid4()))
         .replace("card_id", str(uuid.uuid4()))
         .replace("site_id", str(uuid.uuid4()))
+        .replace("webhook_id", str(uuid.uuid4()))
+        .replace("delivery_id", str(uuid.uuid4()))
+        .replace("report_id", str(uuid.uuid4()))
     )
 
 
