@@ -43,11 +43,15 @@ class Formatted:
     number_format: str
 
 
-def inert(text: str) -> str:
-    """Text that cannot run as a formula: quoted with a leading apostrophe when it starts
-    like one; control characters a workbook cannot hold are dropped."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+def formula_safe(text: str) -> str:
+    """Text a spreadsheet would run as a formula, quoted with a leading apostrophe (the rule
+    of the CSV exports and of the workbooks)."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def inert(text: str) -> str:
+    """Formula-safe text, without the control characters a workbook cannot hold."""
+    return formula_safe(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
 def new_workbook() -> Workbook:

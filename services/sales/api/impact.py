@@ -13,6 +13,7 @@ from flask.views import MethodView
 
 from services.common.authorization import EVERYONE, allow
 from services.common.blueprint import Blueprint
+from services.common.spreadsheet import formula_safe
 from services.common.webapp import current_runtime
 from services.sales.api.schemas import ImpactFilter, MonthlyImpactOut, ProgrammeImpactOut
 from services.sales.repository.impact import FAMILY_NAMES
@@ -80,16 +81,13 @@ class MonthlyImpactCsv(MethodView):
         )
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def impact_csv(rows: list[dict]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         items = {f"items_{family}": count for family, count in row["items_by_family"].items()}
-        environment = {k: row.get("environment", {}).get(k, 0) for k in ENVIRONMENT_COLUMNS}
+        environment = {k: row["environment"][k] for k in ENVIRONMENT_COLUMNS}
         cells = {**{k: row[k] for k in CSV_COLUMNS if k in row}, **items, **environment}
         writer.writerow({name: _inert(value) for name, value in cells.items()})
     return buffer.getvalue()
@@ -98,6 +96,4 @@ def impact_csv(rows: list[dict]) -> str:
 def _inert(value):
     """Text a spreadsheet would run as a formula (a site named "=HYPERLINK(...)") is quoted
     with a leading apostrophe, as spreadsheets expect; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    return formula_safe(value) if isinstance(value, str) else value
