@@ -25,9 +25,9 @@ from bench.figures import Figure
 from bench.identity import admin_client, ensure_token_keys
 from services.donations.app import SERVICE as DONATIONS
 from services.donations.domain.webhook_commands import PingWebhook, RegisterWebhook
+from services.donations.handlers.webhooks import ping_webhook, record_fact, register_webhook
 from services.donations.models import WebhookAttempt, WebhookDelivery
 from services.donations.settings import Settings
-from services.donations.webhook_handlers import ping_webhook, record_fact, register_webhook
 from tests.support.webhook_receiver import Receiver
 
 FACTS_PER_TRANSACTION = 500

@@ -1,6 +1,7 @@
 """Donations' own settings: read once, when the service starts.
 
-Donations reads no variable of its own: it needs where the card-code keys are
+Its own variables are the partner webhooks' (``WEBHOOKS_*``, ``WEBHOOK_SECRETS_KEY``: a
+group of their own, ``webhook_settings.py``). Besides, it needs where the card-code keys are
 (``CARD_CODES_KEY_DIR``) to seal codes for inventory, and the programme's time zone
 (``PROGRAMME_TIMEZONE``) to number and date receipts, both shared with the other services
 (``services/common/config.py``). Upload bounds (rows per chunk, bad rows counted and listed,

@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from services.common.runtime import ServiceRuntime
 from services.common.worker import PeriodicTask
-from services.donations import webhook_handlers, webhook_metrics
-from services.donations.webhook_handlers import (
+from services.donations import webhook_metrics
+from services.donations.handlers import webhooks as webhook_handlers
+from services.donations.handlers.webhooks import (
     Claim,
     announce_closed_month,
     batch_facts,

@@ -276,7 +276,7 @@ def test_a_closed_month_is_announced_once_an_hour_after_it_ends(service, receive
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from services.donations.webhook_handlers import announce_closed_month
+    from services.donations.handlers.webhooks import announce_closed_month
 
     alpha = new_partner(service.client)
     register(service.client, alpha, receiver.url, kinds=["impact.monthly_ready"])

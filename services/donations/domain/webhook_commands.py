@@ -1,4 +1,4 @@
-"""What a caller asks of partner webhooks (``webhook_handlers.py`` carries them out).
+"""What a caller asks of partner webhooks (``handlers/webhooks.py`` carries them out).
 
 ``scope`` is the caller's partner when a partner key asks (``None`` for an admin): a partner
 registers, sees and changes only its own endpoints.

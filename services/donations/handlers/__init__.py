@@ -58,9 +58,9 @@ from services.donations.domain.reception import (
     refuse_repeated,
     refuse_unless_announced,
 )
+from services.donations.handlers.webhooks import WEBHOOK_COMMAND_HANDLERS, record_fact
 from services.donations.models import CardCodeBatch, Donation, DonationLine, Partner
 from services.donations.repository import DonationsUnitOfWork, sealing_keys
-from services.donations.webhook_handlers import WEBHOOK_COMMAND_HANDLERS, record_fact
 
 log = logging.getLogger(__name__)
 

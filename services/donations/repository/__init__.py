@@ -41,7 +41,7 @@ from services.donations.models import (
     SoldDeviceImpact,
     SoldItem,
 )
-from services.donations.webhook_repository import Webhooks
+from services.donations.repository.webhooks import Webhooks
 
 LOOKUP_CHUNK = 500  # (scheme, value) pairs looked up in one statement
 
