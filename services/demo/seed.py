@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from services.common import clock
 from services.common.config import data_dir
@@ -263,17 +264,55 @@ class ProgrammeSeed:
             counter.held.clear()
 
 
+MARKER = "demo-programme.json"
+STARTED, DONE = "started", "done"
+
+
 def seed_once(system) -> Summary | None:
     """The programme, unless already seeded (its marker in ``DATA_DIR``) or the system
-    already holds a programme of its own (referring organisations): its summary, or None."""
-    marker = data_dir() / "demo-programme.json"
-    if marker.exists() or items(Desk(system.apps, SEEDER).get("sales", "/organisations")):
+    already holds a programme of its own (referring organisations): its summary, or None.
+
+    The marker says ``started`` before the first step and ``done`` (with the summary) after
+    the last: a seed that was interrupted (Ctrl-C, a step refused) leaves ``started``, and
+    every later start says so, as an error, rather than take half a demo for the whole."""
+    marker = data_dir() / MARKER
+    state = marker_state(marker)
+    if state == STARTED:
+        log.error(
+            "demo programme: an earlier seed was interrupted and left half a demo in the data "
+            "directory %s (DATA_DIR); stop, delete that directory (rm -r %s) and start again "
+            "for the whole demo",
+            marker.parent, marker.parent,
+        )  # fmt: skip
+        return None
+    if state == DONE or items(Desk(system.apps, SEEDER).get("sales", "/organisations")):
         log.info("demo programme: already there, left as it is")
         return None
+    _write(marker, {"state": STARTED})
     summary = ProgrammeSeed(system).run()
-    marker.write_text(json.dumps(asdict(summary), indent=2) + "\n")
+    _write(marker, {"state": DONE} | asdict(summary))
     log.info(
         "demo programme seeded in %.1f s: %d donations, %d transfers, %d people, orders %s",
         summary.seconds, summary.donations, summary.transfers, summary.people, summary.orders,
     )  # fmt: skip
     return summary
+
+
+def marker_state(marker: Path) -> str | None:
+    """``started``, ``done``, or None without a marker. A marker of an earlier release (the
+    summary alone, no state) was written once the seed was over: ``done``; one that cannot
+    be read is not taken for a finished seed."""
+    if not marker.exists():
+        return None
+    try:
+        written = json.loads(marker.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return STARTED
+    return written.get("state", DONE) if isinstance(written, dict) else STARTED
+
+
+def _write(marker: Path, content: dict) -> None:
+    """Whole or not at all: written beside, then renamed over the marker."""
+    partial = marker.with_name(f"{marker.name}.partial")
+    partial.write_text(json.dumps(content, indent=2) + "\n")
+    partial.replace(marker)
