@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import func, select
 
@@ -30,6 +33,25 @@ def outbox_count(runtime, event_type: str) -> int:
 
 def phones(quantity: int) -> dict:
     return {"kind": "hardware_lot", "category": "smartphone", "quantity": quantity}
+
+
+@contextmanager
+def relaying(runtime):
+    """The service's outbox relay at work on its own thread (as in the worker)."""
+    relay, stop = runtime.relay(), threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        relay.wake.set()
+        thread.join(5)
+
+
+def unsent(runtime) -> int:
+    with runtime.session_factory() as session:
+        return runtime.outbox.backlog(session, 1_000_000)
 
 
 class Crash(Exception):
@@ -85,7 +107,8 @@ def test_a_large_reception_is_taken_in_by_bounded_chunks_and_resumes_after_a_cra
     finally:
         stop.set()
         thread.join(5)
-    assert sweeps.continue_intake(runtime) == UNITS - 2 * intake.INTAKE_CHUNK  # the rest
+    with relaying(runtime):
+        assert sweeps.continue_intake(runtime) == UNITS - 2 * intake.INTAKE_CHUNK  # the rest
     assert count(runtime, Device) == UNITS + 1
     assert outbox_count(runtime, "inventory.device.received") == UNITS + 1
     with runtime.session_factory() as session:
@@ -93,3 +116,33 @@ def test_a_large_reception_is_taken_in_by_bounded_chunks_and_resumes_after_a_cra
         line = session.get(IntakeLine, received.data["lines"][0]["line_id"])
     assert len(set(tags)) == UNITS + 1
     assert (line.taken_in, line.quantity, line.done_at is not None) == (UNITS, UNITS, True)
+
+
+def test_the_intake_waits_for_the_relay_so_the_outbox_never_piles_up(inventory):
+    """The outbox is one queue in commit order: a chunk taken in while the previous ones'
+    events are still unsent would put the sale saga's replies behind them."""
+    runtime, _ = inventory
+    handle(runtime, donation(add_site(runtime), [phones(UNITS)]))
+    assert count(runtime, Device) == intake.INTAKE_CHUNK
+    assert unsent(runtime) > sweeps.OUTBOX_CEILING  # the first chunk's events, not relayed
+
+    assert sweeps.continue_intake(runtime, relay_wait=0.2) == 0  # no relay: the intake waits
+    assert count(runtime, Device) == intake.INTAKE_CHUNK
+
+    highest, stop = [0], threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            highest[0] = max(highest[0], unsent(runtime))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        with relaying(runtime):
+            assert sweeps.continue_intake(runtime) == UNITS - intake.INTAKE_CHUNK
+            wait_until(lambda: unsent(runtime) == 0)
+    finally:
+        stop.set()
+        watcher.join(5)
+    assert count(runtime, Device) == UNITS
+    assert highest[0] <= sweeps.OUTBOX_CEILING + intake.INTAKE_CHUNK

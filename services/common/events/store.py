@@ -22,7 +22,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     insert,
+    select,
 )
 from sqlalchemy.orm import Session
 
@@ -111,6 +113,12 @@ class Outbox:
         """Insert rows in the caller's transaction, in order, in one round trip per batch."""
         if rows:
             session.execute(self._insert, rows)
+
+    def backlog(self, session: Session, up_to: int) -> int:
+        """Unsent rows, counted up to ``up_to`` (the partial index of unsent rows answers;
+        counting no further keeps it cheap however long a broker outage made the backlog)."""
+        unsent = select(self.table.c.id).where(self.table.c.sent_at.is_(None)).limit(up_to)
+        return session.scalar(select(func.count()).select_from(unsent.subquery()))
 
     @staticmethod
     def announce(session: Session) -> None:

@@ -5,6 +5,12 @@
   progress (``IntakeLine``) and takes in what its transaction's budget allows; the worker's
   ``intake`` task takes in the rest, chunk after chunk, and resumes after a crash where the
   last commit left it (a 60,000-unit reception once held one transaction for 30 s);
+* the worker's task takes in a chunk only once the relay has caught up with the previous
+  one's events (``periodic.relay_caught_up``): the outbox is one queue in commit order, so the
+  sale saga's replies (``inventory.reservation.*``) would otherwise wait behind every device
+  event of a large reception (a 100,000-device reception once made orders wait 9 s at
+  p50); the wait also leaves the process's other threads, the relay and the saga lane's
+  consumer, their turn;
 * a prepaid-cards line is remembered with its product; its cards enter the stock one by one
   when their sealed codes arrive (``cards.take_in_codes``): a card without a code cannot be
   sold, so until then it is counted as awaiting its code, never as available;
