@@ -16,7 +16,6 @@ from services.common.idempotency import idempotent
 from services.common.pagination import page_of
 from services.common.problems import Problem
 from services.common.webapp import current_runtime, execute
-from services.donations.api.receipt_pdf import receipt_pdf
 from services.donations.api.schemas import (
     DonationFilter,
     DonationIn,
@@ -190,6 +189,9 @@ class DonationReceipt(MethodView):
                 raise PartnerNotFound(donation.partner_id)
             timezone = current_settings().programme_timezone
             gifts = uow.impact.receipt_figures(partner.id, clock.now(), timezone)
+            # Imported when first asked: fpdf2 and its fonts weigh on every process otherwise.
+            from services.donations.api.receipt_pdf import receipt_pdf
+
             pdf = receipt_pdf(donation, partner, timezone, gifts)
         return Response(
             pdf,

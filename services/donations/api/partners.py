@@ -25,7 +25,6 @@ from services.donations.api.schemas import (
 from services.donations.domain.commands import ChangePartner, Contact, RegisterPartner
 from services.donations.domain.errors import PartnerNotFound
 from services.donations.models import IDEMPOTENCY
-from services.donations.partner_workbook import donations_of, partner_workbook, site_cities
 from services.donations.settings import current_settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -107,6 +106,9 @@ class PartnerImpactWorkbook(MethodView):
     def get(self, partner_id):
         """The partner's own donations, what became of them and per month, as a workbook:
         ``Synthèse`` (the figures of ``/impact``), ``Dons``, ``Par mois``."""
+        # Imported when first asked: openpyxl weighs on every process otherwise.
+        from services.donations.partner_workbook import donations_of, partner_workbook, site_cities
+
         timezone = current_settings().programme_timezone
         with current_runtime().unit_of_work() as uow:
             partner = uow.partners.get(str(partner_id), scope=partner_scope())
