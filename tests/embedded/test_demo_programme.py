@@ -10,10 +10,15 @@ from datetime import date, timedelta
 
 import pytest
 import requests
+from sqlalchemy import func, select
 
-from services.demo.programme import DEMO_PARTNER
+from services.demo.programme import COUNTERS, DEMO_PARTNER, WORKSHOP
+from services.inventory.domain.discrepancies import SALE_MISMATCH
 from services.inventory.handlers.checks import check_stock
+from services.inventory.models import StockDiscrepancy
+from services.sales.handlers.sale_check import publish_digest
 from tests.support.embedded import embedded_system
+from tests.support.waiting import wait_until
 
 TIMEOUT = 15
 
@@ -110,6 +115,7 @@ def test_referrers_people_and_prices_are_those_of_a_running_programme(demo):
     people = api.get("/sales/beneficiaries", role="counter", page_size=100)["items"]
     ending_first = min(date.fromisoformat(person["ends_on"]) for person in people)
     assert ending_first - date.today() < timedelta(days=31)  # near the end of their enrolment
+    assert ending_first > date.today()  # and still enrolled: there is time to renew
     assert api.total("/inventory/transfers", state="in_transit") > 0
 
 
@@ -119,3 +125,77 @@ def test_reconciliation_finds_nothing(demo):
     assert api.get("/inventory/stock/discrepancies", state="all")["items"] == []
     completed = api.total("/sales/orders", state="completed")
     assert api.total("/inventory/reservations", state="committed") == completed
+
+
+def test_receptions_kept_their_differences(demo):
+    api = Api(demo)
+    received = api.get("/donations/donations", state="received", page_size=100)["items"]
+    lines = [line for donation in received for line in donation["lines"]]
+    short = [
+        line
+        for line in lines
+        if line["received_quantity"] != line["expected_quantity"] and line["missing_identifiers"]
+    ]
+    assert short, "no reception with announced identifiers missing"
+    for line in short:  # each missing identifier is a unit fewer than announced
+        assert line["received_quantity"] <= line["expected_quantity"] - len(
+            line["missing_identifiers"]
+        )
+    beyond = [
+        line
+        for line in lines
+        if line["kind"] == "hardware_lot"
+        and line["received_quantity"] > line["expected_quantity"]
+        and len(line["imeis"]) + len(line["serials"]) > line["expected_quantity"]
+    ]
+    assert beyond, "no unit received beyond the announcement, with its identifier"
+    assert any(
+        line["kind"] == "prepaid_cards" and line["received_quantity"] < line["expected_quantity"]
+        for line in lines
+    ), "no card counted short"
+
+
+def test_cards_are_in_custody_and_allowances_in_stock(demo):
+    api = Api(demo)
+    sites = {site["name"]: site["id"] for site in api.get("/inventory/sites")}
+    in_stock = {
+        name: api.total("/inventory/cards", state="in_stock", site_id=sites[name])
+        for name in (WORKSHOP, *COUNTERS)
+    }
+    assert in_stock[WORKSHOP] > 0, in_stock
+    assert sum(in_stock[name] > 0 for name in COUNTERS) >= 2, in_stock  # shipped to counters
+    assert api.total("/inventory/cards", state="revealed") + api.total(
+        "/inventory/cards", state="sold"
+    )
+    allowances = api.get("/inventory/stock", family="allowance", page_size=100)["items"]
+    assert {level["unit"] for level in allowances if level["available"]} >= {"minutes", "data_mb"}
+    assert any(level["sold"] for level in allowances)
+
+
+def test_sale_cross_check_finds_nothing_disputed(demo):
+    """Sales' digest of its completed orders against inventory's committed reservations,
+    twice (a bucket counts only when a later round still disagrees), through the events."""
+    sales, inventory = demo.runtimes["sales"], demo.runtimes["inventory"]
+    inbox = inventory.tables.inbox
+
+    def digests_taken_in() -> int:
+        with inventory.engine.connect() as connection:
+            return connection.scalar(
+                select(func.count())
+                .select_from(inbox)
+                .where(inbox.c.event_type == "sales.sale_digest.published")
+            )
+
+    for _ in range(2):
+        before = digests_taken_in()
+        assert publish_digest(sales) >= 60  # the completed orders digested
+        wait_until(lambda before=before: digests_taken_in() > before, timeout=TIMEOUT)
+    with inventory.engine.connect() as connection:
+        found = connection.scalars(
+            select(StockDiscrepancy).where(StockDiscrepancy.kind == SALE_MISMATCH)
+        ).all()
+    assert found == []  # not even a first sighting
+    assert (
+        Api(demo).get("/inventory/stock/discrepancies", kind=SALE_MISMATCH, state="all")["items"]
+        == []
+    )
