@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from services.common.config import SERVICES_WITH_DATABASE
+from services.common.events.topology import Topology
 from tests.support.prometheus_package import prometheus_tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +37,7 @@ def run(*command: str) -> str:
 
 def test_the_config_and_its_rules_pass_promtool_check(promtool):
     output = run(promtool, "check", "config", str(PROMETHEUS / "prometheus.yml"))
-    assert "SUCCESS: 7 rules found" in output
+    assert f"SUCCESS: {len(alerts())} rules found" in output
 
 
 def test_every_alert_passes_its_unit_tests(promtool):
@@ -134,19 +136,79 @@ def test_the_dashboard_queries_are_valid_promql(promtool, tmp_path):
 
 
 # compose --------------------------------------------------------------------------------------
-def test_prometheus_scrapes_every_api_and_worker_of_the_compose_file():
-    compose = yaml.load((ROOT / "docker-compose.yml").read_text())["services"]
+def scrape_jobs() -> dict[str, dict]:
     config = yaml.load((PROMETHEUS / "prometheus.yml").read_text())
-    jobs = {
-        job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]
-    }
+    return {job["job_name"]: job for job in config["scrape_configs"]}
+
+
+def dns_targets(job: dict) -> set[tuple[str, int]]:
+    """(name, port) of a job's DNS discovery: type A, every address of a compose service."""
+    assert "static_configs" not in job, job["job_name"]
+    found = set()
+    for config in job["dns_sd_configs"]:
+        assert config["type"] == "A", job["job_name"]
+        found |= {(name, config["port"]) for name in config["names"]}
+    return found
+
+
+def test_prometheus_scrapes_every_replica_of_every_api_and_worker_of_the_compose_file():
+    compose = yaml.load((ROOT / "docker-compose.yml").read_text())["services"]
+    jobs = scrape_jobs()
     apis = {name for name, service in compose.items() if service.get("command") == ["api"]}
     workers = {
-        f"{name}:{service['environment']['METRICS_PORT']}"
+        (name, int(service["environment"]["METRICS_PORT"]))
         for name, service in compose.items()
         if service.get("command") == ["worker"]
     }
-    assert set(jobs["api"]) | set(jobs["gateway"]) == {f"{name}:8000" for name in apis}
-    assert set(jobs["worker"]) == workers
-    assert jobs["rabbitmq"] == ["rabbitmq:15692"]
+    # APIs and workers may be scaled: each name resolves to every replica's address
+    assert dns_targets(jobs["api"]) == {(name, 8000) for name in apis - {"gateway"}}
+    assert dns_targets(jobs["worker"]) == workers
+    for job in (jobs["api"], jobs["worker"]):
+        assert job["relabel_configs"] == [
+            {"source_labels": ["__meta_dns_name"], "target_label": "compose_service"}
+        ]
+    # the gateway publishes a host port: it runs once, under its own name
+    assert jobs["gateway"]["static_configs"] == [{"targets": ["gateway:8000"]}]
+    assert compose["gateway"]["ports"]
+    assert jobs["rabbitmq"]["static_configs"] == [{"targets": ["rabbitmq:15692"]}]
+    queues = jobs["rabbitmq-queues"]
+    assert queues["static_configs"] == [{"targets": ["rabbitmq:15692"]}]
+    assert queues["metrics_path"] == "/metrics/detailed"
     assert "./infra/prometheus:/etc/prometheus:ro" in compose["prometheus"]["volumes"]
+
+
+def test_the_stalled_queue_alert_watches_the_lanes_queues_and_no_other():
+    """Its pattern against the queues compose's namespace declares: every lane's queue, never a
+    retry queue (whose messages wait on purpose) nor a dead-letter queue."""
+    compose = yaml.load((ROOT / "docker-compose.yml").read_text())
+    namespace = compose["x-common-env"]["EVENT_NAMESPACE"]
+    vhost = scrape_jobs()["rabbitmq-queues"]["params"]["vhost"]
+    assert vhost == [namespace]
+    [rule] = [rule for rule in alerts() if rule["alert"] == "QueueStalled"]
+    patterns = set(re.findall(r'queue=~"([^"]+)"', rule["expr"]))
+    assert len(patterns) == 1
+    pattern = re.compile(patterns.pop().replace("\\\\", "\\"))
+    topology = Topology(namespace=namespace)
+    for service in SERVICES_WITH_DATABASE:
+        lanes = set(topology.consumed_queue_names(service))
+        others = {queue.name for queue in topology.service_queues(service)} - lanes
+        assert lanes and all(pattern.fullmatch(name) for name in lanes), lanes
+        assert others and not any(pattern.fullmatch(name) for name in others), others
+    for family in (
+        "rabbitmq_detailed_queue_messages_ready",
+        "rabbitmq_detailed_channel_messages_acked_total",
+    ):
+        assert family in rule["expr"]
+
+
+def test_a_compose_service_with_no_replica_left_is_watched_for_every_discovered_name():
+    """Found by DNS, a service whose replicas all stopped leaves no target (no ``up == 0``):
+    ``ReplicasGone`` names each one the api and worker jobs discover."""
+    [rule] = [rule for rule in alerts() if rule["alert"] == "ReplicasGone"]
+    watched = set(
+        re.findall(r'absent\(up\{job="(\w+)", compose_service="([\w-]+)"\}\)', rule["expr"])
+    )
+    discovered = {
+        (job, name) for job in ("api", "worker") for name, _ in dns_targets(scrape_jobs()[job])
+    }
+    assert watched == discovered

@@ -1,7 +1,9 @@
 """The real Prometheus (Debian's package) against the real stack (``make stack``): every
 target up, then one event dead-lettered on purpose and its alert seen firing through
 Prometheus's HTTP API. Prometheus runs on a free port with ``infra/prometheus`` rendered with
-this stack's addresses (and one-second scrapes and evaluations)."""
+this stack's addresses (and one-second scrapes and evaluations): where compose's config finds a
+service's replicas by DNS, the local stack's one replica is a static target with the label
+that discovery gives it."""
 
 from __future__ import annotations
 
@@ -43,49 +45,91 @@ def stack(stack_environment):  # noqa: F811 - the imported fixture
     _stack("stop", environment)
 
 
-def targets(environment: dict[str, str]) -> dict[str, list[str]]:
+def local_addresses(environment: dict[str, str]) -> dict[str, str]:
+    """Compose's ``host:port`` of each scraped part → the local stack's address of it (one
+    replica each: STACK_WORKER_REPLICAS=1)."""
     gateway = int(environment["GATEWAY_PORT"])
     workers = int(environment["STACK_METRICS_PORT"])
-    found = {
-        "api": [f"127.0.0.1:{gateway + n}" for n in range(1, len(SERVICES_WITH_DATABASE) + 1)],
-        "gateway": [f"127.0.0.1:{gateway}"],
-        "worker": [f"127.0.0.1:{workers + n}" for n in range(len(SERVICES_WITH_DATABASE))],
-    }
+    found = {"gateway:8000": f"127.0.0.1:{gateway}"}
+    for n, service in enumerate(SERVICES_WITH_DATABASE):
+        found[f"{service}:8000"] = f"127.0.0.1:{gateway + 1 + n}"  # scripts/stack.py's ports
+        found[f"{service}-worker:9100"] = f"127.0.0.1:{workers + n}"
     with socket.socket() as probe:  # the local broker may not have the plugin enabled
         if probe.connect_ex(RABBITMQ_PROMETHEUS) == 0:
-            found["rabbitmq"] = ["{}:{}".format(*RABBITMQ_PROMETHEUS)]
+            found["rabbitmq:15692"] = "{}:{}".format(*RABBITMQ_PROMETHEUS)
     return found
 
 
+def local_job(job: dict, addresses: dict[str, str]) -> dict | None:
+    """A job of compose's config scraping the local stack: each compose target, static or
+    found by DNS, at its local address, with the ``compose_service`` label its DNS discovery
+    gives it in compose; None for a job of parts this stack lacks (RabbitMQ without its
+    plugin). An unknown target fails the test: the rendering must know every part."""
+    job = dict(job)
+    compose = [(group["targets"], {}) for group in job.pop("static_configs", [])]
+    discovered = job.pop("dns_sd_configs", [])
+    if discovered:
+        assert job.pop("relabel_configs") == [  # the one relabelling: done here, statically
+            {"source_labels": ["__meta_dns_name"], "target_label": "compose_service"}
+        ]
+    compose += [
+        ([f"{name}:{config['port']}"], {"compose_service": name})
+        for config in discovered
+        for name in config["names"]
+    ]
+    missing = {target for targets, _ in compose for target in targets} - set(addresses)
+    if missing:
+        assert missing == {"rabbitmq:15692"}, missing  # only the broker's plugin may be absent
+        return None
+    groups = [
+        {"targets": [addresses[target] for target in targets], "labels": labels}
+        for targets, labels in compose
+    ]
+    return {**job, "static_configs": groups}
+
+
 def render_config(environment: dict[str, str], directory: Path) -> Path:
-    """``infra/prometheus/prometheus.yml`` with this stack's targets in place of compose's."""
+    """``infra/prometheus/prometheus.yml`` with this stack's addresses in place of compose's."""
     yaml = YAML(typ="safe")
     config = yaml.load((ROOT / "infra" / "prometheus" / "prometheus.yml").read_text())
     config["global"].update(scrape_interval="1s", evaluation_interval="1s")
     config["rule_files"] = [
         str(ROOT / "infra" / "prometheus" / name) for name in config["rule_files"]
     ]
-    ours = targets(environment)
-    config["scrape_configs"] = [
-        {**job, "static_configs": [{"targets": ours[job["job_name"]]}]}
-        for job in config["scrape_configs"]
-        if job["job_name"] in ours
-    ]
+    addresses = local_addresses(environment)
+    jobs = [local_job(job, addresses) for job in config["scrape_configs"]]
+    config["scrape_configs"] = [job for job in jobs if job is not None]
     path = directory / "prometheus.yml"
     with path.open("w") as file:
         yaml.dump(config, file)
     return path
 
 
+def expected_targets(path: Path) -> set[tuple[str, str]]:
+    """(job, instance) of every target of the rendered config."""
+    config = YAML(typ="safe").load(path.read_text())
+    return {
+        (job["job_name"], target)
+        for job in config["scrape_configs"]
+        for group in job["static_configs"]
+        for target in group["targets"]
+    }
+
+
 @pytest.fixture(scope="module")
-def prometheus(stack, prometheus_binary, tmp_path_factory):
-    directory = tmp_path_factory.mktemp("prometheus")
+def rendered(stack, tmp_path_factory) -> Path:
+    return render_config(stack, tmp_path_factory.mktemp("prometheus"))
+
+
+@pytest.fixture(scope="module")
+def prometheus(rendered, prometheus_binary):
+    directory = rendered.parent
     port = _free_port_block(1)
     with (directory / "prometheus.log").open("wb") as log:
         process = subprocess.Popen(
             [
                 prometheus_binary,
-                f"--config.file={render_config(stack, directory)}",
+                f"--config.file={rendered}",
                 f"--storage.tsdb.path={directory / 'data'}",
                 f"--web.listen-address=127.0.0.1:{port}",
             ],
@@ -108,15 +152,18 @@ def _ready(url: str) -> bool:
         return False
 
 
-def test_every_target_is_up(stack, prometheus):
-    expected = {target for found in targets(stack).values() for target in found}
+def test_every_target_is_up(rendered, prometheus):
+    expected = expected_targets(rendered)
+    assert {job for job, _ in expected} >= {"api", "gateway", "worker"}
 
-    def all_up() -> bool:
+    def all_up() -> list[dict]:
         active = requests.get(f"{prometheus}/api/v1/targets", timeout=5).json()["data"]
-        up = {t["labels"]["instance"] for t in active["activeTargets"] if t["health"] == "up"}
-        return up == expected
+        up = [t for t in active["activeTargets"] if t["health"] == "up"]
+        return up if {(t["labels"]["job"], t["labels"]["instance"]) for t in up} == expected else []
 
-    wait_until(all_up, timeout=60, interval=1)
+    up = wait_until(all_up, timeout=60, interval=1)
+    named = {t["labels"].get("compose_service") for t in up if t["labels"]["job"] == "worker"}
+    assert named == {f"{service}-worker" for service in SERVICES_WITH_DATABASE}
 
 
 def test_a_dead_lettered_event_fires_its_alert(stack, prometheus):
