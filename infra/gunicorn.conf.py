@@ -12,8 +12,10 @@ from pathlib import Path
 from services.common.logs import gunicorn_logconfig
 
 # prometheus_client's multiprocess mode: every worker writes its metrics to files in this
-# directory, and /metrics (any worker) adds them all up. Set before the app is imported.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="gunicorn-metrics-"))
+# directory, and /metrics (any worker) adds them all up. Set before the app is imported; a
+# directory of its own only when none is given (not one more temporary directory per start).
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gunicorn-metrics-")
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))

@@ -5,6 +5,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import re
+import subprocess
+import sys
 
 import pytest
 from flask import Flask
@@ -96,3 +100,27 @@ def test_gunicorn_keeps_its_text_unless_json_is_asked(monkeypatch):
     monkeypatch.setenv("LOG_FORMAT", "json")
     config = gunicorn_logconfig("sales", "api")
     assert config["loggers"]["gunicorn.access"]["handlers"] == ["json"]
+
+
+EMBEDDED = """
+import logging
+from services.common.logs import configure_logging
+configure_logging("embedded", "embedded")  # as services/embedded.py's main() (make run)
+logging.getLogger("embedded").info("demo data seeded")
+"""
+
+
+def test_make_run_logs_readable_text_when_no_format_is_asked():
+    environment = {name: value for name, value in os.environ.items() if name != "LOG_FORMAT"}
+    done = subprocess.run(
+        [sys.executable, "-c", EMBEDDED],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    [line] = done.stderr.splitlines()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d [\d:,]+ INFO embedded \[-\] demo data seeded", line)
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(line)
