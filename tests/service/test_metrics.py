@@ -1,4 +1,5 @@
-"""The metrics module: counted once per commit, bounded labels, one view of gunicorn's processes."""
+"""The metrics module: counted once per commit, bounded labels, one view of gunicorn's processes;
+the saga's outcomes through sales' consumer and the stock gauges over real stock."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import socket
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import requests
 from flask import Flask
@@ -17,6 +18,17 @@ from sqlalchemy.orm import Session
 
 from services.common import metrics
 from services.common.events.publishers import PublishResult
+from services.inventory.handlers.checks import check_stock
+from services.inventory.handlers.metrics import refresh_stock_gauges
+from tests.support.inventory_stock import (
+    cards_in_stock,
+    devices_on_sale,
+    donation,
+    handle,
+    order_placed,
+)
+from tests.support.inventory_workshop import add_site
+from tests.support.sales import commit_refused, committed, desk_on, rejected
 
 
 def sample(name: str, **labels: str) -> float:
@@ -35,6 +47,83 @@ def test_a_saga_decision_counts_only_once_its_transaction_commits(tmp_path):
         metrics.record_decision("rejected", datetime.now(UTC), session)
         session.commit()
     assert sample("connexions_saga_orders_total", outcome="rejected") == before + 1
+
+
+def test_each_end_of_a_sale_is_counted_once_its_event_is_applied(service_on_sqlite):
+    """Sales' saga through its consumer's own path (handler and inbox, then commit), with
+    inventory's answers: accepted, rejected, then completed on time, late, or refused."""
+    desk = desk_on(service_on_sqlite("sales"))
+    card = ("card:orange:1000", 1)
+    outcomes = ("accepted", "rejected")
+    endings = ("completed", "completed_after_expiry", "completion_refused")
+    before = {o: sample("connexions_saga_orders_total", outcome=o) for o in outcomes}
+    before |= {o: sample("connexions_saga_completions_total", outcome=o) for o in endings}
+    decisions = sample("connexions_saga_decision_duration_seconds_count")
+
+    on_time, late, refused = (desk.reserved(desk.person(), card) for _ in range(3))
+    desk.apply(rejected(desk.placed(desk.person(), card)))
+    for order in (on_time, late, refused):
+        assert desk.complete(order).status_code == 202
+    desk.apply(committed(desk.get(on_time)))
+    expiry = datetime.fromisoformat(desk.get(late)["expires_at"])
+    desk.apply(committed(desk.get(late), after_expiry=True, at=expiry + timedelta(minutes=2)))
+    desk.apply(commit_refused(desk.get(refused)))
+    desk.apply(commit_refused(desk.get(refused)))  # told again (a redelivery): counted once
+
+    assert [desk.get(o)["state"] for o in (on_time, late)] == ["completed", "completed"]
+    counted = {o: sample("connexions_saga_orders_total", outcome=o) for o in outcomes}
+    counted |= {o: sample("connexions_saga_completions_total", outcome=o) for o in endings}
+    assert {o: counted[o] - before[o] for o in counted} == {
+        "accepted": 3,
+        "rejected": 1,
+        "completed": 1,
+        "completed_after_expiry": 1,
+        "completion_refused": 1,
+    }
+    assert sample("connexions_saga_decision_duration_seconds_count") == decisions + 4
+
+
+def test_the_stock_gauges_show_low_products_and_open_discrepancies(inventory, card_code_keys):
+    """``refresh_stock_gauges`` (the worker's stock-metrics task) over real stock: a site with
+    three phones and two cards, an order holding one of each, and a figure planted wrong."""
+    runtime, _client = inventory
+    site = add_site(runtime, kind="counter")
+    devices_on_sale(runtime, site, 3)
+    cards_in_stock(runtime, card_code_keys, site, [("1000001", None), ("1000002", None)])
+    handle(runtime, donation(site, [{"kind": "allowance", "unit": "minutes", "quantity": 500}]))
+    lines = [
+        {"product_key": "device:smartphone:b", "quantity": 1},
+        {"product_key": "card:orange:500", "quantity": 1},
+        {"product_key": "allowance:minutes", "quantity": 60},
+    ]
+    handle(runtime, order_placed(site, lines))
+    assert refresh_stock_gauges(runtime) == 0
+    assert low_units(site) == {"device:smartphone:b": 2, "card:orange:500": 1}  # not 440 min
+    assert sample("connexions_stock_discrepancies_open", kind="items") == 0
+
+    with runtime.engine.begin() as connection:  # behind the ledger's back
+        connection.execute(
+            text(
+                "UPDATE stock_levels SET available = available + 1"
+                " WHERE site_id = :site AND product_key = 'device:smartphone:b'"
+            ),
+            {"site": site},
+        )
+    check_stock(runtime)
+    assert refresh_stock_gauges(runtime) == 3  # kinds: identity, items, ledger
+    for kind in ("identity", "items", "ledger"):
+        assert sample("connexions_stock_discrepancies_open", kind=kind) == 1
+    assert low_units(site) == {"card:orange:500": 1}  # the phone's figure now says 3
+
+
+def low_units(site: str) -> dict[str, float]:
+    return {
+        sample.labels["product_key"]: sample.value
+        for family in REGISTRY.collect()
+        if family.name == "connexions_stock_low_units"
+        for sample in family.samples
+        if sample.labels["site_id"] == site
+    }
 
 
 def test_every_saga_and_completion_outcome_is_exposed_from_zero():
