@@ -1,5 +1,8 @@
 """A price for a product key no stock can have would never price anything: it is refused,
-naming the key's shape (cards are priced by face value in cents, operators slugified)."""
+naming the key's shape (cards are priced by face value in cents, operators slugified).
+
+The OpenAPI document says what an outsider needs of the catalogue and erasure.
+"""
 
 from __future__ import annotations
 
@@ -49,3 +52,16 @@ def test_keys_as_inventory_names_its_stock_are_priced(desk):
     response = desk.client.post("/price-grids", json={"entries": [entry(k) for k in keys]})
 
     assert response.status_code == 201, response.get_json()
+
+
+def operation(desk, path: str, method: str) -> dict:
+    return desk.client.get("/openapi.json").get_json()["paths"][path][method]
+
+
+def test_the_openapi_document_says_when_a_catalogue_fills_and_what_erasure_closes(desk):
+    catalogue = operation(desk, "/sites/{site_id}/catalogue", "get")
+    erasure = operation(desk, "/beneficiaries/{code}/erasure", "post")
+
+    text = " ".join(catalogue["description"].split())
+    assert "empty until a transfer from the workshop reaches the site" in text
+    assert "also closes the enrolment" in erasure["description"]

@@ -225,5 +225,9 @@ class BeneficiaryErasure(MethodView):
     @allow("admin")
     @beneficiaries.response(200, BeneficiaryOut)
     def post(self, code):
-        """Erase the person's personal data now (on request); the code and history stay."""
+        """Erase the person's personal data now (on request); the code and history stay.
+
+        Erasure also closes the enrolment (today, if still open): no more sales or renewal under
+        the code.
+        """
         return execute(ErasePerson(code, utc_now(), site_scope()))

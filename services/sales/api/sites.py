@@ -29,7 +29,15 @@ class SiteCatalogue(MethodView):
     @allow(*EVERYONE)
     @sites.response(200, CatalogueItemOut(many=True))
     def get(self, site_id):
-        """What the site can sell now, with prices; inventory confirms at reservation."""
+        """What the site can sell now, with prices; inventory confirms at reservation.
+
+        A counter's catalogue is empty until a transfer from the workshop reaches the site:
+        devices become stock at the workshop once refurbished, cards and minutes at the site
+        their donation was received at; the workshop (or an admin) sends them with ``POST
+        /api/inventory/transfers`` and the counter receives them with ``POST
+        /api/inventory/transfers/{id}/reception``. ``price`` is null for a product the grid
+        in force does not price.
+        """
         with current_runtime().unit_of_work() as uow:
             if uow.sites.get(str(site_id)) is None:
                 raise Problem(404, "site-not-found", f"No site {site_id}.")
