@@ -8,15 +8,24 @@ from __future__ import annotations
 import re
 
 from flask.views import MethodView
+from sqlalchemy import select
 
 from services.common.actors import current_actor
 from services.common.authorization import allow
 from services.common.blueprint import Blueprint
 from services.common.problems import Problem
 from services.common.webapp import current_runtime, execute
-from services.sales.api.schemas import LimitRuleIn, LimitRuleOut, PriceGridIn, PriceGridOut
+from services.sales.api.product_keys import never_held
+from services.sales.api.schemas import (
+    LimitRuleIn,
+    LimitRuleOut,
+    PriceGridIn,
+    PriceGridOut,
+    PublishedPriceGridOut,
+)
 from services.sales.clock import utc_now
 from services.sales.domain.commands import PublishPriceGrid, RemoveLimit, SetLimit
+from services.sales.models import CatalogueItem
 
 limits = Blueprint("limits", __name__, url_prefix="/limits", description="Per-person limits")
 price_grids = Blueprint(
@@ -67,9 +76,16 @@ class PriceGridCollection(MethodView):
 
     @allow("admin")
     @price_grids.arguments(PriceGridIn)
-    @price_grids.response(201, PriceGridOut)
+    @price_grids.response(201, PublishedPriceGridOut)
     def post(self, grid):
-        """Publish a new version listing every priced product; past sales keep theirs."""
+        """Publish a new version listing every priced product; past sales keep theirs.
+
+        A key that cannot exist is refused (422 naming the entry and the key's shape). A key
+        that can exist but no stock has ever held, at any site, is published all the same
+        (a product not received yet may be priced ahead) and named in ``warnings`` (code
+        ``never-in-stock``): a slip such as ``card:orange:10``, a 10-cent card, for
+        ``card:orange:1000`` shows there.
+        """
         command = PublishPriceGrid(
             entries=tuple(grid["entries"]),
             actor=current_actor(),
@@ -78,7 +94,13 @@ class PriceGridCollection(MethodView):
             valid_until=grid.get("valid_until"),
             note=grid.get("note"),
         )
-        return execute(command)
+        published = execute(command)
+        with current_runtime().unit_of_work() as uow:
+            # Every key inventory has counted at some site (a row stays once sold out).
+            held = set(uow.session.scalars(select(CatalogueItem.product_key).distinct()))
+        keys = [entry["product_key"] for entry in grid["entries"]]
+        answer = {name: getattr(published, name) for name in PriceGridOut().fields}
+        return {**answer, "warnings": never_held(keys, held)}
 
 
 @price_grids.route("/current")

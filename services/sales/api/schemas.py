@@ -203,7 +203,10 @@ class PriceEntryIn(Strict):
         metadata={
             "description": "a key inventory's stock can have (422 otherwise): "
             "device:<category>:<a|b|c>, card:<operator slugified>:<face value in cents> "
-            "(card:orange:1000 is a 10 EUR Orange card), allowance:<minutes|data-mb>"
+            "(card:orange:1000 is a 10 EUR Orange card), allowance:<minutes|data-mb>. "
+            "A key of that shape no stock has ever held (at any site) is published too, and "
+            "named in the answer's warnings (code never-in-stock): expected for a product "
+            "not received yet, a slip otherwise (card:orange:10 is a 10-cent card)"
         },
     )
     label = fields.String(validate=validate.Length(min=1, max=160))
@@ -256,6 +259,23 @@ class PriceGridOut(Schema):
     created_at = UtcDateTime()
     created_by = fields.String()
     entries = fields.List(fields.Nested(PriceEntryOut))
+
+
+class PriceWarningOut(Schema):
+    product_key = fields.String()
+    code = fields.String(metadata={"description": "never-in-stock"})
+    detail = fields.String()
+
+
+class PublishedPriceGridOut(PriceGridOut):
+    warnings = fields.List(
+        fields.Nested(PriceWarningOut),
+        metadata={
+            "description": "the entries whose key no stock has ever held, at any site (as "
+            "inventory's events told sales): published, but pricing nothing until some "
+            "stock has the key; empty when every key has been in stock"
+        },
+    )
 
 
 class PriceOut(Schema):
