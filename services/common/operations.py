@@ -4,7 +4,8 @@ Every event-driven service answers, through the gateway at ``/api/<service>/oper
 
 * ``GET summary``: the outbox backlog (unsent rows, the oldest one's age, rows whose last
   publication failed), the consumer's side (messages waiting in each lane's queue, the last
-  event applied, from the inbox) and the number of dead letters;
+  event applied, from the inbox, and its lag: see :func:`_lag_seconds`) and the number of
+  dead letters;
 * ``GET dead-letters``: a bounded page of the dead letters, oldest first, with the reason,
   the event type and the body; they stay in the queue (a peek);
 * ``POST dead-letters/replay``: some (``event_ids``) or all (``all``) go back to the queue of
@@ -58,6 +59,14 @@ class ConsumerOut(Schema):
     last_applied_type = fields.String(allow_none=True)
     waiting = fields.Integer(
         allow_none=True, metadata={"description": "messages waiting in the lanes' queues"}
+    )
+    lag_seconds = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "seconds since the consumer last applied an event, while messages "
+            "wait in its lanes' queues; 0 when none waits; null when unknown (the broker "
+            "cannot be read, or no event applied is on record)"
+        },
     )
 
 
@@ -153,7 +162,11 @@ def operations_blueprint() -> Blueprint:
                 {"name": queue, "lane": lanes[queue], "waiting": depths[queue]} for queue in lanes
             ]
             summary["dead_letters"] = depths[dead]
-            summary["consumer"]["waiting"] = sum(depths[queue] for queue in lanes if queue != dead)
+            consumer = summary["consumer"]
+            consumer["waiting"] = sum(depths[queue] for queue in lanes if queue != dead)
+            consumer["lag_seconds"] = _lag_seconds(
+                consumer["waiting"], consumer["last_applied_at"], summary["checked_at"]
+            )
             return summary
 
     @operations.route("/dead-letters")
@@ -246,7 +259,24 @@ def _consumer(runtime) -> dict[str, Any]:
         "last_applied_at": _utc(last.processed_at) if last else None,
         "last_applied_type": last.event_type if last else None,
         "waiting": None,
+        "lag_seconds": None,
     }
+
+
+def _lag_seconds(waiting: int, last_applied_at: datetime | None, now: datetime) -> float | None:
+    """How far the consumer is behind, as far as this process can tell honestly: for how long
+    it has applied nothing while messages wait in its lanes' queues (a dead or stuck consumer
+    shows it growing; one working through a backlog, a few seconds at most); 0 when none
+    waits. Not the events' own age: the inbox keeps no event time, and reading a message's
+    time off the queue would count a delivery against its retry budget (quorum queues). The
+    worker's ``connexions_consumer_lag_seconds`` histogram has the events' delay. Messages a
+    consumer holds unacknowledged are not waiting: a consumer stuck on fewer messages than it
+    prefetches shows 0 here (its worker's log tells it)."""
+    if waiting == 0:
+        return 0.0
+    if last_applied_at is None:  # never, or longer ago than the inbox keeps rows
+        return None
+    return round(max(0.0, (now - last_applied_at).total_seconds()), 3)
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -3,10 +3,15 @@ lives in this process: the dead-letter command line cannot reach it, the service
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 import pytest
 import requests
 
-from tests.support.dead_letters import closing_of_an_unopened_site, open_the_site
+from services.common.events.envelope import new_event
+from services.embedded import DEFINITIONS
+from tests.support.dead_letters import closing_of_an_unopened_site, open_the_site, publish
 from tests.support.embedded import embedded_system
 from tests.support.waiting import wait_until
 
@@ -57,6 +62,8 @@ def test_the_summary_tells_outbox_queues_and_dead_letters(system, service):
     lanes = {queue["lane"] for queue in body["queues"]}
     assert "dead" in lanes and lanes <= {"saga", "bulk", "dead"}
     assert body["consumer"]["waiting"] >= 0 and body["dead_letters"] >= 0
+    if body["consumer"]["waiting"] == 0:
+        assert body["consumer"]["lag_seconds"] == 0  # nothing waits: not behind
     assert call(system, "counter", "GET", f"{service}/operations/summary").status_code == 403
 
 
@@ -147,3 +154,47 @@ def test_refused_and_late_completions_are_listed_to_readers(system):
         assert set(page.json()) == {"items", "total", "page", "page_size"}
     assert call(system, "admin", "GET", path, params={"kind": "odd"}).status_code == 422
     assert call(system, "counter", "GET", path).status_code == 403
+
+
+def consumer_of(system, service: str) -> dict:
+    summary = call(system, "auditor", "GET", f"{service}/operations/summary")
+    assert summary.status_code == 200, summary.text
+    return {**summary.json()["consumer"], "checked_at": summary.json()["checked_at"]}
+
+
+def test_the_lag_is_how_long_nothing_was_applied_while_events_wait(system):
+    """Sales' worker stopped, an event for sales waits: the lag is the time since its last
+    applied event, and grows; the worker back, the event is applied and the lag is 0. (Last in
+    this module: the worker is replaced.)"""
+    runtime = system.runtimes["sales"]
+    index = next(i for i, w in enumerate(system.workers) if w.runtime.name == "sales")
+    system.workers[index].stop()
+    applied = consumer_of(system, "sales")["last_applied_at"]  # the demo sites' openings
+    assert applied is not None
+    site_id = str(uuid.uuid4())
+    opened = new_event(
+        "inventory.site.opened",
+        source="inventory",
+        subject=site_id,
+        sequence=1,
+        data={"site_id": site_id, "name": "Lag", "city": "Lyon", "kind": "counter"},
+    )
+    try:
+        publish(runtime.settings.messaging.broker_url, runtime.topology, opened)
+        stalled = wait_until(lambda: (found := consumer_of(system, "sales"))["waiting"] and found)
+        assert stalled["last_applied_at"] == applied
+        since = datetime.fromisoformat(stalled["checked_at"]) - datetime.fromisoformat(applied)
+        assert stalled["lag_seconds"] == pytest.approx(since.total_seconds(), abs=0.002)
+        assert wait_until(
+            lambda: consumer_of(system, "sales")["lag_seconds"] > stalled["lag_seconds"]
+        )
+    finally:
+        system.workers[index] = DEFINITIONS["sales"].worker(runtime).start()
+        system.workers[index].wait_until_consuming()
+
+    caught_up = wait_until(
+        lambda: (found := consumer_of(system, "sales"))["waiting"] == 0 and found
+    )
+    assert caught_up["lag_seconds"] == 0
+    assert caught_up["last_applied_type"] == "inventory.site.opened"
+    assert datetime.fromisoformat(caught_up["last_applied_at"]) > datetime.fromisoformat(applied)

@@ -14,6 +14,7 @@ export default {
   "ops.outboxOldest": "The oldest has waited",
   "ops.outboxFailing": "Failed sends",
   "ops.waiting": "Received events waiting",
+  "ops.lag": "Lag: no event applied for",
   "ops.lastApplied": "Last event applied",
   "ops.lastAppliedValue": "{type}, {at}",
   "ops.nothingApplied": "none",

@@ -14,6 +14,7 @@ export default {
   "ops.outboxOldest": "Le plus ancien attend depuis",
   "ops.outboxFailing": "Envois en échec",
   "ops.waiting": "Événements reçus en attente",
+  "ops.lag": "Retard : aucun événement appliqué depuis",
   "ops.lastApplied": "Dernier événement appliqué",
   "ops.lastAppliedValue": "{type}, {at}",
   "ops.nothingApplied": "aucun",

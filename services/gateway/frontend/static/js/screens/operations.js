@@ -1,6 +1,7 @@
 // Admin (and auditor, read only): what an operator watches — per service the outbox backlog,
-// the consumer's queues and its last applied event, the dead letters (replayed or discarded
-// here); refused or late sale completions; open stock discrepancies.
+// the consumer's queues, its lag (how long nothing was applied while events wait) and its last
+// applied event, the dead letters (replayed or discarded here); refused or late sale
+// completions; open stock discrepancies.
 import { get, request } from "../api.js";
 import { announce, append, facts, focus, h, replace, table, uid } from "../dom.js";
 import { field, showProblem, values } from "../forms.js";
@@ -31,6 +32,7 @@ function summaryFacts(summary) {
     [t("ops.outboxOldest"), seconds(summary.outbox.oldest_unsent_age_seconds)],
     [t("ops.outboxFailing"), number(summary.outbox.failing)],
     [t("ops.waiting"), summary.consumer.waiting === null ? "—" : number(summary.consumer.waiting)],
+    [t("ops.lag"), seconds(summary.consumer.lag_seconds)],
     [t("ops.lastApplied"), summary.consumer.last_applied_at
       ? t("ops.lastAppliedValue", { type: summary.consumer.last_applied_type, at: dateTime(summary.consumer.last_applied_at) })
       : t("ops.nothingApplied")],
