@@ -1,10 +1,15 @@
 """What metrics and traces cost: the counter-orders load (bench/counter_orders.py, smaller)
-run three times in the same run on a fresh stack each time, and its CPU per order compared.
+run on a fresh stack each time, and its CPU per order compared.
 
 1. metrics off, traces off (``METRICS=off``, no ``OTEL_EXPORTER_OTLP_ENDPOINT``): the baseline;
 2. metrics on, traces off (the default): target ≤ 1.05 × the baseline;
 3. metrics on, traces on: spans exported over OTLP/HTTP to a local sink
    (bench/trace_sink.py) whose own CPU is counted apart, not in the stack's.
+
+One run of each varies by more than the 5 % to be judged, so the first two are measured
+``ROUNDS`` times, interleaved (off, on, on, off, off, on: each pair in turn order, so a
+machine warming up or slowing down does not favour one), and compared by their medians
+(each round's ratio beside them, for the spread).
 
 CPU per order is as in bench/counter_orders.py: utime + stime of every process of the stack
 (APIs, workers, gateway, their PostgreSQL backends and RabbitMQ) from the start of the load to
@@ -16,6 +21,7 @@ variants of one run, not runs.
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -27,6 +33,7 @@ from bench.process_cpu import snapshot, spent
 from bench.trace_sink import TraceSink
 
 COUNTERS, ORDERS_EACH = 20, 8
+ROUNDS = 3  # pairs of (metrics off, metrics on) measured in turn
 SETTLE_SECONDS = 6
 TARGET = 1.05  # metrics on, traces off: at most 5 % more CPU than with both off
 
@@ -60,9 +67,16 @@ class Measured:
         return sum(self.cpu_ms.values())
 
 
-def observability_cost(counters: int = COUNTERS, orders_each: int = ORDERS_EACH) -> list[Figure]:
-    measured = [_measure(variant, counters, orders_each) for variant in VARIANTS]
-    return _figures(measured, counters, orders_each)
+def observability_cost(
+    counters: int = COUNTERS, orders_each: int = ORDERS_EACH, rounds: int = ROUNDS
+) -> list[Figure]:
+    off, on, traced = VARIANTS
+    pairs = []
+    for round_ in range(rounds):
+        order = (off, on) if round_ % 2 == 0 else (on, off)
+        measured = {v.name: _measure(v, counters, orders_each) for v in order}
+        pairs.append((measured[off.name], measured[on.name]))
+    return _figures(pairs, _measure(traced, counters, orders_each), counters, orders_each)
 
 
 def _measure(variant: Variant, counters: int, orders_each: int) -> Measured:
@@ -103,35 +117,45 @@ def _detail(m: Measured) -> str:
     )
 
 
-def _figures(measured: list[Measured], counters: int, orders_each: int) -> list[Figure]:
-    base, metrics, traces = measured
+def _figures(
+    pairs: list[tuple[Measured, Measured]], traces: Measured, counters: int, orders_each: int
+) -> list[Figure]:
+    ratios = [on.total / off.total for off, on in pairs]
+    base = statistics.median(off.total for off, _ in pairs)
+    metrics = statistics.median(on.total for _, on in pairs)
     load = f"{counters} counters × {orders_each} orders, a fresh stack each"
-    ratio = metrics.total / base.total
+    rounds = "; ".join(
+        f"{off.total:.1f} → {on.total:.1f} ({off.decided + on.decided} of "
+        f"{off.orders + on.orders} decided)"
+        for off, on in pairs
+    )
     return [
         Figure(
-            f"Observability cost: counter-orders CPU ms per order, metrics off, traces off "
-            f"(the baseline of the next two rows; {load}; {_detail(base)})",
-            base.total,
+            f"Observability cost: counter-orders CPU ms per order, metrics off, traces off, "
+            f"median of {len(pairs)} runs (the baseline of the next two rows; {load}; last run: "
+            f"{_detail(pairs[-1][0])})",
+            base,
             None,
             "ms",
             "— (baseline)",
             None,
         ),
         Figure(
-            f"Observability cost: … metrics on, traces off, against metrics off "
-            f"({_detail(metrics)})",
-            metrics.total,
-            base.total,
+            f"Observability cost: … metrics on, traces off, median of {len(pairs)} runs "
+            f"interleaved with the baseline's (rounds, off → on ms: {rounds}; their ratios "
+            f"{', '.join(f'{r:.2f}' for r in ratios)})",
+            metrics,
+            base,
             "ms",
             f"≤ {TARGET:.2f} × metrics off",
-            ratio <= TARGET,
+            metrics / base <= TARGET,
         ),
         Figure(
             f"Observability cost: … metrics on, traces on, OTLP/HTTP to a local sink, against "
             f"metrics off ({_detail(traces)}; {traces.exports} exports; the sink's own "
             f"{traces.sink_ms:.1f} ms per order left out)",
             traces.total,
-            base.total,
+            base,
             "ms",
             "— (reported)",
             None,
