@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, json
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,30 @@ def _details(exc: Exception) -> dict[str, Any]:
     return details() if callable(details) else {}
 
 
+def database_error(exc: DBAPIError) -> str:
+    """A database error as the log may say it: never the values it quotes.
+
+    PostgreSQL's message and DETAIL line quote what was refused (``Key (contact)=(06 11 22 33
+    44) already exists``, ``invalid input syntax for type uuid: "Amina"``): of a server's
+    error only the SQLSTATE and the names of the constraint, table and column are kept
+    (psycopg's ``diag``). An error psycopg raises itself (no SQLSTATE: the connection lost,
+    refused) and SQLite's (``UNIQUE constraint failed: people.contact``) name no value and are
+    kept whole.
+    """
+    orig = exc.orig
+    kind = type(orig).__name__
+    sqlstate = getattr(orig, "sqlstate", None)
+    diag = getattr(orig, "diag", None)
+    if sqlstate is None or diag is None:
+        return f"{kind}: {orig}"
+    names = " ".join(
+        f"{name}={value}"
+        for name in ("constraint", "table", "column")
+        if (value := getattr(diag, f"{name}_name", None))
+    )
+    return f"{kind} (SQLSTATE {sqlstate}) {names}".rstrip()
+
+
 def install_problem_handlers(
     app: Flask, mapping: dict[type[Exception], tuple[int, str]] | None = None
 ) -> None:
@@ -113,7 +137,7 @@ def install_problem_handlers(
     @app.errorhandler(IntegrityError)
     def _conflict(exc: IntegrityError) -> Response:
         # A uniqueness or reference check lost a race with a concurrent request.
-        log.info("integrity conflict: %s", exc.orig)
+        log.info("integrity conflict: %s", database_error(exc))
         return problem_response(
             409, "conflict", "The request conflicts with the current state; read it and retry."
         )
@@ -122,7 +146,7 @@ def install_problem_handlers(
     def _unstorable(exc: DataError) -> Response:
         # A value the database refuses as given (a NUL character in text on PostgreSQL, a
         # number out of its column's range): the client's input, not our failure.
-        log.info("data refused by the database: %s", exc.orig)
+        log.info("data refused by the database: %s", database_error(exc))
         return problem_response(
             422, "unstorable-value", "A value cannot be stored as given (e.g. a NUL character)."
         )
@@ -131,7 +155,7 @@ def install_problem_handlers(
     def _database_unavailable(exc: OperationalError) -> Response:
         # The database dropped the connection (restart, failover: the pool is then renewed),
         # is unreachable, or gave up on a lock (deadlock): nothing was written, try again.
-        log.warning("database unavailable: %s", exc.orig)
+        log.warning("database unavailable: %s", database_error(exc))
         response = problem_response(
             503, "database-unavailable", "The database could not serve the request; retry."
         )
