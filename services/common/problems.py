@@ -13,8 +13,10 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, json
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from services.common.log_privacy import database_error
 
 log = logging.getLogger(__name__)
 
@@ -78,30 +80,6 @@ def _details(exc: Exception) -> dict[str, Any]:
     """What a domain refusal adds to its problem (``details()``, where it has one)."""
     details = getattr(exc, "details", None)
     return details() if callable(details) else {}
-
-
-def database_error(exc: DBAPIError) -> str:
-    """A database error as the log may say it: never the values it quotes.
-
-    PostgreSQL's message and DETAIL line quote what was refused (``Key (contact)=(06 11 22 33
-    44) already exists``, ``invalid input syntax for type uuid: "Amina"``): of a server's
-    error only the SQLSTATE and the names of the constraint, table and column are kept
-    (psycopg's ``diag``). An error psycopg raises itself (no SQLSTATE: the connection lost,
-    refused) and SQLite's (``UNIQUE constraint failed: people.contact``) name no value and are
-    kept whole.
-    """
-    orig = exc.orig
-    kind = type(orig).__name__
-    sqlstate = getattr(orig, "sqlstate", None)
-    diag = getattr(orig, "diag", None)
-    if sqlstate is None or diag is None:
-        return f"{kind}: {orig}"
-    names = " ".join(
-        f"{name}={value}"
-        for name in ("constraint", "table", "column")
-        if (value := getattr(diag, f"{name}_name", None))
-    )
-    return f"{kind} (SQLSTATE {sqlstate}) {names}".rstrip()
 
 
 def install_problem_handlers(

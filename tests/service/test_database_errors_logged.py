@@ -17,7 +17,9 @@ import uuid
 import pytest
 from flask import Flask
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 
+from services.common.log_privacy import failure
 from services.common.logs import JsonLines
 from services.common.problems import install_problem_handlers
 from tests.support.real_infrastructure import postgres_url  # noqa: F401 - a fixture
@@ -126,3 +128,28 @@ def test_a_duplicate_key_on_sqlite_is_logged_by_its_constraint(tmp_path, log_lin
     )
     assert_keeps_no_value(line)
     engine.dispose()
+
+
+@pytest.mark.integration
+def test_an_event_handlers_database_error_is_told_without_its_values(postgres_url):  # noqa: F811
+    """What a consumer logs and puts in a retried or dead-lettered message's reason header."""
+    table = f"people_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(postgres_url, hide_parameters=True)
+    with engine.begin() as connection:
+        connection.execute(
+            text(f"CREATE TABLE {table} (contact text CONSTRAINT {table}_contact_key UNIQUE)")
+        )
+    try:
+        insert = text(f"INSERT INTO {table} (contact) VALUES (:c)")
+        with engine.begin() as connection:
+            connection.execute(insert, {"c": PLANTED})
+        with pytest.raises(IntegrityError) as refused, engine.begin() as connection:
+            connection.execute(insert, {"c": PLANTED})
+        reason = failure(refused.value)
+        assert_keeps_no_value(reason)
+        assert reason.startswith("IntegrityError: ") and f"{table}_contact_key" in reason
+        assert failure(ValueError("no such site")) == "ValueError: no such site"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP TABLE {table}"))
+        engine.dispose()

@@ -38,6 +38,7 @@ from services.common.correlation import correlated
 from services.common.events.envelope import CloudEvent, InvalidEvent, parse_event
 from services.common.events.store import MessagingTables, Outbox
 from services.common.events.topology import Topology, lane_of
+from services.common.log_privacy import failure
 from services.common.metrics import (
     record_dead_letter,
     record_handler_time,
@@ -234,7 +235,10 @@ class EventConsumer:
                 return outcomes
             except Exception as exc:  # noqa: BLE001 - isolate the culprit, one by one
                 log.debug(
-                    "%s batch of %d falls back to one by one: %r", self.service, len(decoded), exc
+                    "%s batch of %d falls back to one by one: %s",
+                    self.service,
+                    len(decoded),
+                    failure(exc),
                 )
                 session.rollback()
             outcomes = [self._apply_alone(session, event, outcome) for event, outcome in decoded]
@@ -310,15 +314,16 @@ class EventConsumer:
                 uow.write_events()
                 session.execute(insert(self.inbox).values(**self._inbox_row(event)))
         except Exception as exc:  # noqa: BLE001 - any handler failure takes the retry path
+            reason = failure(exc)  # never the values a database error quotes
             log.warning(
-                "%s failed on %s %s: %r",
+                "%s failed on %s %s: %s",
                 self.service,
                 event.type,
                 event.id,
-                exc,
+                reason,
                 extra={"event_type": event.type, "event_id": event.id},
             )
-            return Outcome("retry", f"{type(exc).__name__}: {exc}", event.type)
+            return Outcome("retry", reason, event.type)
         return ACK
 
     def _handle(self, uow: UnitOfWork, event: CloudEvent) -> None:
