@@ -50,6 +50,7 @@ def admin_approves_an_organisation(screens, page) -> None:
     check_screen(page, "admin-organisations")
     row.get_by_role("button", name=f"Agréer {ORGANISATION}").click()
     expect(row).to_contain_text("Agréée le")
+    check_screen(page, "admin-organisation-approved")
     screens.shot("organisation approved")
 
 
@@ -144,6 +145,7 @@ def admin_publishes_prices(screens, page) -> None:
     page.get_by_role("button", name="Publier la nouvelle version").click()
     current = page.get_by_role("table", name=re.compile("Grille en vigueur : version 1"))
     expect(current.get_by_role("row", name=re.compile(PHONE))).to_contain_text(euros("15,00"))
+    check_screen(page, "admin-prices-published")
     screens.shot("prices published")
 
 
@@ -166,6 +168,9 @@ def workshop_ships(screens, page, imei: str) -> None:
     expect(page.locator("#transfer-state")).to_have_text("En route")
     check_screen(page, "workshop-transfer-shipped")
     screens.shot("transfer shipped")
+    page.get_by_role("navigation").get_by_role("link", name="Transferts").click()
+    expect(page.get_by_role("table", name="1 transfert en route")).to_be_visible()
+    check_screen(page, "workshop-transfers-listed")
 
 
 def counter_receives(screens, page) -> None:
@@ -182,6 +187,8 @@ def counter_receives(screens, page) -> None:
     page.get_by_label(re.compile(f"Nombre compté de {CARD}")).fill("1")
     page.get_by_role("button", name="Confirmer la réception").click()
     expect(page.locator("#transfer-state")).to_have_text("Reçu")
+    check_screen(page, "counter-transfer-received")
+    screens.shot("transfer received")
 
 
 def counter_sells(screens, page, pin: str) -> None:
