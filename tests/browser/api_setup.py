@@ -110,6 +110,28 @@ def approved_organisation(admin: Api) -> dict:
     return admin.put(f"sales/organisations/{organisation['id']}/approval", {"approved": True})
 
 
+def suspend(admin: Api, organisation: dict) -> dict:
+    return admin.put(f"sales/organisations/{organisation['id']}/approval", {"approved": False})
+
+
+def ship(workshop: Api, from_site_id: str, to_site_id: str, devices: list[dict]) -> dict:
+    """A transfer of these (available) devices, shipped."""
+    lines = []
+    for device in devices:
+        graded = workshop.get(f"inventory/devices/{device['id']}").json()
+        lines.append({"product_key": graded["product_key"], "device_id": device["id"]})
+    body = {"from_site_id": from_site_id, "to_site_id": to_site_id, "lines": lines}
+    return workshop.post("inventory/transfers", body)
+
+
+def receive_transfer(counter: Api, transfer: dict) -> dict:
+    return counter.post(f"inventory/transfers/{transfer['id']}/reception", {})
+
+
+def counter_key(admin: Api, name: str, site_id: str) -> dict:
+    return admin.post("keys", {"name": name, "role": "counter", "site_id": site_id})
+
+
 def enrol(counter: Api, organisation: dict, name: str) -> str:
     person = counter.post(
         "sales/beneficiaries",
