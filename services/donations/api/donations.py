@@ -35,7 +35,7 @@ from services.donations.domain.commands import (
     UploadIdentifiers,
 )
 from services.donations.domain.errors import DonationNotFound, PartnerNotFound
-from services.donations.domain.files import csv_rows
+from services.donations.domain.files import MAX_CODE_ROWS, MAX_IDENTIFIER_ROWS, csv_rows
 from services.donations.domain.receipts import require_receipt
 from services.donations.models import IDEMPOTENCY
 from services.donations.settings import current_settings
@@ -123,15 +123,32 @@ def _received_line(line: dict) -> ReceivedLine:
     )
 
 
+FILES_ADD = (
+    "Each file adds to what the line already holds (nothing is replaced), so a line of more"
+    " {items} than one file may hold takes several files. A file of more than {rows:,} rows, or"
+    " of more rows than the line {room}, is refused (422 `file-refused`, `max_rows` naming the"
+    " maximum when it is the file's) at the first row beyond: read no further, nothing of it"
+    " written. A file with bad rows is refused whole, listing them (`bad_rows`)."
+)
+
+
 @donations.route("/<uuid:donation_id>/lines/<uuid:line_id>/identifiers")
 class LineIdentifiersUpload(MethodView):
     @allow("admin", "partner")
     @donations.doc(
+        description=(
+            "Add a file of serials / IMEIs to a hardware line, before its reception: accepted"
+            " whole or refused whole. "
+            + FILES_ADD.format(items="devices", rows=MAX_IDENTIFIER_ROWS, room="announced")
+        ),
         requestBody={
             "required": True,
             "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
-            "description": "UTF-8 CSV with a header naming a 'serial' and/or an 'imei' column",
-        }
+            "description": (
+                "UTF-8 CSV with a header naming a 'serial' and/or an 'imei' column, one device"
+                f" a row, at most {MAX_IDENTIFIER_ROWS:,} rows"
+            ),
+        },
     )
     @donations.response(200, UploadOut)
     def put(self, donation_id, line_id):
@@ -145,19 +162,25 @@ class LineIdentifiersUpload(MethodView):
 class LineCodesUpload(MethodView):
     @allow("admin", "partner")
     @donations.doc(
+        description=(
+            "Add a file of card codes to a prepaid-cards line, before or after its reception:"
+            " accepted whole or refused whole. The codes are sealed for inventory on arrival;"
+            " once the donation is received they are forwarded to inventory's custody. No PIN"
+            " is ever returned. "
+            + FILES_ADD.format(items="cards", rows=MAX_CODE_ROWS, room="has cards left")
+        ),
         requestBody={
             "required": True,
             "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
-            "description": "UTF-8 CSV with 'serial' and 'pin' columns, optionally 'expiry_date'",
-        }
+            "description": (
+                "UTF-8 CSV with 'serial' and 'pin' columns, optionally 'expiry_date', one card"
+                f" a row, at most {MAX_CODE_ROWS:,} rows"
+            ),
+        },
     )
     @donations.response(200, UploadOut)
     def put(self, donation_id, line_id):
-        """Add a file of card codes to a prepaid-cards line, before or after its reception.
-
-        The codes are sealed for inventory on arrival; once the donation is received they
-        are forwarded to inventory's custody. No PIN is ever returned.
-        """
+        """Add a file of card codes to a prepaid-cards line, before or after its reception."""
         _require_csv()
         rows = csv_rows(_body_chunks())
         return execute(UploadCardCodes(str(donation_id), str(line_id), rows, partner_scope()))

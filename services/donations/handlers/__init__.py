@@ -35,6 +35,8 @@ from services.donations.domain.errors import (
 from services.donations.domain.events import CardCodesSealed, DonationReceived, PartnerRegistered
 from services.donations.domain.files import (
     CHUNK_ROWS,
+    MAX_CODE_ROWS,
+    MAX_IDENTIFIER_ROWS,
     ImportReport,
     checked_code,
     checked_identifiers,
@@ -172,7 +174,7 @@ def _received_fact(donation: Donation) -> dict:
 def upload_identifiers(uow: DonationsUnitOfWork, command: UploadIdentifiers) -> ImportReport:
     """Add a file of serials / IMEIs to a hardware line, before reception: whole or not."""
     with uow:
-        donation = _donation(uow, command.donation_id, command.scope)
+        donation = _donation(uow, command.donation_id, command.scope, identifiers=False)
         refuse_unless_announced(donation, "Identifiers are given before reception.")
         line = line_of(donation, command.line_id, "hardware_lot")
         report = _import_identifiers(uow, line, command.rows)
@@ -186,7 +188,7 @@ def upload_card_codes(uow: DonationsUnitOfWork, command: UploadCardCodes) -> Imp
     once the donation is received they are forwarded to inventory's custody."""
     keys = sealing_keys(uow.settings.card_codes_key_dir)
     with uow:
-        donation = _donation(uow, command.donation_id, command.scope)
+        donation = _donation(uow, command.donation_id, command.scope, identifiers=False)
         line = line_of(donation, command.line_id, "prepaid_cards")
         report = _import_codes(uow, donation, line, command.rows, keys, clock.today())
         report.refuse_unless_ok()
@@ -195,8 +197,14 @@ def upload_card_codes(uow: DonationsUnitOfWork, command: UploadCardCodes) -> Imp
         return report
 
 
-def _donation(uow: DonationsUnitOfWork, donation_id: str, scope: str | None) -> Donation:
-    donation = uow.donations.get(donation_id, scope=scope, for_update=True)
+def _donation(
+    uow: DonationsUnitOfWork, donation_id: str, scope: str | None, *, identifiers: bool = True
+) -> Donation:
+    """The donation, locked; without its identifiers for a file upload (``to_fill``)."""
+    if identifiers:
+        donation = uow.donations.get(donation_id, scope=scope, for_update=True)
+    else:
+        donation = uow.donations.to_fill(donation_id, scope=scope)
     if donation is None:
         raise DonationNotFound(donation_id)
     return donation
@@ -215,7 +223,8 @@ def _import_identifiers(
     columns = identifier_columns(next(rows, None), line.category)
     report, seen, chunk = ImportReport(), set(), []
     position = uow.identifiers.last_position(line.id)
-    for number, row in rows_within(rows, report, (line.expected_quantity, 0, "rows", "items")):
+    capacity = (line.expected_quantity, 0, "rows", "items")
+    for number, row in rows_within(rows, report, capacity, MAX_IDENTIFIER_ROWS):
         chunk += checked_identifiers(number, row, columns, seen, report)
         if len(chunk) >= CHUNK_ROWS:
             position = _store_identifiers(uow, line, chunk, position, report)
@@ -266,7 +275,7 @@ def _import_codes(
     cards = line.received_quantity if line.received_quantity is not None else line.expected_quantity
     given = uow.card_codes.count_on_line(line.id)
     chunk: list[dict] = []
-    for number, row in rows_within(rows, report, (cards, given, "codes", "cards")):
+    for number, row in rows_within(rows, report, (cards, given, "codes", "cards"), MAX_CODE_ROWS):
         code = checked_code(number, row, columns, line.expiry_date, today, report, keys.keyed_hash)
         if code is None:
             continue
@@ -319,6 +328,7 @@ def _forward_sealed_codes(uow: DonationsUnitOfWork, donation: Donation) -> int:
         codes = uow.card_codes.in_circulation(batch)
         for fact in CardCodesSealed.parts_of(donation, batch, codes):
             uow.record(fact)
+            uow.write_events()  # into the outbox at once: one part waits in memory, not all
         batch.forwarded_at = clock.now()
     return len(batches)
 

@@ -14,7 +14,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, insert, select, tuple_, update
+from sqlalchemy import Row, Select, and_, case, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from services.common.card_codes import CardCodeKeys, CardCodeKeysMissing, keys_in
@@ -43,7 +43,9 @@ from services.donations.models import (
 )
 from services.donations.repository.webhooks import Webhooks
 
-LOOKUP_CHUNK = 500  # (scheme, value) pairs looked up in one statement
+LOOKUP_CHUNK = 500  # values of one scheme looked up in one statement
+_INSERT_IDENTIFIER = insert(LineIdentifier.__table__)
+_INSERT_CODE = insert(CardCode.__table__)
 
 
 class Partners:
@@ -112,6 +114,12 @@ class Donations:
             query = query.with_for_update()
         return self.session.scalars(query).one_or_none()
 
+    def to_fill(self, donation_id: str, *, scope: str | None) -> Donation | None:
+        """The donation with its lines, locked, for a file to add to one of them: without the
+        identifiers (a line may hold hundreds of thousands; reading one raises)."""
+        query = _visible(scope, identifiers=False).where(Donation.id == donation_id)
+        return self.session.scalars(query.with_for_update()).one_or_none()
+
     def page(
         self,
         args: dict,
@@ -154,10 +162,13 @@ class Donations:
         self.session.flush()
 
 
-def _visible(scope: str | None) -> Select:
+def _visible(scope: str | None, identifiers: bool = True) -> Select:
     """Donations with their lines, narrowed to the caller's partner for a partner key."""
+    lines = selectinload(Donation.lines)
     query = select(Donation).options(
-        selectinload(Donation.lines).selectinload(DonationLine.identifiers)
+        lines.selectinload(DonationLine.identifiers)
+        if identifiers
+        else lines.raiseload(DonationLine.identifiers)
     )
     if scope is not None:
         query = query.where(Donation.partner_id == scope)
@@ -185,25 +196,28 @@ class Identifiers:
 
     def known(self, pairs: list[tuple[str, str]]) -> list[str]:
         """The values of ``pairs`` (scheme, value) donated before."""
-        known: list[str] = []
-        for start in range(0, len(pairs), LOOKUP_CHUNK):
-            chunk = pairs[start : start + LOOKUP_CHUNK]
-            known += self.session.scalars(
-                select(LineIdentifier.value).where(
-                    tuple_(LineIdentifier.scheme, LineIdentifier.value).in_(chunk)
-                )
-            ).all()
-        return known
+        return [value for _, value in self.known_pairs(pairs)]
 
     def known_pairs(self, pairs: list[tuple[str, str]]) -> set[tuple[str, str]]:
-        """The (scheme, value) of ``pairs`` donated before, in one statement."""
-        return set(
-            self.session.execute(
-                select(LineIdentifier.scheme, LineIdentifier.value).where(
-                    tuple_(LineIdentifier.scheme, LineIdentifier.value).in_(pairs)
+        """The (scheme, value) of ``pairs`` donated before: by scheme and chunk of
+        ``LOOKUP_CHUNK`` values, so each lookup walks the (scheme, value) index (SQLite scans
+        the whole table for a ``(scheme, value) IN (VALUES …)``)."""
+        by_scheme: dict[str, list[str]] = {}
+        for scheme, value in pairs:
+            by_scheme.setdefault(scheme, []).append(value)
+        known: set[tuple[str, str]] = set()
+        for scheme, values in by_scheme.items():
+            for start in range(0, len(values), LOOKUP_CHUNK):
+                chunk = values[start : start + LOOKUP_CHUNK]
+                known.update(
+                    (scheme, value)
+                    for value in self.session.scalars(
+                        select(LineIdentifier.value).where(
+                            LineIdentifier.scheme == scheme, LineIdentifier.value.in_(chunk)
+                        )
+                    )
                 )
-            ).all()
-        )
+        return known
 
     def last_position(self, line_id: str) -> int:
         return self.session.scalar(
@@ -213,8 +227,9 @@ class Identifiers:
         )
 
     def insert(self, rows: list[dict[str, Any]]) -> None:
-        """Rows of ``line_id, position, scheme, value``, in one Core insert."""
-        self.session.execute(insert(LineIdentifier), rows)
+        """Rows of ``line_id, position, scheme, value``, in one Core insert (on the
+        connection: the ORM's bulk path costs more than the statement)."""
+        self.session.connection().execute(_INSERT_IDENTIFIER, rows)
 
     def counts_by_scheme(self, line_id: str) -> dict[str, int]:
         return dict(
@@ -245,7 +260,7 @@ class CardCodes:
         """Store sealed codes (serial, expiry_date, pin_hash, nonce, ciphertext) in one Core
         insert, quarantined until the whole file has been read."""
         extra = {"batch_id": batch.id, "line_id": batch.line_id, "quarantined": True}
-        self.session.execute(insert(CardCode), [{**code, **extra} for code in codes])
+        self.session.connection().execute(_INSERT_CODE, [{**code, **extra} for code in codes])
 
     def donated_before_by(self, batch: CardCodeBatch, partner_id: str) -> list[tuple[str, str]]:
         """(pin_hash, serial) of the batch's codes whose PIN ``partner_id`` donated before."""
@@ -294,9 +309,18 @@ class CardCodes:
             .order_by(CardCodeBatch.created_at)
         ).all()
 
-    def in_circulation(self, batch: CardCodeBatch) -> Sequence[CardCode]:
-        return self.session.scalars(
-            select(CardCode)
+    def in_circulation(self, batch: CardCodeBatch) -> Sequence[Row]:
+        """The batch's codes in circulation as plain rows (id, serial, expiry_date, pin_hash,
+        nonce, ciphertext), not objects: a batch may hold a whole file's codes."""
+        return self.session.execute(
+            select(
+                CardCode.id,
+                CardCode.serial,
+                CardCode.expiry_date,
+                CardCode.pin_hash,
+                CardCode.nonce,
+                CardCode.ciphertext,
+            )
             .where(CardCode.batch_id == batch.id, CardCode.quarantined.is_(False))
             .order_by(CardCode.id)
         ).all()
