@@ -4,7 +4,11 @@ Each round (every ``WEBHOOKS_INTERVAL_SECONDS``) turns the waiting facts into de
 (``batch_facts``), then claims the due deliveries and hands them to a small pool of sender
 threads (``WEBHOOKS_SENDERS``), never more than ``WEBHOOKS_PER_ENDPOINT`` in flight to one
 endpoint: a slow partner holds its own deliveries back, not the others'. A round does not
-wait for its sends; each sender records its attempt in its own transaction.
+wait for its sends; each sender records its attempt in its own transaction. While a round
+finds work (it started sends, or every sender is busy), the task claims again as soon as a
+sender is free (for ``BUSY_SECONDS`` at most
+before it gives the thread back to its schedule) instead of waiting for the next interval: a
+backlog then goes out as fast as the senders can send it.
 
 A claim is a lease: a worker killed mid-send leaves its deliveries pending, and the next
 round after the lease (the total timeout and ``WEBHOOKS_LEASE_MARGIN_SECONDS``) sends them
@@ -36,6 +40,7 @@ from services.donations.webhook_transport import Limits, deliver
 log = logging.getLogger(__name__)
 
 MONTH_CHECK_SECONDS = 60.0
+BUSY_SECONDS = 5.0  # how long one run of the task keeps claiming while there is work
 
 
 class Dispatcher:
@@ -47,6 +52,7 @@ class Dispatcher:
         self.pool = ThreadPoolExecutor(self.settings.senders, thread_name_prefix="webhook-send")
         self.in_flight: Counter[str] = Counter()
         self.lock = threading.Lock()
+        self.sent = threading.Condition(self.lock)  # notified when a sender is free again
         self.next_month_check = 0.0
         self.limits = Limits(
             self.settings.connect_timeout_seconds,
@@ -99,6 +105,18 @@ class Dispatcher:
                 self.in_flight[claim.endpoint_id] -= 1
                 if self.in_flight[claim.endpoint_id] <= 0:
                     del self.in_flight[claim.endpoint_id]
+                self.sent.notify_all()
+
+    def all_busy(self) -> bool:
+        """Every sender is sending (a round may have left due deliveries for want of one)."""
+        with self.lock:
+            return sum(self.in_flight.values()) >= self.settings.senders
+
+    def wait_for_a_sender(self, timeout: float) -> None:
+        """Until a send in flight ends (or ``timeout`` seconds)."""
+        with self.lock:
+            if self.in_flight:
+                self.sent.wait(timeout)
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -125,7 +143,15 @@ def _close(runtime: ServiceRuntime) -> None:
 
 
 def deliver_webhooks(runtime: ServiceRuntime) -> int:
-    return dispatcher_of(runtime).round()
+    """Rounds back to back while they find work (see the module's docstring)."""
+    dispatcher = dispatcher_of(runtime)
+    deadline = time.monotonic() + BUSY_SECONDS
+    total = started = dispatcher.round()
+    while (started or dispatcher.all_busy()) and time.monotonic() < deadline:
+        dispatcher.wait_for_a_sender(dispatcher.settings.interval_seconds)
+        started = dispatcher.round()
+        total += started
+    return total
 
 
 WEBHOOK_TASKS = (

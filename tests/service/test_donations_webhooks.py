@@ -12,7 +12,7 @@ from standardwebhooks.webhooks import Webhook
 
 from services.common.events.envelope import new_event
 from services.donations.app import SERVICE as DONATIONS
-from services.donations.webhook_delivery import dispatcher_of
+from services.donations.webhook_delivery import deliver_webhooks, dispatcher_of
 from tests.support.auth import as_partner, as_role
 from tests.support.webhook_receiver import Listener, Receiver
 from tests.support.webhook_service import (
@@ -313,3 +313,20 @@ def test_a_slow_endpoint_holds_back_only_its_own_deliveries(service_on_sqlite):
         settle(service.runtime, lambda: fast.received, timeout=2.5)  # before any slow answer
         assert len(slow.received) <= 2  # the cap: two in flight to the slow endpoint at most
         settle(service.runtime, lambda: len(set(slow.ids())) == 5, timeout=30)
+
+
+def test_a_backlog_goes_out_in_one_run_of_the_task_as_fast_as_its_senders_send(
+    service_on_sqlite,
+):
+    """The task claims again whenever a sender is free, not once per interval."""
+    service = service_on_sqlite("donations", own=settings(per_endpoint=2, senders=2))
+    partner = new_partner(service.client)
+    with Receiver() as receiver:
+        endpoint = register(service.client, partner, receiver.url, kinds=["webhook.test"])
+        for _ in range(20):
+            response = service.client.post(
+                f"/webhooks/{endpoint['id']}/ping", headers=as_partner(partner)
+            )
+            assert response.status_code == 202, response.get_json()
+        assert deliver_webhooks(service.runtime) >= 20  # one run: 10 times its senders
+        settle(service.runtime, lambda: len(set(receiver.ids())) == 20, timeout=5)
