@@ -9,6 +9,7 @@ locked by one upsert, and the impact projections upsert with statements built on
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from itertools import groupby
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Row, Select, and_, case, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.common.card_codes import CardCodeKeys, CardCodeKeysMissing, keys_in
 from services.common.counters import next_number
@@ -44,6 +46,7 @@ from services.donations.models import (
 from services.donations.repository.webhooks import Webhooks
 
 LOOKUP_CHUNK = 500  # values of one scheme looked up in one statement
+INSERT_CHUNK = 1000  # identifiers of an announcement inserted in one statement
 _INSERT_IDENTIFIER = insert(LineIdentifier.__table__)
 _INSERT_CODE = insert(CardCode.__table__)
 
@@ -141,12 +144,28 @@ class Donations:
         )
 
     def add(self, partner_id: str, site_id: str, lines: Sequence[AnnouncedLine]) -> Donation:
-        """The announced donation, stored with its lines and their identifiers."""
+        """The announced donation, stored with its lines and their identifiers. An
+        announcement may name 100,000 identifiers: they go in as Core inserts by chunk, and
+        the lines show them as plain values (``AnnouncedIdentifier``), not as objects of the
+        session (which took 290 MB and 7 s for 94,000)."""
         donation = Donation(partner_id=partner_id, site_id=site_id)
         for position, line in enumerate(lines, start=1):
             donation.lines.append(_new_line(position, line))
         self.session.add(donation)
         self.session.flush()
+        connection = self.session.connection()
+        for line, given in zip(donation.lines, lines, strict=True):
+            pairs = identifiers_of(given)
+            for start in range(0, len(pairs), INSERT_CHUNK):
+                rows = [
+                    {"line_id": line.id, "position": position, "scheme": scheme, "value": value}
+                    for position, (scheme, value) in enumerate(
+                        pairs[start : start + INSERT_CHUNK], start=start + 1
+                    )
+                ]
+                connection.execute(_INSERT_IDENTIFIER, rows)
+            announced = [AnnouncedIdentifier(scheme, value) for scheme, value in pairs]
+            set_committed_value(line, "identifiers", announced)
         return donation
 
     def add_received_identifiers(
@@ -176,16 +195,22 @@ def _visible(scope: str | None, identifiers: bool = True) -> Select:
 
 
 def _new_line(position: int, line: AnnouncedLine) -> DonationLine:
+    """The line without its identifiers (``Donations.add`` inserts them)."""
     return DonationLine(
         position=position,
         kind=line.kind,
         expected_quantity=line.quantity,
-        identifiers=[
-            LineIdentifier(position=index, scheme=scheme, value=value)
-            for index, (scheme, value) in enumerate(identifiers_of(line), start=1)
-        ],
         **{name: value for name in TYPED_FIELDS if (value := getattr(line, name)) is not None},
     )
+
+
+@dataclass(frozen=True)
+class AnnouncedIdentifier:
+    """An identifier just announced, as its line shows it (stored by a Core insert)."""
+
+    scheme: str
+    value: str
+    received: bool | None = None
 
 
 class Identifiers:
