@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import tracemalloc
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 from stdnum import luhn
 
+from services.donations import upload_cli
 from services.donations.domain.files import MAX_IDENTIFIER_ROWS as MAX_FILE_ROWS
 from services.donations.models import LineIdentifier
 from tests.support.donations_api import announce, register_partner
@@ -119,3 +122,63 @@ def test_a_100k_device_line_is_filled_by_two_files_at_the_cap_in_bounded_memory(
         shown = ", ".join(f"{peak / 2**20:.1f}" for peak in peaks)
         print(f"\n2 x {MAX_FILE_ROWS:,}-row identifier files: peak Python allocations {shown} MiB")
     assert max(peaks) < 32 * 2**20  # what grows is the set of the file's seen values
+
+
+class ThroughTheClient:
+    """``requests.put`` as the upload CLI calls it, answered by the service's test client."""
+
+    def __init__(self, client) -> None:
+        self.client, self.files = client, []
+
+    def put(self, url, data, headers, timeout):
+        body = data.read() + data.read()  # the second read ends the progress line
+        self.files.append(body)
+        path = url.split("/api/donations", 1)[1]
+        response = self.client.put(path, data=body, content_type=headers["Content-Type"])
+        return SimpleNamespace(ok=response.status_code < 400, json=response.get_json)
+
+
+def test_the_cli_sends_a_file_beyond_the_maximum_rows_as_several_files(
+    donations, line, tmp_path, monkeypatch
+):
+    runtime, client = donations
+    gateway = ThroughTheClient(client)
+    monkeypatch.setattr(upload_cli.requests, "put", gateway.put)
+    path = tmp_path / "serials.csv"
+    path.write_text("serial\n" + "".join(f"SN-{n}\n" for n in range(7)))
+    out = io.StringIO()
+
+    status = upload_cli.upload("http://gw", *line, str(path), out, api_key="k", rows_per_file=3)
+
+    assert status == 0, out.getvalue()
+    assert gateway.files == [
+        b"serial\nSN-0\nSN-1\nSN-2\n",
+        b"serial\nSN-3\nSN-4\nSN-5\n",
+        b"serial\nSN-6\n",
+    ]
+    assert "uploading rows 5-7 100%" in out.getvalue()
+    assert stored(runtime) == 7
+
+
+def test_the_cli_stops_at_the_first_refused_part_and_says_where_to_resume(
+    donations, line, tmp_path, monkeypatch
+):
+    runtime, client = donations
+    monkeypatch.setattr(upload_cli.requests, "put", ThroughTheClient(client).put)
+    path = tmp_path / "serials.csv"
+    path.write_text("serial\nSN-0\nSN-1\nSN-2\nSN-3\nSN-0\nSN-5\nSN-6\n")  # row 6: SN-0 again
+    out = io.StringIO()
+
+    status = upload_cli.upload("http://gw", *line, str(path), out, api_key="k", rows_per_file=3)
+
+    assert status == 1
+    assert "row 6: serial donated before (SN-0)" in out.getvalue()  # numbered in the file
+    assert "send the rest with --from-row 5" in out.getvalue()
+    assert stored(runtime) == 3  # the first part stays on the line; nothing of the second
+
+    path.write_text("serial\nSN-0\nSN-1\nSN-2\nSN-3\nSN-4\nSN-5\nSN-6\n")  # mended
+    resumed = upload_cli.upload(
+        "http://gw", *line, str(path), io.StringIO(), api_key="k", rows_per_file=3, from_row=5
+    )
+    assert resumed == 0
+    assert stored(runtime) == 7
