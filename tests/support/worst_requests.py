@@ -5,15 +5,29 @@ bench`` ("worst request memory").
 Each body is the largest the gateway admits, built to make the service work as hard as it
 can: a JSON body fills every property and every array to its documented maximum (shrunk
 together until the body fits the gateway's limit and the number of values a service
-decodes); a CSV upload aims at a real line taking
-ten million items and is filled with empty rows, each one a row to read and refuse.
+decodes). Where a body refused early would measure nothing, the heaviest operations are also
+sent valid bodies on real objects, each case with the answer it must get:
+
+* ``POST /donations``: 500 hardware lines (``maxItems``) naming as many serials (64
+  characters) and IMEIs as the values limit lets in, to be announced (201);
+* each CSV upload aims at a real line taking ten million items: a file of empty rows (each a
+  row to read and refuse, 422); a file at the maximum rows of the heaviest valid rows, all
+  distinct (a 64-character serial and an IMEI per device; a 64-character serial and PIN per
+  card, on a received line, so each code is sealed and forwarded at once), to be accepted
+  (200); and the body limit of such rows, beyond the maximum (422, read no further).
 
 Memory is the serving process's peak resident set during the request, above its resident
-set before it (Linux: the peak is reset through ``/proc/<pid>/clear_refs`` before each one).
+set before it (Linux: freed memory is handed back to the system and the peak is reset
+through ``/proc/<pid>/clear_refs`` before each one, so that building the body does not leave
+room the request then reuses unseen).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
+import io
 import json
 import time
 import uuid
@@ -24,14 +38,18 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from stdnum import luhn
 
 from services.common.blueprint import MAX_JSON_VALUES
+from services.donations.domain.files import MAX_CODE_ROWS, MAX_IDENTIFIER_ROWS
 from tests.support.openapi import resolved
 from tests.support.waiting import wait_until
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 CSV_LINE_ITEMS = 10_000_000  # the largest line a partner may announce
 CSV_HEADERS = {"identifiers": "serial,imei\n", "codes": "serial,pin,expiry_date\n"}
+MAX_ROWS = {"identifiers": MAX_IDENTIFIER_ROWS, "codes": MAX_CODE_ROWS}
+DONATIONS = "/api/donations/donations"
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,24 @@ class Cost:
     seconds: float
     body_bytes: int
     peak_growth_mb: float
+    expected: str = ""  # "2xx" or a status the case must get; "" when any 2xx/4xx will do
+
+    @property
+    def as_expected(self) -> bool:
+        if self.expected == "2xx":
+            return 200 <= self.status < 300
+        return not self.expected or self.status == int(self.expected)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request of the walk: its label, target, body, media type and expected answer."""
+
+    label: str
+    target: str
+    body: bytes | None
+    media: str | None
+    expected: str = ""
 
 
 def write_operations(document: dict) -> Iterator[tuple[str, str, dict]]:
@@ -158,11 +194,37 @@ def largest_csv(header: str, limit: int) -> bytes:
     return header.encode() + b"\n" * (limit - len(header))
 
 
+def serial(tag: str, n: int) -> str:
+    """A 64-character serial, distinct for each ``n`` (and each walk's ``tag``)."""
+    return f"{tag}-{n:012d}".rjust(64, "S")
+
+
+def imei(n: int) -> str:
+    """A valid 15-digit IMEI, distinct for each ``n`` below 10**12."""
+    body = f"35{n:012d}"
+    return body + luhn.calc_check_digit(body)
+
+
+def valid_csv(what: str, tag: str, numbers: range, limit: int) -> bytes:
+    """Distinct valid rows of the heaviest kind, for ``numbers`` or until ``limit`` bytes."""
+    out = io.BytesIO()
+    out.write(CSV_HEADERS[what].encode())
+    for n in numbers:
+        if what == "identifiers":
+            row = f"{serial(tag, n)},{imei(n)}\n"
+        else:
+            row = f"{serial(tag, n)},{serial(tag + 'P', n)},2099-12-31\n"  # the PIN: 64 too
+        if out.tell() + len(row) > limit:
+            break
+        out.write(row.encode())
+    return out.getvalue()
+
+
 # the walk ----------------------------------------------------------------------------------
 
 
 class Walk:
-    """Sends the worst request of each write operation through the gateway with an admin
+    """Sends the worst requests of each write operation through the gateway with an admin
     key, measuring the serving process ``pid``."""
 
     def __init__(self, gateway_url: str, admin_key: str, pid: int, limit: int) -> None:
@@ -170,72 +232,137 @@ class Walk:
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {admin_key}"
         self.document = self.http.get(f"{gateway_url}/openapi.json", timeout=30).json()
+        self.tag = uuid.uuid4().hex[:8]  # this walk's serials and PINs are its own
 
     def costs(self) -> list[Cost]:
-        lines = self._csv_lines()
+        self._ids = self._real_objects()
         return [
-            self._cost(method, path, operation, lines)
+            self._cost(method, path, case)
             for method, path, operation in write_operations(self.document)
+            for case in self._cases(method, path, operation)
         ]
 
-    def _csv_lines(self) -> dict[str, str]:
-        """An announced donation with a hardware and a prepaid-cards line of ten million
-        items: path -> the line's donation and line ids."""
-        site = self.http.get(f"{self.url}/api/inventory/sites", timeout=30).json()
-        partner = self.http.get(f"{self.url}/api/donations/partners", timeout=30).json()
+    def _real_objects(self) -> dict[str, str]:
+        """The walk's partner and site, and the lines its uploads aim at, each taking ten
+        million items: a hardware line of an announced donation (identifiers are given
+        before the reception) and a prepaid-cards line of a received one (codes uploaded
+        then are sealed and forwarded at once)."""
+        site = _items(self.http.get(f"{self.url}/api/inventory/sites", timeout=30).json())
+        partner = _items(self.http.get(f"{self.url}/api/donations/partners", timeout=30).json())
+        ids = {"partner_id": partner[0]["id"], "site_id": site[0]["id"]}
         items = {"quantity": CSV_LINE_ITEMS}
-        body = {
-            "partner_id": _items(partner)[0]["id"],
-            "site_id": _items(site)[0]["id"],
-            "lines": [
-                {"kind": "hardware_lot", "category": "smartphone", **items},
-                {
-                    "kind": "prepaid_cards",
-                    "operator": "Orange",
-                    "product_name": "Recharge",
-                    "face_value_cents": 1000,
-                    "expiry_date": "2099-12-31",
-                    **items,
-                },
-            ],
+        cards = {
+            "kind": "prepaid_cards",
+            "operator": "Orange",
+            "product_name": "Recharge",
+            "face_value_cents": 1000,
+            "expiry_date": "2099-12-31",
+            **items,
         }
 
-        def announced() -> dict | None:  # once donations has heard of the site from inventory
-            answer = self.http.post(f"{self.url}/api/donations/donations", json=body, timeout=30)
+        def announced(*lines: dict) -> dict | None:  # once donations has heard of the site
+            body = {**ids, "lines": list(lines)}
+            answer = self.http.post(f"{self.url}{DONATIONS}", json=body, timeout=30)
             return answer.json() if answer.status_code == 201 else None
 
-        donation = wait_until(announced)
-        hardware, cards = (line["id"] for line in donation["lines"])
-        return {"identifiers": f"{donation['id']}/{hardware}", "codes": f"{donation['id']}/{cards}"}
+        phones = wait_until(
+            lambda: announced({"kind": "hardware_lot", "category": "smartphone", **items})
+        )
+        received = announced(cards)
+        reception = {
+            "lines": [{"line_id": received["lines"][0]["id"], "received_quantity": CSV_LINE_ITEMS}]
+        }
+        answer = self.http.post(
+            f"{self.url}{DONATIONS}/{received['id']}/reception", json=reception, timeout=60
+        )
+        answer.raise_for_status()
+        return {
+            **ids,
+            "identifiers": f"{phones['id']}/{phones['lines'][0]['id']}",
+            "codes": f"{received['id']}/{received['lines'][0]['id']}",
+        }
 
-    def _cost(self, method: str, path: str, operation: dict, lines: dict[str, str]) -> Cost:
-        target, body, media = self._request(path, operation, lines)
-        headers = {"Content-Type": media} if media else {}
+    def _cases(self, method: str, path: str, operation: dict) -> Iterator[Case]:
+        content = operation.get("requestBody", {}).get("content", {})
+        for what, ids in self._ids.items():
+            if path.endswith(f"/lines/{{line_id}}/{what}"):
+                yield from self._upload_cases(what, path, ids)
+                return
+        target = _ghost(path)
+        if "application/json" in content:
+            schema = content["application/json"]["schema"]
+            yield Case(
+                "", target, largest_json(self.document, schema, self.limit), "application/json"
+            )
+            if (method, path) == ("POST", DONATIONS):
+                yield self._valid_announcement(schema)
+        elif content:
+            yield Case("", target, b"\0" * self.limit, next(iter(content)))
+        else:
+            yield Case("", target, None, None)
+
+    def _upload_cases(self, what: str, path: str, ids: str) -> Iterator[Case]:
+        donation_id, line_id = ids.split("/")
+        target = path.replace("{donation_id}", donation_id).replace("{line_id}", line_id)
+        cap = MAX_ROWS[what]
+        yield Case("empty rows", target, largest_csv(CSV_HEADERS[what], self.limit), "text/csv")
+        at_cap = valid_csv(what, self.tag, range(cap), self.limit)
+        yield Case(f"{cap:,} valid rows, the maximum", target, at_cap, "text/csv", "2xx")
+        beyond = valid_csv(what, self.tag, range(cap, 10**9), self.limit)
+        yield Case("valid rows to the body limit", target, beyond, "text/csv", "422")
+
+    def _valid_announcement(self, schema: dict) -> Case:
+        """``maxItems`` hardware lines, each naming as many 64-character serials and IMEIs
+        as the body limit and the values limit let in, every field at its longest."""
+        lines_schema = resolved(self.document, schema)["properties"]["lines"]
+        count = resolved(self.document, lines_schema)["maxItems"]
+        longest = resolved(self.document, lines_schema["items"])["properties"]
+        texts = {
+            name: "x" * resolved(self.document, longest[name])["maxLength"]
+            for name in ("brand", "model", "declared_condition")
+        }
+
+        def body(per_line: int) -> bytes:
+            lines = []
+            for index in range(count):
+                first = 2 * 10**9 + index * per_line
+                numbers = range(first, first + per_line)
+                lines.append(
+                    {
+                        "kind": "hardware_lot",
+                        "category": "smartphone",
+                        "quantity": per_line,
+                        "declared_value_cents": 10_000_000,
+                        **texts,
+                        "serials": [serial(self.tag, n) for n in numbers],
+                        "imeis": [imei(n) for n in numbers],
+                    }
+                )
+            ids = {name: self._ids[name] for name in ("partner_id", "site_id")}
+            return json.dumps({**ids, "lines": lines}).encode()
+
+        empty = body(0)  # what the lines cost without identifiers, in values and bytes
+        values = MAX_JSON_VALUES - empty.count(b",") - empty.count(b"{") - empty.count(b"[")
+        per_line = min(values // (2 * count), (self.limit - len(empty)) // (2 * count * 68))
+        while not _admitted(announcement := body(per_line), self.limit):
+            per_line -= 1
+        label = f"valid: {count} lines of {per_line} serials and {per_line} IMEIs"
+        return Case(label, DONATIONS, announcement, "application/json", "2xx")
+
+    def _cost(self, method: str, path: str, case: Case) -> Cost:
+        headers = {"Content-Type": case.media} if case.media else {}
+        _hand_back_freed_memory()
         before = _rss_mb(self.pid)
         _reset_peak(self.pid)
         started = time.monotonic()
         response = self.http.request(
-            method, f"{self.url}{target}", data=body, headers=headers, timeout=60
+            method, f"{self.url}{case.target}", data=case.body, headers=headers, timeout=60
         )
         seconds = time.monotonic() - started
         growth = _peak_mb(self.pid) - before
-        return Cost(f"{method} {path}", response.status_code, seconds, len(body or b""), growth)
-
-    def _request(self, path: str, operation: dict, lines: dict[str, str]):
-        content = operation.get("requestBody", {}).get("content", {})
-        for kind, ids in lines.items():
-            if path.endswith(f"/lines/{{line_id}}/{kind}"):
-                donation_id, line_id = ids.split("/")
-                target = path.replace("{donation_id}", donation_id).replace("{line_id}", line_id)
-                return target, largest_csv(CSV_HEADERS[kind], self.limit), "text/csv"
-        target = _ghost(path)
-        if "application/json" in content:
-            schema = content["application/json"]["schema"]
-            return target, largest_json(self.document, schema, self.limit), "application/json"
-        if content:
-            media = next(iter(content))
-            return target, b"\0" * self.limit, media
-        return target, None, None
+        operation = f"{method} {path}" + (f" ({case.label})" if case.label else "")
+        body_bytes = len(case.body or b"")
+        return Cost(operation, response.status_code, seconds, body_bytes, growth, case.expected)
 
 
 def _items(page: Any) -> list[dict]:
@@ -266,3 +393,11 @@ def _peak_mb(pid: int) -> float:
 
 def _reset_peak(pid: int) -> None:
     Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+
+def _hand_back_freed_memory() -> None:
+    """Collect garbage and return the C heap's free pages to the system (glibc), so that the
+    memory a body was built with is not reused unseen by the request it is sent with."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: measured as it is
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
