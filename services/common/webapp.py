@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify
-from flask_smorest import Api
 
 from services.common.authorization import check_declared, document_security, install_authorization
 from services.common.metrics import install_http_metrics
+from services.common.problem_api import ProblemApi
 from services.common.problems import install_problem_handlers
 from services.common.requests_context import install_request_ids
 from services.common.runtime import ServiceRuntime
@@ -56,7 +56,7 @@ def create_service_app(
     app.config.update(config)
     app.extensions["runtime"] = runtime
     app.extensions["commands"] = dict(commands or {})
-    api = Api(app)
+    api = ProblemApi(app)
     document_security(api.spec)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

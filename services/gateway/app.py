@@ -8,9 +8,9 @@ worker. It authenticates (``authentication.py``), limits (``rate_limits.py``) an
 from __future__ import annotations
 
 from flask import Flask
-from flask_smorest import Api
 
 from services.common.metrics import install_gateway_metrics
+from services.common.problem_api import ProblemApi
 from services.common.problems import install_problem_handlers
 from services.common.requests_context import install_request_ids
 from services.common.tokens import TokenIssuer, load_signing_key
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def _own_api(app: Flask) -> Api:
+def _own_api(app: Flask) -> ProblemApi:
     """The gateway's own operations (keys, me), documented but not served as a document."""
     app.config.update(
         API_TITLE="Gateway",
@@ -86,7 +86,7 @@ def _own_api(app: Flask) -> Api:
         OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX=None,
     )
-    api = Api(app)
+    api = ProblemApi(app)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     return api
