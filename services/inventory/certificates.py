@@ -76,7 +76,8 @@ def _media_rows(device: Device, wipe: Wipe) -> list[tuple[str, str | None]]:
         ("Category", device.category),
         ("Manufacturer", device.brand),
         ("Model", device.model),
-        ("Serial number / IMEI", device.serial),
+        ("Serial number", device.serial),
+        ("IMEI", device.imei),
         ("Media type", wipe.media_type),
         ("Media source", wipe.media_source),
     ]

@@ -22,6 +22,7 @@ from tests.support.inventory_workshop import (
     receive_devices,
     wipe,
 )
+from tests.support.label_scanning import pdf_text
 
 PROBLEM = "application/problem+json"
 IMEI = "356938035643809"
@@ -185,7 +186,7 @@ def test_scrapping_from_available_records_the_recycler(inventory, phones):
     assert move(client, device_id, {"to": "diagnosing"}).status_code == 409
 
 
-def test_wipe_certificate_is_downloadable_and_verifiable(inventory, phones):
+def test_wipe_certificate_is_downloadable_and_verifiable(inventory, phones, tmp_path):
     _, client = inventory
     device_id = phones[0].id
     assert client.get(f"/devices/{device_id}/wipe-certificate").status_code == 404
@@ -194,6 +195,7 @@ def test_wipe_certificate_is_downloadable_and_verifiable(inventory, phones):
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF-")
     assert "CS-000001" in pdf.headers["Content-Disposition"]
+    assert IMEI in pdf_text(pdf.data, tmp_path)  # a phone known by its IMEI alone
     stored = client.get(f"/devices/{device_id}").get_json()["wipe"]["certificate_sha256"]
 
     by_hash = client.post("/wipe-certificates/verification", json={"sha256": stored.upper()})
