@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from services.common import clock
@@ -36,6 +37,7 @@ from services.demo.sales import Counter
 from services.demo.timeline import Timeline
 from services.demo.workshop import Workshop, ship_to_counters
 from services.inventory.handlers.periodic import expire_reservations
+from services.sales.handlers.reports import make_due_reports
 
 log = logging.getLogger("demo")
 
@@ -50,6 +52,7 @@ class Summary:
     transfers: int = 0
     people: int = 0
     orders: dict[str, int] = field(default_factory=dict)
+    reports: int = 0
     seconds: float = 0.0
 
 
@@ -99,6 +102,7 @@ class ProgrammeSeed:
             for days_ago, hour, step in sorted(self.agenda(), key=lambda e: (-e[0], e[1])):
                 self.timeline.go(days_ago, hour)
                 step()
+        self.make_reports()  # any month still due, back in real time
         self.summary.seconds = time.monotonic() - started
         return self.summary
 
@@ -133,9 +137,18 @@ class ProgrammeSeed:
                 entries.append((monday - 4, 16, self.ship))
                 entries.append((monday - 7, 8.5, self.receive_transfers))
             entries.append((monday - SALES_DAY, 14, lambda d=monday - SALES_DAY: self.sales_day(d)))
+        first = self.timeline.today.replace(day=1)
+        while (self.timeline.today - first).days <= start + 90:  # each month's 1st, 2 a.m.
+            entries.append(((self.timeline.today - first).days, 2, self.make_reports))
+            first = (first - timedelta(days=1)).replace(day=1)
         return [entry for entry in entries if entry[0] >= 0]
 
     # the steps ---------------------------------------------------------------------------
+    def make_reports(self) -> None:
+        """Last month's report, on the 1st, as sales' worker makes it on its round (whose
+        first comes only ``SALES_MONTHLY_REPORT_CHECK_SECONDS`` after the start)."""
+        self.summary.reports += len(make_due_reports(self.system.runtimes["sales"]))
+
     def set_up(self) -> None:
         """Prices and referrers at the programme's start; more partners join."""
         counters = {counter.site_id for counter in self.counters.values()}

@@ -71,6 +71,14 @@ def test_first_start_seeds_months_of_sales_within_the_time_allowed(demo):
     assert summary.seconds < 30  # ≤ 10 s on 2 cores alone; room for a busy test machine
 
 
+def test_the_months_behind_have_their_reports_from_the_first_minute(demo):
+    """Made by the seed as sales' worker makes them, not 10 minutes later at its first round."""
+    months = [report["month"] for report in Api(demo).get("/sales/reports")]
+    assert demo.first_summary.reports == len(months) >= 5
+    assert months == sorted(months, reverse=True)  # newest first, one per month
+    assert len(set(months)) == len(months)
+
+
 def test_second_start_adds_nothing(demo):
     assert demo.demo_summary is None
     assert counts(Api(demo)) == demo.before
