@@ -272,6 +272,23 @@ def test_partner_with_contacts_is_deactivated_without_losing_history(donations, 
     assert [p["id"] for p in listed["items"]] == [partner["id"]]
 
 
+@pytest.mark.parametrize(
+    "change",
+    [{"active": False}, {"active": True}, {"name": "Opérateur renommé"}, {"kind": "company"}],
+)
+def test_a_partner_changed_without_contacts_answers_with_its_contacts(donations, change):
+    _, client = donations
+    contact = {"name": "Camille", "email": "camille@example.org"}
+    body = {"name": "Opérateur", "kind": "telecom_operator", "contacts": [contact]}
+    partner = client.post("/partners", json=body).get_json()
+    changed = client.patch(f"/partners/{partner['id']}", json=change)
+    assert changed.status_code == 200, changed.get_json()
+    shown = changed.get_json()
+    assert {name: shown[name] for name in change} == change
+    assert [c["name"] for c in shown["contacts"]] == ["Camille"]
+    assert client.get(f"/partners/{partner['id']}").get_json() == shown
+
+
 @pytest.mark.parametrize("field", ["id", "version", "created_at", "deactivated_at"])
 def test_partner_fields_outside_the_allow_list_are_refused(donations, partner, field):
     _, client = donations

@@ -81,9 +81,12 @@ def register_partner(uow: DonationsUnitOfWork, command: RegisterPartner) -> Part
 
 
 def change_partner(uow: DonationsUnitOfWork, command: ChangePartner) -> Partner:
-    """Rename, re-kind, replace contacts, or deactivate (history is kept)."""
+    """Rename, re-kind, replace contacts, or deactivate (history is kept); the partner is
+    answered with its contacts, so they are loaded before the session closes."""
     with uow:
-        partner = uow.partners.get(command.partner_id, scope=command.scope, for_update=True)
+        partner = uow.partners.get(
+            command.partner_id, scope=command.scope, for_update=True, contacts=True
+        )
         if partner is None:
             raise PartnerNotFound(command.partner_id)
         refuse_fields_not_writable_by_partner(command)

@@ -56,19 +56,23 @@ class Partners:
         self.session = session
 
     def get(
-        self, partner_id: str, *, scope: str | None = None, for_update: bool = False
+        self,
+        partner_id: str,
+        *,
+        scope: str | None = None,
+        for_update: bool = False,
+        contacts: bool = False,
     ) -> Partner | None:
-        """The partner, if the caller's ``scope`` (a partner key's partner) lets it see it."""
+        """The partner, if the caller's ``scope`` (a partner key's partner) lets it see it;
+        with its ``contacts`` loaded, to be shown after the session closes."""
         if scope is not None and partner_id != scope:
             return None
-        return self.session.get(Partner, partner_id, with_for_update=for_update)
+        options = [selectinload(Partner.contacts)] if contacts else []
+        return self.session.get(Partner, partner_id, with_for_update=for_update, options=options)
 
     def shown(self, partner_id: str, *, scope: str | None) -> Partner | None:
         """The partner with its contacts loaded, to be shown after the session closes."""
-        partner = self.get(partner_id, scope=scope)
-        if partner is not None:
-            partner.contacts  # noqa: B018 - loaded before the session closes
-        return partner
+        return self.get(partner_id, scope=scope, contacts=True)
 
     def name_taken(self, name: str) -> bool:
         return self.session.scalar(select(Partner.id).where(Partner.name == name)) is not None
