@@ -42,7 +42,29 @@ class UnknownKey(Exception):
 
 class InvalidScope(ValueError):
     """A key's role and scope disagree (a partner key names one partner, a counter key one
-    site, other roles neither)."""
+    site, other roles neither); names the field to change."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+    def details(self) -> dict:
+        return {"errors": {"json": {self.field: [self.reason]}}}
+
+
+_SCOPES = {"partner": "partner_id", "counter": "site_id"}  # the role whose key names one
+
+
+def scope_mismatch(role: str, partner_id: str | None, site_id: str | None) -> InvalidScope | None:
+    """What is wrong with a key's scope for its role, naming the field, or None."""
+    given = {"partner_id": partner_id, "site_id": site_id}
+    for owner, field in _SCOPES.items():
+        if role == owner and given[field] is None:
+            return InvalidScope(field, f"A {role} key names its {field[:-3]}: give {field}.")
+        if role != owner and given[field] is not None:
+            return InvalidScope(field, f"Only a {owner} key names a {field[:-3]}: leave it out.")
+    return None
 
 
 @dataclass(frozen=True)
@@ -89,10 +111,13 @@ class KeyStore:
         partner_id: str | None = None,
         site_id: str | None = None,
     ) -> IssuedKey:
+        mismatch = scope_mismatch(role, partner_id, site_id)
+        if mismatch is not None:
+            raise mismatch
         try:
             Principal(role=role, key_id="new", name=name, partner_id=partner_id, site_id=site_id)
         except ValueError as exc:
-            raise InvalidScope(str(exc)) from exc
+            raise InvalidScope("role", str(exc)) from exc
         secret = new_secret()
         record = ApiKey(
             name=name,

@@ -108,6 +108,29 @@ def test_a_key_for_what_does_not_exist_or_is_not_a_counter_is_refused_naming_the
     assert list(problem["errors"]["json"]) == [field]
 
 
+@pytest.mark.parametrize(
+    ("role", "scope", "field", "says"),
+    [
+        ("counter", {}, "site_id", "give site_id"),
+        ("partner", {}, "partner_id", "give partner_id"),
+        ("workshop", {"site_id": str(uuid.uuid4())}, "site_id", "Only a counter key"),
+        ("admin", {"partner_id": str(uuid.uuid4())}, "partner_id", "Only a partner key"),
+    ],
+    ids=["counter without its site", "partner without its partner", "workshop with a site",
+         "admin with a partner"],
+)  # fmt: skip
+def test_a_scope_the_role_does_not_take_is_refused_naming_the_field(
+    gateway, role, scope, field, says
+):
+    response = gateway.new_key(role, **scope)
+
+    assert response.status_code == 422, response.get_json()
+    problem = response.get_json()
+    assert problem["code"] == "invalid-scope"
+    assert list(problem["errors"]["json"]) == [field]
+    assert says in problem["errors"]["json"][field][0]
+
+
 def test_a_counter_key_stops_working_when_its_site_closes(gateway):
     site = gateway.site()
     key = gateway.working_key("counter", site_id=site)
