@@ -25,7 +25,14 @@ from services.common.events.contracts.donations import HARDWARE_CATEGORIES
 PRODUCT_FAMILIES = ("device", "prepaid_card", "allowance")
 ITEM_TYPES = ("device", "prepaid_card", "allowance")
 PAYMENT_METHODS = ("cash", "card", "cheque")
-PRODUCT_KEY = validate.Regexp(r"^(device|card|allowance):[a-z0-9_:-]{1,120}$")
+PRODUCT_KEY = validate.Regexp(
+    r"^(device|card|allowance):[a-z0-9_:-]{1,120}$",
+    error=(
+        "A product key is device:<category>:<grade>, card:<operator>:<face value in cents> "
+        "or allowance:<unit>: lower case letters, digits, dashes and colons "
+        "(e.g. device:smartphone:a, card:orange:1000, allowance:minutes)."
+    ),
+)
 
 
 class Product(Contract):
