@@ -12,6 +12,7 @@ from services.common import clock
 from services.common.events.envelope import parse_event
 from services.donations.models import Donation, Partner
 from tests.support.donation_sites import SITE_ID  # opened by inventory: donations accept it
+from tests.support.label_scanning import pdf_text
 
 VALID_IMEI = "356938035643809"
 OTHER_IMEI = "490154203237518"
@@ -233,6 +234,21 @@ def test_receipts_are_numbered_by_the_paris_year_at_new_year(donations, partner)
         received.append(client.get(f"/donations/{donation['id']}").get_json())
     assert [d["receipt_number"] for d in received] == ["2027-000001", "2028-000001", "2028-000002"]
     assert received[1]["received_at"].startswith("2027-12-31T23:30:00")  # stored in UTC
+
+
+def test_a_funds_line_is_valued_at_the_cents_received_on_the_receipt(donations, partner, tmp_path):
+    _, client = donations
+    gift = {"kind": "funds", "quantity": 10_000}  # 100 EUR
+    donation = announce(client, partner["id"], gift, phones(1, declared_value_cents=4_550))
+    assert donation.status_code == 201, donation.get_json()
+    donation = donation.get_json()
+    assert donation["total_declared_value_cents"] == 0  # counted once received
+    received = receive_all(client, donation)
+    assert received.get_json()["total_declared_value_cents"] == 14_550
+    pdf = client.get(f"/donations/{donation['id']}/receipt.pdf")
+    text = " ".join(pdf_text(pdf.data, tmp_path).split())
+    assert "funds 10000 100.00 EUR hardware lot - smartphone 1 45.50 EUR" in text
+    assert "Total 145.50 EUR" in text
 
 
 def test_no_receipt_before_reception(donations, partner):

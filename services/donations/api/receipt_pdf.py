@@ -1,6 +1,7 @@
 """A donation receipt as a PDF: its number, the partner (never a person), each line and
-its declared value, dated in the programme's civil time (``domain/receipts.py``); then what
-the partner's gifts did, as of a printed date (counts only: no person is named)."""
+its value (a funds line the cents received, any other its declared value), dated in the
+programme's civil time (``domain/receipts.py``); then what the partner's gifts did, as of a
+printed date (counts only: no person is named)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from datetime import tzinfo
 from fpdf import FPDF
 
 from services.common.pdf import latin1
-from services.donations.domain.receipts import receipt_label, received_on, total_value_cents
+from services.donations.domain.receipts import (
+    line_value_cents,
+    receipt_label,
+    received_on,
+    total_value_cents,
+)
 from services.donations.models import Donation, Partner
 
 
@@ -79,7 +85,7 @@ def receipt_pdf(
     for line in donation.lines:
         pdf.cell(120, 7, latin1(_describe(line))[:70], border=1)
         pdf.cell(25, 7, str(line.received_quantity), border=1, align="R")
-        value = _euros(line.declared_value_cents or 0)
+        value = _euros(line_value_cents(line))
         pdf.cell(45, 7, value, border=1, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "B", 11)
     pdf.cell(145, 8, "Total", border=1)

@@ -235,7 +235,16 @@ class DonationOut(Schema):
     announced_at = UtcDateTime()
     received_at = UtcDateTime(allow_none=True)
     receipt_number = fields.Function(receipt_label)
-    total_declared_value_cents = fields.Function(total_value_cents)
+    total_declared_value_cents = fields.Function(
+        total_value_cents,
+        metadata={
+            "description": (
+                "What the receipt totals, counted once the donation is received (0 before):"
+                " each line that arrived at its declared value, a funds line at the cents"
+                " received"
+            )
+        },
+    )
     lines = fields.List(fields.Nested(LineOut))
 
 

@@ -33,5 +33,17 @@ def require_receipt(donation: Any) -> str:
     return label
 
 
+def line_value_cents(line: Any) -> int:
+    """What a line is worth on the receipt once received: a ``funds`` line the cents that
+    arrived (its quantity counts cents), any other line its declared value; nothing before
+    the reception, nor for a line of which nothing arrived."""
+    if not line.received_quantity:
+        return 0
+    if line.kind == "funds":
+        return line.received_quantity
+    return line.declared_value_cents or 0
+
+
 def total_value_cents(donation: Any) -> int:
-    return sum(line.declared_value_cents or 0 for line in donation.lines if line.received_quantity)
+    """The receipt's total (``total_declared_value_cents``): the received lines' values."""
+    return sum(line_value_cents(line) for line in donation.lines)
