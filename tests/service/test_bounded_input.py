@@ -107,6 +107,56 @@ def test_a_file_is_read_no_further_than_its_counted_bad_rows(donations, what):
     assert problem["read_to_end"] is False
 
 
+REFUSALS = {
+    # label: (header, rows, whether the file was read to its end, rows read, bad rows)
+    "empty file": ("", [], True, 0, 0),
+    "bad header": ("code,value\n", ["A,1\n"], False, 0, 0),
+    "not UTF-8": ("", [], False, 0, 0),
+    "a line too long": (None, ["x" * 200_000 + "\n"], False, 0, 0),
+    "rows beyond the line": (
+        None,
+        [f"SN-{n},{n:012d}\n" for n in range(ITEMS + 1)],
+        False,
+        ITEMS + 1,
+        0,
+    ),
+    "bad rows, then rows beyond the line": (
+        None,
+        [",\n"] * 3 + [f"SN-{n},{n:012d}\n" for n in range(ITEMS)],
+        False,
+        ITEMS + 1,
+        3,
+    ),
+    "bad rows": (None, [",\n"] * 3, True, 3, 3),
+}
+
+
+@pytest.mark.parametrize("what", UPLOADS)
+@pytest.mark.parametrize("refusal", REFUSALS)
+def test_every_file_refusal_carries_the_same_members(donations, what, refusal):
+    client, donation = donations
+    header, rows, read_to_end, rows_read, bad = REFUSALS[refusal]
+    position, usual_header = UPLOADS[what]
+    line_id = donation["lines"][position]["id"]
+    body = b"\xff\xfe serial\n" if refusal == "not UTF-8" else None
+    response = client.put(
+        f"/donations/{donation['id']}/lines/{line_id}/{what}",
+        data=body or GeneratedFile(usual_header if header is None else header, rows).stream(),
+        content_type="text/csv",
+    )
+
+    assert (response.status_code, response.mimetype) == (422, "application/problem+json")
+    problem = response.get_json()
+    assert problem["code"] == "file-refused"
+    assert (problem["read_to_end"], problem["rows_read"], problem["bad_row_count"]) == (
+        read_to_end,
+        rows_read,
+        bad,
+    )
+    assert len(problem["bad_rows"]) == bad
+    assert {"bad_rows", "bad_row_count", "read_to_end", "rows_read"} <= set(problem)
+
+
 LARGEST_LINE = 10_000_000  # items a line may announce
 CAPS = {
     "identifiers": (MAX_IDENTIFIER_ROWS, LineIdentifier, lambda n: f"SN-{n:09d}\n"),

@@ -128,7 +128,10 @@ FILES_ADD = (
     " {items} than one file may hold takes several files. A file of more than {rows:,} rows, or"
     " of more rows than the line {room}, is refused (422 `file-refused`, `max_rows` naming the"
     " maximum when it is the file's) at the first row beyond: read no further, nothing of it"
-    " written. A file with bad rows is refused whole, listing them (`bad_rows`)."
+    " written. A file with bad rows is refused whole, listing them. Every refusal carries"
+    " the same members: `bad_rows` (the first 100: row, value, problem; empty when the file"
+    " is refused as a whole), `bad_row_count`, `rows_read` and `read_to_end` (whether the"
+    " whole file was read)."
 )
 
 

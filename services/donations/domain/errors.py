@@ -122,7 +122,40 @@ class WrongLineKind(DonationsError):
 
 
 class FileRefused(DonationsError, ValueError):
-    """The file as a whole cannot be read (header, encoding): no row-by-row report."""
+    """A file refused whole, nothing of it written. Every refusal carries the same members:
+    the data rows read (``rows_read``), the first bad rows found (``bad_rows``: row, value,
+    problem), their count (``bad_row_count``) and whether the whole file was read
+    (``read_to_end``); a file refused as a whole (its encoding, its header, a row beyond
+    what the line or a file takes) says so with no bad row, or with those found until then
+    (``stopped_reading``)."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        rows_read: int = 0,
+        bad_rows: list[dict] | None = None,
+        bad_row_count: int = 0,
+        read_to_end: bool = False,
+        **details: Any,
+    ) -> None:
+        super().__init__(
+            detail,
+            rows_read=rows_read,
+            bad_row_count=bad_row_count,
+            read_to_end=read_to_end,
+            bad_rows=list(bad_rows or ()),
+            **details,
+        )
+
+    def stopped_reading(self, rows_read: int, bad_rows: list[dict], bad_row_count: int) -> None:
+        """The reading stopped here, after ``rows_read`` rows and these bad ones."""
+        self._details.update(
+            rows_read=rows_read,
+            bad_rows=list(bad_rows),
+            bad_row_count=bad_row_count,
+            read_to_end=False,
+        )
 
 
 class RowsRefused(FileRefused):

@@ -117,23 +117,27 @@ def rows_within(
     is looked at: "1501 codes for 1500 cards on this line (…)", and at its
     ``max_rows + 1``-th row whatever the line takes."""
     items, already, row_name, item_name = capacity
-    for number, row in enumerate(rows, start=2):
-        if not report.read_to_end:
-            return
-        report.rows_read += 1
-        if already + report.rows_read > items:
-            raise FileRefused(
-                f"{already + report.rows_read} {row_name} for {items} {item_name} on this line"
-                f" (the file was read no further than row {number})"
-            )
-        if report.rows_read > max_rows:
-            raise FileRefused(
-                f"a file holds at most {max_rows:,} {row_name}: send the rest as further"
-                f" files, each adds to the line (the file was read no further than row"
-                f" {number}; nothing was imported)",
-                max_rows=max_rows,
-            )
-        yield number, row
+    try:
+        for number, row in enumerate(rows, start=2):
+            if not report.read_to_end:
+                return
+            report.rows_read += 1
+            if already + report.rows_read > items:
+                raise FileRefused(
+                    f"{already + report.rows_read} {row_name} for {items} {item_name} on this"
+                    f" line (the file was read no further than row {number})"
+                )
+            if report.rows_read > max_rows:
+                raise FileRefused(
+                    f"a file holds at most {max_rows:,} {row_name}: send the rest as further"
+                    f" files, each adds to the line (the file was read no further than row"
+                    f" {number}; nothing was imported)",
+                    max_rows=max_rows,
+                )
+            yield number, row
+    except FileRefused as refused:  # here, or while decoding a row (csv_rows)
+        refused.stopped_reading(report.rows_read, report.bad_rows, report.bad_row_count)
+        raise
 
 
 # identifier files -----------------------------------------------------------------------------
@@ -142,7 +146,7 @@ def rows_within(
 def identifier_columns(header: list[str] | None, category: str | None) -> dict[str, int]:
     """Scheme -> column index of an identifier file for a line of ``category``."""
     if header is None:
-        raise FileRefused("the file is empty")
+        raise FileRefused("the file is empty", read_to_end=True)
     columns = {name.strip().lower(): index for index, name in enumerate(header)}
     wanted = {scheme: columns[scheme] for scheme in NORMALISERS if scheme in columns}
     if not wanted:
@@ -194,7 +198,7 @@ def identifiers_beyond_quantity(
 
 def code_columns(header: list[str] | None) -> dict[str, int]:
     if header is None:
-        raise FileRefused("the file is empty")
+        raise FileRefused("the file is empty", read_to_end=True)
     columns = {name.strip().lower(): index for index, name in enumerate(header)}
     if not {"serial", "pin"} <= set(columns):
         raise FileRefused("the header must name a 'serial' and a 'pin' column")
