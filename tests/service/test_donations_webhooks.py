@@ -114,6 +114,24 @@ def test_a_partner_registers_its_own_endpoint_and_sees_its_secret_once(service, 
     assert client.get(path, headers=as_partner(alpha)).status_code == 404
 
 
+def test_a_registration_refuses_an_idempotency_key_rather_than_ignore_it(service, receiver):
+    client = service.client
+    alpha = new_partner(client)
+    body = {"url": receiver.url, "kinds": ["webhook.test"]}
+    headers = {**as_partner(alpha), "Idempotency-Key": "register-once"}
+
+    answers = [client.post("/webhooks", json=body, headers=headers) for _ in range(2)]
+
+    for answer in answers:
+        assert (answer.status_code, answer.mimetype) == (422, "application/problem+json")
+        assert answer.get_json()["code"] == "idempotency-key-not-accepted"
+        assert "secret" in answer.get_json()["detail"]
+    assert client.get("/webhooks", headers=as_partner(alpha)).get_json()["total"] == 0
+    operation = client.get("/openapi.json").get_json()["paths"]["/webhooks"]["post"]
+    [header] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+    assert "idempotency-key-not-accepted" in header["description"]
+
+
 def test_unknown_kinds_and_bad_urls_are_refused_clearly(service):
     client = service.client
     alpha = new_partner(client)

@@ -3,16 +3,23 @@
 A partner key registers, sees and changes its own partner's endpoints only (a foreign one
 answers like an unknown id, 404); an admin does it for any partner; an auditor reads. No
 ``Idempotency-Key`` on the registration: its answer carries the signing secret, which must
-not be kept anywhere in clear (a repeated registration makes a second endpoint; delete it).
+not be kept anywhere in clear, so the header is refused (422 ``idempotency-key-not-accepted``)
+rather than ignored (a repeated registration makes a second endpoint; delete it).
 """
 
 from __future__ import annotations
 
+from copy import deepcopy
+from functools import wraps
+
+from flask import request
 from flask.views import MethodView
 
 from services.common.authorization import READERS, allow, partner_scope
 from services.common.blueprint import Blueprint
+from services.common.idempotency import HEADER as IDEMPOTENCY_KEY
 from services.common.pagination import page_of
+from services.common.problems import Problem
 from services.common.webapp import current_runtime, execute
 from services.donations.api.webhook_schemas import (
     CatalogueOut,
@@ -46,6 +53,36 @@ SIGNATURE = (
     " two signatures, separated by a space."
 )
 LOG_ATTEMPTS = 10  # attempts shown per delivery, the latest
+NO_IDEMPOTENCY_KEY = (
+    "Not accepted here (422 idempotency-key-not-accepted): the answer carries the endpoint's"
+    " signing secret, which a replay would have to keep in clear. A repeated registration"
+    " makes a second endpoint: list the partner's endpoints and delete the one too many."
+)
+
+
+def refuses_idempotency_key(view):
+    """Refuse an ``Idempotency-Key`` rather than ignore it (a client sending one expects a
+    retry to replay, not to register a second endpoint); documented on the operation."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.headers.get(IDEMPOTENCY_KEY) is not None:
+            raise Problem(422, "idempotency-key-not-accepted", NO_IDEMPOTENCY_KEY)
+        return view(*args, **kwargs)
+
+    wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))  # flask-smorest's doc
+    parameters = wrapper._apidoc.setdefault("arguments", {}).setdefault("parameters", [])
+    parameters.append(
+        {
+            "in": "header",
+            "name": IDEMPOTENCY_KEY,
+            "required": False,
+            "schema": {"type": "string"},
+            "description": NO_IDEMPOTENCY_KEY,
+        }
+    )
+    return wrapper
+
 
 webhooks = Blueprint(
     "webhooks",
@@ -81,10 +118,14 @@ class WebhookCollection(MethodView):
             )
 
     @allow("admin", "partner")
+    @refuses_idempotency_key
     @webhooks.arguments(WebhookIn)
     @webhooks.response(201, WebhookWithSecretOut)
     def post(self, new):
-        """Register an endpoint; the answer shows its signing secret, once."""
+        """Register an endpoint; the answer shows its signing secret, once.
+
+        No ``Idempotency-Key``: refused with 422 ``idempotency-key-not-accepted``, since a
+        replay would keep the secret in clear."""
         scope = partner_scope()
         partner_id = str(new["partner_id"]) if new.get("partner_id") else scope
         if partner_id is None:
