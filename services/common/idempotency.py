@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from copy import deepcopy
 from datetime import UTC, datetime
 from functools import wraps
 
@@ -58,8 +59,22 @@ def idempotency_table(metadata: MetaData) -> Table:
     )
 
 
+_DOCUMENTED = {  # the header as the operation's OpenAPI document shows it
+    "in": "header",
+    "name": HEADER,
+    "required": False,
+    "schema": {"type": "string", "pattern": _VALID_KEY.pattern},
+    "description": (
+        "Any 1 to 200 visible ASCII characters (a UUID, say). A retry with the same key and "
+        "the same body gets the first answer again, with nothing done twice; the same key "
+        "with another body is 409 idempotency-key-reused. Keys are per API key."
+    ),
+}
+
+
 def idempotent(table: Table):
-    """Decorate a creating view (outermost, above the flask-smorest decorators)."""
+    """Decorate a creating view (outermost, above the flask-smorest decorators); the header
+    joins the operation's parameters in the OpenAPI document."""
 
     def decorate(view):
         @wraps(view)
@@ -73,6 +88,9 @@ def idempotent(table: Table):
                 )
             return _run_once(table, _callers_key(key), view, args, kwargs)
 
+        wrapper._apidoc = deepcopy(getattr(view, "_apidoc", {}))  # flask-smorest's doc
+        arguments = wrapper._apidoc.setdefault("arguments", {})
+        arguments.setdefault("parameters", []).append(dict(_DOCUMENTED))
         return wrapper
 
     return decorate

@@ -53,3 +53,22 @@ def _a_collection(document: dict) -> str:
         if "{" not in path and "application/json" in body:
             return path.strip("/")
     raise AssertionError("no collection takes a JSON body")
+
+
+def test_the_idempotency_key_is_a_documented_header_of_the_creating_posts(each_service):
+    name, _, client = each_service
+    document = client.get("/openapi.json").get_json()
+    declared = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if method != "parameters"  # the path's own, beside its operations
+        and any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))
+    }
+    expected = {
+        "donations": {("POST", "/donations"), ("POST", "/partners")},
+        "inventory": set(),
+        "sales": {("POST", "/orders"), ("POST", "/beneficiaries")},
+    }[name]
+    assert expected <= declared
+    assert all(method == "POST" for method, _ in declared)
