@@ -110,16 +110,25 @@ class DonationLine(Base):
 
 
 class LineIdentifier(Base):
-    """A serial number or IMEI of a hardware line; unique across all donations."""
+    """A serial number or IMEI of a hardware line; unique across all donations.
+
+    ``unit`` numbers the device it identifies on its line: a file's row, an extra unit of
+    the reception, or in an announcement the same place in ``serials`` and ``imeis``; a
+    device has at most one identifier of each scheme. A reception counts units, not
+    identifiers, and inventory gets each unit's identifiers together."""
 
     __tablename__ = "line_identifiers"
-    __table_args__ = (UniqueConstraint("scheme", "value"),)
+    __table_args__ = (
+        UniqueConstraint("scheme", "value"),
+        Index("ix_line_identifiers_line_id_unit", "line_id", "unit"),
+    )
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
     line_id: Mapped[str] = mapped_column(ForeignKey("donation_lines.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[int] = mapped_column(Integer)
     scheme: Mapped[str] = mapped_column(String(10))  # "imei" or "serial"
     value: Mapped[str] = mapped_column(String(64))
     received: Mapped[bool | None] = mapped_column(Boolean)  # None until the reception

@@ -13,6 +13,7 @@ from stdnum import luhn
 from services.donations import upload_cli
 from services.donations.domain.files import MAX_IDENTIFIER_ROWS as MAX_FILE_ROWS
 from services.donations.models import LineIdentifier
+from tests.service.test_donations_api import outbox_events
 from tests.support.donations_api import announce, register_partner
 from tests.support.streams import GeneratedFile
 
@@ -90,6 +91,73 @@ def test_unreadable_files_are_refused_cleanly(donations, line, body, content_typ
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
     assert stored(runtime) == 0
+
+
+def tablets_with_serials_and_imeis(client, quantity=2) -> dict:
+    """A donation of ``quantity`` tablets whose file gives each its serial and its IMEI."""
+    tablets = {"kind": "hardware_lot", "category": "tablet", "quantity": quantity}
+    donation = announce(client, register_partner(client)["id"], tablets)
+    rows = "".join(f"TAB-{n},{imei_number(n)}\n" for n in range(quantity))
+    response = upload(client, (donation["id"], donation["lines"][0]["id"]), f"serial,imei\n{rows}")
+    assert response.get_json() == {"accepted": 2 * quantity, "rows_read": quantity}
+    return donation
+
+
+def test_devices_with_a_serial_and_an_imei_are_received_as_one_unit_each(donations):
+    runtime, client = donations
+    donation = tablets_with_serials_and_imeis(client)
+    line_id = donation["lines"][0]["id"]
+
+    response = client.post(
+        f"/donations/{donation['id']}/reception",
+        json={"lines": [{"line_id": line_id, "received_quantity": 2}]},
+    )
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["lines"][0]["missing_identifiers"] == []
+    [received] = outbox_events(runtime, "donations.donation.received")
+    assert received.data["lines"][0]["units"] == [
+        {"serial": f"TAB-{n}", "imei": imei_number(n)} for n in range(2)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("missing", "counted", "status", "still_missing"),
+    [
+        (["TAB-1"], 2, 200, []),  # its IMEI was scanned: the tablet arrived
+        (["TAB-1", imei_number(1)], 1, 200, ["TAB-1", imei_number(1)]),
+        (["TAB-1"], 1, 422, None),  # two tablets arrived, one counted
+    ],
+)
+def test_a_unit_is_missing_when_every_identifier_it_has_is_said_missing(
+    donations, missing, counted, status, still_missing
+):
+    _, client = donations
+    donation = tablets_with_serials_and_imeis(client)
+    line_id = donation["lines"][0]["id"]
+    line = {"line_id": line_id, "received_quantity": counted, "missing_identifiers": missing}
+
+    response = client.post(f"/donations/{donation['id']}/reception", json={"lines": [line]})
+
+    assert response.status_code == status, response.get_json()
+    if status == 200:
+        assert sorted(response.get_json()["lines"][0]["missing_identifiers"]) == sorted(
+            still_missing
+        )
+    else:
+        assert response.get_json()["code"] == "identifiers-exceed-quantity"
+        assert "2 identified units arrived but only 1 were counted" in response.get_json()["detail"]
+
+
+def test_a_line_takes_files_of_no_more_devices_than_it_announced(donations):
+    _, client = donations
+    donation = tablets_with_serials_and_imeis(client)
+    line = (donation["id"], donation["lines"][0]["id"])
+
+    response = upload(client, line, "serial\nTAB-9\n")
+
+    assert response.status_code == 422
+    assert response.get_json()["detail"].startswith("3 devices for 2 devices announced")
 
 
 def test_laptop_lines_take_no_imeis(donations):

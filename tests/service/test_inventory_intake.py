@@ -8,13 +8,17 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import func, select
 
+from services.common.events.envelope import parse_event
 from services.inventory.handlers import intake
 from services.inventory.handlers import periodic as sweeps
 from services.inventory.models import Card, Device, IntakeLine
+from tests.support.donation_sites import open_site
+from tests.support.donations_api import announce, register_partner
 from tests.support.inventory_stock import card_line, donation, handle, sealed_codes
 from tests.support.inventory_workshop import add_site
 from tests.support.memory_broker import publish, run_consumer
 from tests.support.waiting import wait_until
+from tests.support.worst_requests import imei
 
 UNITS = 2 * intake.INTAKE_CHUNK + 500
 
@@ -80,6 +84,68 @@ def test_codes_beyond_what_the_line_received_are_left_out(inventory, card_code_k
     [level] = client.get(f"/stock?site_id={site}").get_json()["items"]
     assert (level["received"], level["available"]) == (2, 2)
     assert count(runtime, Card) == 2
+
+
+def received_events(runtime) -> list:
+    """The ``donations.donation.received`` events in the outbox, parsed (and checked against
+    their contract) as a consumer parses them."""
+    outbox = runtime.tables.outbox
+    query = select(outbox.c.body).where(outbox.c.event_type == "donations.donation.received")
+    with runtime.engine.connect() as connection:
+        return [parse_event(body) for body in connection.scalars(query)]
+
+
+def test_each_device_gets_its_own_serial_and_imei_from_reception_to_intake(service_on_sqlite):
+    """Donations' reception → its event → inventory's intake: units with both identifiers,
+    with one or the other, and an extra one, each device keeping its own pair."""
+    donations, inventory = service_on_sqlite("donations"), service_on_sqlite("inventory")
+    site = add_site(inventory.runtime)
+    open_site(donations.runtime, site)
+    tablets = {"kind": "hardware_lot", "category": "tablet", "quantity": 4}
+    donation = announce(
+        donations.client, register_partner(donations.client)["id"], tablets, site_id=site
+    )
+    line_id = donation["lines"][0]["id"]
+    rows = f"serial,imei\nTAB-1,{imei(1)}\n,{imei(2)}\nTAB-3,\nTAB-4,{imei(4)}\n"
+    uploaded = donations.client.put(
+        f"/donations/{donation['id']}/lines/{line_id}/identifiers",
+        data=rows,
+        content_type="text/csv",
+    )
+    assert uploaded.status_code == 200, uploaded.get_json()
+    extra = {"quantity": 1, "units": [{"imei": imei(5), "serial": "X"}]}
+    line = {
+        "line_id": line_id,
+        "received_quantity": 5,
+        "missing_identifiers": ["TAB-4", imei(4), "TAB-1"],  # tablet 4 missing; 1 scanned by IMEI
+        "extra": extra,
+    }
+    answer = donations.client.post(f"/donations/{donation['id']}/reception", json={"lines": [line]})
+    assert answer.status_code == 200, answer.get_json()
+
+    [received] = received_events(donations.runtime)
+    handle(inventory.runtime, received)
+
+    with inventory.runtime.session_factory() as session:
+        devices = session.execute(
+            select(Device.serial, Device.imei).where(Device.line_id == line_id)
+        ).all()
+    assert sorted(devices, key=str) == sorted(
+        [("TAB-1", imei(1)), (None, imei(2)), ("TAB-3", None), ("X", imei(5)), (None, None)],
+        key=str,
+    )
+
+
+def test_an_event_from_before_units_pairs_serials_and_imeis_by_place(inventory):
+    runtime, _ = inventory
+    line = {**phones(2), "serials": ["SN-1", "SN-2"], "imeis": [imei(1), imei(2)]}
+    received = donation(add_site(runtime), [line])  # no "units": an older producer
+
+    handle(runtime, received)
+
+    with runtime.session_factory() as session:
+        devices = session.execute(select(Device.serial, Device.imei).order_by(Device.serial)).all()
+    assert devices == [("SN-1", imei(1)), ("SN-2", imei(2))]
 
 
 def test_a_large_reception_is_taken_in_by_bounded_chunks_and_resumes_after_a_crash(inventory):

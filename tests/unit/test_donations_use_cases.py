@@ -5,6 +5,7 @@ them is tested in ``tests/service/test_donations_*.py``."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,8 +22,15 @@ from services.donations.domain.commands import (
     ReceivedLine,
     ReceiveDonation,
 )
-from services.donations.domain.errors import AlreadyReceived, ReceptionIncomplete, SiteClosed
+from services.donations.domain.errors import (
+    AlreadyReceived,
+    IdentifiersExceedQuantity,
+    ReceptionIncomplete,
+    SiteClosed,
+    UnknownIdentifiers,
+)
 from services.donations.domain.events import DonationReceived
+from services.donations.domain.reception import NamedIdentifier, missing_units
 from services.donations.handlers import announce_donation, receive_donation
 from services.donations.settings import Settings
 from tests.unit.fakes import FakeUnitOfWork, FakeWebhooks
@@ -43,6 +51,7 @@ class Identifier:
     scheme: str
     value: str
     received: bool | None = None
+    unit: int = 0
 
 
 @dataclass
@@ -97,9 +106,15 @@ class FakeDonations:
     def __init__(self) -> None:
         self.stored: dict[str, Donation] = {}
 
-    def get(self, donation_id, *, scope, for_update=False):
+    def to_fill(self, donation_id, *, scope):
         donation = self.stored.get(donation_id)
         return donation if donation and scope in (None, donation.partner_id) else None
+
+    def show_identifiers(self, lines):
+        pass  # the fake lines hold their identifiers
+
+    def line(self, line_id):
+        return next(ln for d in self.stored.values() for ln in d.lines if ln.id == line_id)
 
     def add(self, partner_id, site_id, lines):
         donation = Donation(
@@ -110,19 +125,44 @@ class FakeDonations:
         self.stored[donation.id] = donation
         return donation
 
-    def add_received_identifiers(self, line, pairs):
-        line.identifiers.extend(Identifier(scheme, value, True) for scheme, value in pairs)
-
     def flush(self):
         pass
 
 
 class FakeIdentifiers:
-    def __init__(self) -> None:
+    """The identifiers the fake lines hold, asked as the repository is (by line id)."""
+
+    def __init__(self, donations: FakeDonations) -> None:
+        self.donations = donations
         self.values: set[tuple[str, str]] = set()
 
     def known(self, pairs):
         return [value for scheme, value in pairs if (scheme, value) in self.values]
+
+    def named_on_line(self, line_id, values):
+        identifiers = self.donations.line(line_id).identifiers
+        sizes = Counter(i.unit for i in identifiers)
+        return [
+            NamedIdentifier(i.value, i.unit, sizes[i.unit])
+            for i in identifiers
+            if i.value in set(values)
+        ]
+
+    def unit_count(self, line_id):
+        return len({i.unit for i in self.donations.line(line_id).identifiers})
+
+    def mark_received(self, line_id, missing_units):
+        for identifier in self.donations.line(line_id).identifiers:
+            identifier.received = identifier.unit not in missing_units
+
+    def add_units(self, line_id, units, *, received):
+        identifiers = self.donations.line(line_id).identifiers
+        last = max((i.unit for i in identifiers), default=0)
+        identifiers += (
+            Identifier(scheme, value, received, unit)
+            for unit, pairs in enumerate(units, start=last + 1)
+            for scheme, value in pairs
+        )
 
 
 class FakeReceipts:
@@ -153,7 +193,7 @@ class FakeByKey:
 class FakeDonationsUnitOfWork(FakeUnitOfWork):
     def bind(self) -> None:
         self.donations = FakeDonations()
-        self.identifiers = FakeIdentifiers()
+        self.identifiers = FakeIdentifiers(self.donations)
         self.receipts = FakeReceipts()
         self.card_codes = FakeCardCodes()
         self.partners = FakeByKey("id")
@@ -168,7 +208,7 @@ def uow():
 
 def phones_announced(uow, quantity=3, imeis=(VALID_IMEI, OTHER_IMEI)) -> Donation:
     line = Line("hardware_lot", quantity, category="smartphone", brand="Fairphone")
-    line.identifiers = [Identifier("imei", value) for value in imeis]
+    line.identifiers = [Identifier("imei", value, unit=n) for n, value in enumerate(imeis, 1)]
     donation = Donation([line])
     uow.donations.stored[donation.id] = donation
     return donation
@@ -205,6 +245,7 @@ def test_a_reception_with_differences_records_what_arrived(uow):
                 "declared_value_cents": 9000,
                 "serials": [],
                 "imeis": [VALID_IMEI],
+                "units": [{"imei": VALID_IMEI}],
             }
         ],
     }
@@ -268,3 +309,83 @@ def test_a_site_inventory_closed_takes_no_donation(uow):
         announce_donation(uow, AnnounceDonation(partner.id, site.site_id, (line,)))
 
     assert (uow.committed, uow.facts, uow.donations.stored) == (False, [], {})
+
+
+# units: a device is counted once, whatever identifiers it has -------------------------------
+
+
+def tablets_announced(uow, *units: tuple[str | None, str | None]) -> Donation:
+    """A line of tablets, unit by unit (serial, IMEI), as a file's rows give them."""
+    line = Line("hardware_lot", len(units), category="tablet")
+    line.identifiers = [
+        Identifier(scheme, value, unit=unit)
+        for unit, pair in enumerate(units, start=1)
+        for scheme, value in zip(("serial", "imei"), pair, strict=True)
+        if value
+    ]
+    donation = Donation([line])
+    uow.donations.stored[donation.id] = donation
+    return donation
+
+
+def test_a_device_with_a_serial_and_an_imei_is_one_unit(uow):
+    donation = tablets_announced(uow, ("TAB-1", VALID_IMEI), ("TAB-2", OTHER_IMEI))
+    line = ReceivedLine(donation.lines[0].id, 2)
+
+    receive_donation(uow, ReceiveDonation(donation.id, (line,)))
+
+    [fact] = uow.facts
+    assert fact.payload()["lines"][0]["units"] == [
+        {"serial": "TAB-1", "imei": VALID_IMEI},
+        {"serial": "TAB-2", "imei": OTHER_IMEI},
+    ]
+
+
+def test_more_identified_units_than_counted_are_refused(uow):
+    donation = tablets_announced(uow, ("TAB-1", VALID_IMEI), ("TAB-2", OTHER_IMEI))
+    line = ReceivedLine(donation.lines[0].id, 1)
+
+    with pytest.raises(IdentifiersExceedQuantity, match="2 identified units arrived"):
+        receive_donation(uow, ReceiveDonation(donation.id, (line,)))
+
+    assert (uow.committed, uow.facts, donation.state) == (False, [], "announced")
+
+
+def test_an_extra_unit_keeps_its_serial_and_imei_together(uow):
+    donation = tablets_announced(uow, (None, VALID_IMEI))
+    extra = Extra(1, (ExtraUnit(serial="X", imei=OTHER_IMEI),))
+    line = ReceivedLine(donation.lines[0].id, 2, extra=extra)
+
+    receive_donation(uow, ReceiveDonation(donation.id, (line,)))
+
+    [fact] = uow.facts
+    sent = fact.payload()["lines"][0]
+    assert sent["units"] == [{"imei": VALID_IMEI}, {"serial": "X", "imei": OTHER_IMEI}]
+    assert (sent["serials"], sent["imeis"]) == (["X"], [VALID_IMEI, OTHER_IMEI])
+
+
+LINE = Line("hardware_lot", 3, category="tablet")
+
+
+@pytest.mark.parametrize(
+    ("named", "missing"),
+    [
+        ([NamedIdentifier("TAB-1", 1, 2)], set()),  # its IMEI not said missing: it arrived
+        ([NamedIdentifier("TAB-1", 1, 2), NamedIdentifier(VALID_IMEI, 1, 2)], {1}),
+        ([NamedIdentifier("TAB-3", 3, 1)], {3}),  # its only identifier
+    ],
+)
+def test_a_unit_is_missing_when_every_identifier_it_has_is_said_missing(named, missing):
+    said = tuple(identifier.value for identifier in named)
+    reception = ReceivedLine(LINE.id, 3, missing_identifiers=said)
+
+    assert missing_units(LINE, reception, named) == missing
+
+
+def test_an_identifier_said_missing_must_be_on_its_line():
+    reception = ReceivedLine(LINE.id, 3, missing_identifiers=("TAB-1", "ELSEWHERE"))
+
+    with pytest.raises(UnknownIdentifiers) as refused:
+        missing_units(LINE, reception, [NamedIdentifier("TAB-1", 1, 1)])
+
+    assert refused.value.details() == {"values": ["ELSEWHERE"]}

@@ -45,7 +45,10 @@ class PartnerRegistered:
 
 @dataclass(frozen=True)
 class LineReceived:
-    """One received line with its provenance: the identified items that arrived."""
+    """One received line with its provenance: the identified units that arrived, each with
+    its serial and IMEI together (``units``), and, as before units were told, each scheme's
+    values apart (``serials``, ``imeis``: a consumer pairing them by place pairs them wrong
+    when some units lack one)."""
 
     line_id: str
     kind: str
@@ -53,20 +56,33 @@ class LineReceived:
     typed: tuple[tuple[str, Any], ...]  # the typed fields given, in TYPED_FIELDS order
     serials: tuple[str, ...]
     imeis: tuple[str, ...]
+    units: tuple[tuple[str | None, str | None], ...] = ()  # (serial, IMEI) of each unit
 
     @classmethod
     def of(cls, line: Any) -> LineReceived:
+        """``line.identifiers``: each with its ``scheme``, ``value``, ``unit`` and whether it
+        was ``received``, in order of position."""
         typed = tuple(
             (name, value) for name in TYPED_FIELDS if (value := getattr(line, name)) is not None
         )
-        arrived = [i for i in line.identifiers if i.received]
+        serials, imeis, units = [], [], {}
+        for identifier in line.identifiers:
+            if identifier.received:
+                unit = units.setdefault(identifier.unit, [None, None])
+                if identifier.scheme == "serial":
+                    serials.append(identifier.value)
+                    unit[0] = identifier.value
+                else:
+                    imeis.append(identifier.value)
+                    unit[1] = identifier.value
         return cls(
             line.id,
             line.kind,
             line.received_quantity,
             typed,
-            tuple(i.value for i in arrived if i.scheme == "serial"),
-            tuple(i.value for i in arrived if i.scheme == "imei"),
+            tuple(serials),
+            tuple(imeis),
+            tuple((serial, imei) for _, (serial, imei) in sorted(units.items())),
         )
 
     def payload(self) -> dict[str, Any]:
@@ -78,7 +94,13 @@ class LineReceived:
             **typed,
             "serials": list(self.serials),
             "imeis": list(self.imeis),
+            "units": [_unit(serial, imei) for serial, imei in self.units],
         }
+
+
+def _unit(serial: str | None, imei: str | None) -> dict[str, str]:
+    unit = {"serial": serial} if serial else {}
+    return unit | {"imei": imei} if imei else unit
 
 
 @dataclass(frozen=True)

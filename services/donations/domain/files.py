@@ -184,15 +184,6 @@ def checked_identifiers(
     return values
 
 
-def identifiers_beyond_quantity(
-    counts: dict[str, int], expected: int, report: ImportReport
-) -> None:
-    """A line holds no more identifiers of a scheme than the items it announced."""
-    for scheme, count in counts.items():
-        if report.ok and count > expected:
-            report.refuse(0, f"{count} {scheme}s for {expected} announced items")
-
-
 # card-code files -------------------------------------------------------------------------------
 
 

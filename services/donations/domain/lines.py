@@ -76,6 +76,15 @@ def identifiers_of(line) -> list[tuple[str, str]]:
     return [("imei", v) for v in line.imeis] + [("serial", v) for v in line.serials]
 
 
+def announced_units(line) -> list[tuple[int, str, str]]:
+    """The (unit, scheme, value) of an announced line's identifiers, in the order of
+    ``identifiers_of``: ``imeis[i]`` and ``serials[i]`` identify its ``i + 1``-th unit (the
+    lists pair by place; a unit may have one and not the other)."""
+    return [(unit, "imei", v) for unit, v in enumerate(line.imeis, start=1)] + [
+        (unit, "serial", v) for unit, v in enumerate(line.serials, start=1)
+    ]
+
+
 def line_of(donation, line_id: str, kind: str):
     """The donation's line ``line_id``, which must be a ``kind`` line (a file's target)."""
     line = next((line for line in donation.lines if line.id == line_id), None)

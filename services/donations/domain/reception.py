@@ -3,14 +3,24 @@
 Every line is given (even when nothing arrived); more than announced only when the reception
 says so (``extra`` units, each identified for hardware: a reception of 60,000 on a line
 announced as 1 is a typing error); an identifier said missing must be on its line, and the
-identified items that arrived cannot outnumber the count.
+identified units that arrived cannot outnumber the count.
+
+A reception counts **units** (devices), not identifiers: a tablet known by its serial and its
+IMEI is one unit (``LineIdentifier.unit``: a file's row, an extra unit, or the same place in
+an announcement's ``serials`` and ``imeis``). A unit did not arrive when every identifier it
+has is said missing; one of them not said missing (scanned, say) means it arrived.
 
 The rules read and change the donation and its lines by attribute (``state``, ``lines``,
-``received_quantity``, each identifier's ``received``, …): any object with those will do.
+``received_quantity``, …): any object with those will do. The identifiers themselves are
+never loaded here (a line may hold 100,000): the repository answers what the rules ask of
+them (``NamedIdentifier``, a count of units) and applies their decision in SQL.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,15 +36,27 @@ from services.donations.domain.errors import (
 )
 from services.donations.domain.identifiers import IMEI_CATEGORIES, duplicates
 
+Unit = tuple[tuple[str, str], ...]  # an extra unit's (scheme, value) identifiers
+
+
+@dataclass(frozen=True)
+class NamedIdentifier:
+    """An identifier a reception says missing, as its line holds it: its unit, and how many
+    identifiers that unit has."""
+
+    value: str
+    unit: int
+    unit_size: int
+
 
 def refuse_unless_announced(donation: Any, detail: str | None = None) -> None:
     if donation.state != "announced":
         raise AlreadyReceived(detail or f"Donation {donation.id} was already received.")
 
 
-def record_reception(donation: Any, received: dict[str, ReceivedLine]) -> dict[str, list]:
-    """Record each line's received quantity, its declared value and the identifiers that did
-    not arrive; the (scheme, value) of the extra units' identifiers, by line id."""
+def refuse_unless_every_line(donation: Any, received: dict[str, ReceivedLine]) -> None:
+    """A reception names every line of the donation (even when nothing arrived), and only
+    those; once."""
     refuse_unless_announced(donation)
     line_ids = {line.id for line in donation.lines}
     if set(received) != line_ids:
@@ -43,9 +65,39 @@ def record_reception(donation: Any, received: dict[str, ReceivedLine]) -> dict[s
             missing=sorted(line_ids - set(received)),
             unknown=sorted(set(received) - line_ids),
         )
-    for line in donation.lines:
-        _record_line(line, received[line.id])
-    return {line.id: extra_identifiers(received[line.id]) for line in donation.lines}
+
+
+def missing_units(
+    line: Any, reception: ReceivedLine, named: Iterable[NamedIdentifier]
+) -> frozenset[int]:
+    """The units of ``line`` that did not arrive: those whose every identifier the reception
+    says missing. ``named``: the identifiers said missing that the line holds; a value said
+    missing that the line does not hold is refused."""
+    named = list(named)
+    unknown = set(reception.missing_identifiers) - {identifier.value for identifier in named}
+    if unknown:
+        raise UnknownIdentifiers(f"Not on line {line.id}.", values=sorted(unknown))
+    said = Counter(identifier.unit for identifier in named)
+    return frozenset(
+        identifier.unit for identifier in named if said[identifier.unit] >= identifier.unit_size
+    )
+
+
+def record_line(line: Any, reception: ReceivedLine, units: int, missing: frozenset[int]) -> None:
+    """Record what arrived of ``line``: ``units`` identified units it holds, ``missing`` of
+    them did not arrive; the units that did and the extra ones cannot outnumber the count
+    (``refuse_unannounced_units`` first)."""
+    extra_units = len(reception.extra.units) if reception.extra else 0
+    arrived = units - len(missing) + extra_units
+    if arrived > reception.received_quantity:
+        raise IdentifiersExceedQuantity(
+            f"Line {line.id}: {arrived} identified units arrived but only "
+            f"{reception.received_quantity} were counted (a unit with a serial and an IMEI"
+            " is one)."
+        )
+    line.received_quantity = reception.received_quantity
+    if reception.declared_value_cents is not None:
+        line.declared_value_cents = reception.declared_value_cents
 
 
 def mark_received(donation: Any, now: datetime) -> None:
@@ -54,26 +106,7 @@ def mark_received(donation: Any, now: datetime) -> None:
     donation.version += 1
 
 
-def _record_line(line: Any, reception: ReceivedLine) -> None:
-    _refuse_unannounced_units(line, reception)
-    missing = set(reception.missing_identifiers)
-    unknown = missing - {i.value for i in line.identifiers}
-    if unknown:
-        raise UnknownIdentifiers(f"Not on line {line.id}.", values=sorted(unknown))
-    arrived = len(line.identifiers) - len(missing)
-    if arrived > reception.received_quantity:
-        raise IdentifiersExceedQuantity(
-            f"Line {line.id}: {arrived} identified items arrived but only "
-            f"{reception.received_quantity} were counted."
-        )
-    line.received_quantity = reception.received_quantity
-    if reception.declared_value_cents is not None:
-        line.declared_value_cents = reception.declared_value_cents
-    for identifier in line.identifiers:
-        identifier.received = identifier.value not in missing
-
-
-def _refuse_unannounced_units(line: Any, reception: ReceivedLine) -> None:
+def refuse_unannounced_units(line: Any, reception: ReceivedLine) -> None:
     """More than announced only when the reception says so: ``extra`` units, each
     identified for hardware."""
     extra = reception.extra
@@ -98,14 +131,17 @@ def _refuse_unannounced_units(line: Any, reception: ReceivedLine) -> None:
         raise ExtraUnitsUnidentified(f"A {line.category} has no IMEI.", line_id=line.id)
 
 
-def extra_identifiers(reception: ReceivedLine) -> list[tuple[str, str]]:
-    """The (scheme, value) of each extra unit's identifiers: they join the line, received."""
+def extra_units(reception: ReceivedLine) -> list[Unit]:
+    """Each extra unit's (scheme, value) identifiers, unit by unit: they join the line as
+    units of their own, received."""
     units = reception.extra.units if reception.extra else ()
     return [
-        (scheme, value)
+        tuple(
+            (scheme, value)
+            for scheme, value in (("imei", unit.imei), ("serial", unit.serial))
+            if value
+        )
         for unit in units
-        for scheme, value in (("imei", unit.imei), ("serial", unit.serial))
-        if value
     ]
 
 

@@ -42,7 +42,6 @@ from services.donations.domain.files import (
     checked_identifiers,
     code_columns,
     identifier_columns,
-    identifiers_beyond_quantity,
     rows_within,
 )
 from services.donations.domain.impact import STAGE_OF_EVENT
@@ -54,11 +53,15 @@ from services.donations.domain.partners import (
 )
 from services.donations.domain.receipts import received_on
 from services.donations.domain.reception import (
+    extra_units,
     mark_received,
-    record_reception,
+    missing_units,
+    record_line,
     refuse_known,
     refuse_repeated,
+    refuse_unannounced_units,
     refuse_unless_announced,
+    refuse_unless_every_line,
 )
 from services.donations.handlers.webhooks import WEBHOOK_COMMAND_HANDLERS, record_fact
 from services.donations.models import CardCodeBatch, Donation, DonationLine, Partner
@@ -135,16 +138,35 @@ def announce_donation(uow: DonationsUnitOfWork, command: AnnounceDonation) -> Do
 
 def receive_donation(uow: DonationsUnitOfWork, command: ReceiveDonation) -> Donation:
     """Record what arrived of each line, number the receipt, and raise the event inventory
-    takes the goods in from (and forward the line's sealed card codes)."""
+    takes the goods in from (and forward the line's sealed card codes).
+
+    Counted in SQL, unit by unit: the identifiers said missing are looked up by chunk, the
+    arrived ones marked by two updates, the extra units inserted by Core; the identifiers
+    are read once, as plain values, for the event and the answer (a line may hold 100,000)."""
     with uow:
         donation = _donation(uow, command.donation_id, command.scope)
-        extras = record_reception(donation, {line.line_id: line for line in command.lines})
-        refuse_known(uow.identifiers.known([pair for pairs in extras.values() for pair in pairs]))
+        received = {line.line_id: line for line in command.lines}
+        refuse_unless_every_line(donation, received)
+        extras = {}
         for line in donation.lines:
-            uow.donations.add_received_identifiers(line, extras[line.id])
+            reception = received[line.id]
+            refuse_unannounced_units(line, reception)
+            named = uow.identifiers.named_on_line(line.id, reception.missing_identifiers)
+            missing = missing_units(line, reception, named)
+            units = uow.identifiers.unit_count(line.id) if line.kind == "hardware_lot" else 0
+            record_line(line, reception, units, missing)
+            if units:
+                uow.identifiers.mark_received(line.id, missing)
+            extras[line.id] = extra_units(reception)
+        pairs = [pair for units in extras.values() for unit in units for pair in unit]
+        refuse_repeated(pairs)
+        refuse_known(uow.identifiers.known(pairs))
+        for line_id, units in extras.items():
+            uow.identifiers.add_units(line_id, units, received=True)
         mark_received(donation, clock.now())
         _number_receipt(uow, donation)
         uow.donations.flush()
+        uow.donations.show_identifiers(donation.lines)
         uow.record(DonationReceived.of(donation))
         record_fact(uow, donation.partner_id, "donation.received", _received_fact(donation))
         _forward_sealed_codes(uow, donation)
@@ -177,7 +199,7 @@ def _received_fact(donation: Donation) -> dict:
 def upload_identifiers(uow: DonationsUnitOfWork, command: UploadIdentifiers) -> ImportReport:
     """Add a file of serials / IMEIs to a hardware line, before reception: whole or not."""
     with uow:
-        donation = _donation(uow, command.donation_id, command.scope, identifiers=False)
+        donation = _donation(uow, command.donation_id, command.scope)
         refuse_unless_announced(donation, "Identifiers are given before reception.")
         line = line_of(donation, command.line_id, "hardware_lot")
         report = _import_identifiers(uow, line, command.rows)
@@ -191,7 +213,7 @@ def upload_card_codes(uow: DonationsUnitOfWork, command: UploadCardCodes) -> Imp
     once the donation is received they are forwarded to inventory's custody."""
     keys = sealing_keys(uow.settings.card_codes_key_dir)
     with uow:
-        donation = _donation(uow, command.donation_id, command.scope, identifiers=False)
+        donation = _donation(uow, command.donation_id, command.scope)
         line = line_of(donation, command.line_id, "prepaid_cards")
         report = _import_codes(uow, donation, line, command.rows, keys, clock.today())
         report.refuse_unless_ok()
@@ -200,14 +222,9 @@ def upload_card_codes(uow: DonationsUnitOfWork, command: UploadCardCodes) -> Imp
         return report
 
 
-def _donation(
-    uow: DonationsUnitOfWork, donation_id: str, scope: str | None, *, identifiers: bool = True
-) -> Donation:
-    """The donation, locked; without its identifiers for a file upload (``to_fill``)."""
-    if identifiers:
-        donation = uow.donations.get(donation_id, scope=scope, for_update=True)
-    else:
-        donation = uow.donations.to_fill(donation_id, scope=scope)
+def _donation(uow: DonationsUnitOfWork, donation_id: str, scope: str | None) -> Donation:
+    """The donation with its lines, locked, without their identifiers (``to_fill``)."""
+    donation = uow.donations.to_fill(donation_id, scope=scope)
     if donation is None:
         raise DonationNotFound(donation_id)
     return donation
@@ -222,24 +239,27 @@ def _number_receipt(uow: DonationsUnitOfWork, donation: Donation) -> None:
 def _import_identifiers(
     uow: DonationsUnitOfWork, line: DonationLine, rows: Iterator[list[str]]
 ) -> ImportReport:
-    """Add the file's identifiers to ``line`` by chunk; the caller commits if ``ok``."""
+    """Add the file's identifiers to ``line`` by chunk, each row a unit (device) of its own
+    after the line's last; the caller commits if ``ok``. The line takes no more units than
+    it announced: the file is read no further than the rows it has room for."""
     columns = identifier_columns(next(rows, None), line.category)
     report, seen, chunk = ImportReport(), set(), []
-    position = uow.identifiers.last_position(line.id)
-    capacity = (line.expected_quantity, 0, "rows", "items")
+    position, last_unit = uow.identifiers.last_place(line.id)
+    units = uow.identifiers.unit_count(line.id)
+    capacity = (line.expected_quantity, units, "devices", "devices announced")
     for number, row in rows_within(rows, report, capacity, MAX_IDENTIFIER_ROWS):
         chunk += checked_identifiers(number, row, columns, seen, report)
         if len(chunk) >= CHUNK_ROWS:
-            position = _store_identifiers(uow, line, chunk, position, report)
+            position = _store_identifiers(uow, line, chunk, position, last_unit, report)
             chunk = []
-    _store_identifiers(uow, line, chunk, position, report)
-    identifiers_beyond_quantity(
-        uow.identifiers.counts_by_scheme(line.id), line.expected_quantity, report
-    )
+    _store_identifiers(uow, line, chunk, position, last_unit, report)
     return report
 
 
-def _store_identifiers(uow, line, chunk, position: int, report: ImportReport) -> int:
+def _store_identifiers(
+    uow, line, chunk, position: int, last_unit: int, report: ImportReport
+) -> int:
+    """Row ``number`` (from 2) of the file is the line's unit ``last_unit + number - 1``."""
     if not chunk:
         return position
     known = uow.identifiers.known_pairs([(scheme, value) for _, scheme, value in chunk])
@@ -250,7 +270,13 @@ def _store_identifiers(uow, line, chunk, position: int, report: ImportReport) ->
         else:
             position += 1
             fresh.append(
-                {"line_id": line.id, "position": position, "scheme": scheme, "value": value}
+                {
+                    "line_id": line.id,
+                    "position": position,
+                    "unit": last_unit + number - 1,
+                    "scheme": scheme,
+                    "value": value,
+                }
             )
     if fresh and report.ok:  # once the file is refused, stop writing: it will be rolled back
         uow.identifiers.insert(fresh)

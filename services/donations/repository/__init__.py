@@ -9,11 +9,10 @@ locked by one upsert, and the impact projections upsert with statements built on
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from itertools import groupby
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, Select, and_, case, exists, func, insert, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
@@ -27,7 +26,8 @@ from services.common.upserts import upsert
 from services.donations.domain.commands import AnnouncedLine, Contact
 from services.donations.domain.errors import SealingUnavailable
 from services.donations.domain.impact import impact_figures
-from services.donations.domain.lines import TYPED_FIELDS, identifiers_of
+from services.donations.domain.lines import TYPED_FIELDS, announced_units
+from services.donations.domain.reception import NamedIdentifier, Unit
 from services.donations.models import (
     CardCode,
     CardCodeBatch,
@@ -112,20 +112,47 @@ class Donations:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(
-        self, donation_id: str, *, scope: str | None, for_update: bool = False
-    ) -> Donation | None:
-        """The donation with its lines and identifiers, if ``scope`` lets the caller see it."""
-        query = _visible(scope).where(Donation.id == donation_id)
-        if for_update:
-            query = query.with_for_update()
-        return self.session.scalars(query).one_or_none()
+    def get(self, donation_id: str, *, scope: str | None) -> Donation | None:
+        """The donation with its lines and their identifiers (as plain values), if ``scope``
+        lets the caller see it."""
+        donation = self.session.scalars(
+            _visible(scope).where(Donation.id == donation_id)
+        ).one_or_none()
+        if donation is not None:
+            self.show_identifiers(donation.lines)
+        return donation
 
     def to_fill(self, donation_id: str, *, scope: str | None) -> Donation | None:
-        """The donation with its lines, locked, for a file to add to one of them: without the
-        identifiers (a line may hold hundreds of thousands; reading one raises)."""
-        query = _visible(scope, identifiers=False).where(Donation.id == donation_id)
+        """The donation with its lines, locked, for a file to add to one of them or for its
+        reception: without the identifiers (a line may hold hundreds of thousands; reading
+        them raises until ``show_identifiers``)."""
+        query = _visible(scope).where(Donation.id == donation_id)
         return self.session.scalars(query.with_for_update()).one_or_none()
+
+    def show_identifiers(self, lines: Sequence[DonationLine]) -> None:
+        """Give each line its identifiers to be shown (and the received event built from), as
+        plain values read by Core by chunk of lines, not objects of the session: 94,000
+        identifiers as objects took 265 MB."""
+        hardware = [line for line in lines if line.kind == "hardware_lot"]
+        shown: dict[str, list[ShownIdentifier]] = {line.id: [] for line in hardware}
+        for start in range(0, len(hardware), LOOKUP_CHUNK):
+            chunk = [line.id for line in hardware[start : start + LOOKUP_CHUNK]]
+            rows = self.session.connection().execute(
+                select(
+                    LineIdentifier.line_id,
+                    LineIdentifier.scheme,
+                    LineIdentifier.value,
+                    LineIdentifier.received,
+                    LineIdentifier.unit,
+                )
+                .where(LineIdentifier.line_id.in_(chunk))
+                .order_by(LineIdentifier.line_id, LineIdentifier.position)
+                .execution_options(yield_per=INSERT_CHUNK)  # a server-side cursor's batches
+            )
+            for line_id, scheme, value, received, unit in rows:
+                shown[line_id].append(ShownIdentifier(_SCHEMES[scheme], value, received, unit))
+        for line in lines:
+            set_committed_value(line, "identifiers", shown.get(line.id, []))
 
     def page(
         self,
@@ -143,14 +170,16 @@ class Donations:
             query = query.where(Donation.site_id == site_id)
         if state:
             query = query.where(Donation.state == state)
-        return paginate(
+        page = paginate(
             self.session, query.order_by(Donation.announced_at.desc(), Donation.id), args
         )
+        self.show_identifiers([line for donation in page["items"] for line in donation.lines])
+        return page
 
     def add(self, partner_id: str, site_id: str, lines: Sequence[AnnouncedLine]) -> Donation:
         """The announced donation, stored with its lines and their identifiers. An
         announcement may name 100,000 identifiers: they go in as Core inserts by chunk, and
-        the lines show them as plain values (``AnnouncedIdentifier``), not as objects of the
+        the lines show them as plain values (``ShownIdentifier``), not as objects of the
         session (which took 290 MB and 7 s for 94,000)."""
         donation = Donation(partner_id=partner_id, site_id=site_id)
         for position, line in enumerate(lines, start=1):
@@ -159,39 +188,34 @@ class Donations:
         self.session.flush()
         connection = self.session.connection()
         for line, given in zip(donation.lines, lines, strict=True):
-            pairs = identifiers_of(given)
-            for start in range(0, len(pairs), INSERT_CHUNK):
+            units = announced_units(given)
+            for start in range(0, len(units), INSERT_CHUNK):
                 rows = [
-                    {"line_id": line.id, "position": position, "scheme": scheme, "value": value}
-                    for position, (scheme, value) in enumerate(
-                        pairs[start : start + INSERT_CHUNK], start=start + 1
+                    {
+                        "line_id": line.id,
+                        "position": position,
+                        "unit": unit,
+                        "scheme": scheme,
+                        "value": value,
+                    }
+                    for position, (unit, scheme, value) in enumerate(
+                        units[start : start + INSERT_CHUNK], start=start + 1
                     )
                 ]
                 connection.execute(_INSERT_IDENTIFIER, rows)
-            announced = [AnnouncedIdentifier(scheme, value) for scheme, value in pairs]
-            set_committed_value(line, "identifiers", announced)
+            shown = [ShownIdentifier(scheme, value, None, unit) for unit, scheme, value in units]
+            set_committed_value(line, "identifiers", shown)
         return donation
-
-    def add_received_identifiers(
-        self, line: DonationLine, pairs: Iterable[tuple[str, str]]
-    ) -> None:
-        """Identifiers of units that arrived beyond the announcement join the line, received."""
-        line.identifiers.extend(
-            LineIdentifier(position=len(line.identifiers) + n, scheme=s, value=v, received=True)
-            for n, (s, v) in enumerate(pairs, start=1)
-        )
 
     def flush(self) -> None:
         self.session.flush()
 
 
-def _visible(scope: str | None, identifiers: bool = True) -> Select:
-    """Donations with their lines, narrowed to the caller's partner for a partner key."""
-    lines = selectinload(Donation.lines)
+def _visible(scope: str | None) -> Select:
+    """Donations with their lines, narrowed to the caller's partner for a partner key; the
+    lines' identifiers are not loaded as objects (``show_identifiers``)."""
     query = select(Donation).options(
-        lines.selectinload(DonationLine.identifiers)
-        if identifiers
-        else lines.raiseload(DonationLine.identifiers)
+        selectinload(Donation.lines).raiseload(DonationLine.identifiers)
     )
     if scope is not None:
         query = query.where(Donation.partner_id == scope)
@@ -208,17 +232,22 @@ def _new_line(position: int, line: AnnouncedLine) -> DonationLine:
     )
 
 
-@dataclass(frozen=True)
-class AnnouncedIdentifier:
-    """An identifier just announced, as its line shows it (stored by a Core insert)."""
+class ShownIdentifier(NamedTuple):
+    """An identifier as its line shows it, a plain value (stored and read by Core)."""
 
     scheme: str
     value: str
-    received: bool | None = None
+    received: bool | None
+    unit: int
+
+
+_SCHEMES = {"imei": "imei", "serial": "serial"}  # one string each, not one a row
+_OTHER = aliased(LineIdentifier)
 
 
 class Identifiers:
-    """Serials and IMEIs: unique across all donations."""
+    """Serials and IMEIs: unique across all donations. Each identifies a unit (device) of
+    its line, with at most one identifier of each scheme (``LineIdentifier.unit``)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -248,26 +277,100 @@ class Identifiers:
                 )
         return known
 
-    def last_position(self, line_id: str) -> int:
+    def last_place(self, line_id: str) -> tuple[int, int]:
+        """The last (position, unit) numbers given on the line (0, 0 when none)."""
+        position, unit = self.session.execute(
+            select(
+                func.coalesce(func.max(LineIdentifier.position), 0),
+                func.coalesce(func.max(LineIdentifier.unit), 0),
+            ).where(LineIdentifier.line_id == line_id)
+        ).one()
+        return position, unit
+
+    def unit_count(self, line_id: str) -> int:
+        """The identified units the line holds (its (line, unit) index answers)."""
         return self.session.scalar(
-            select(func.coalesce(func.max(LineIdentifier.position), 0)).where(
+            select(func.count(func.distinct(LineIdentifier.unit))).where(
                 LineIdentifier.line_id == line_id
             )
         )
 
     def insert(self, rows: list[dict[str, Any]]) -> None:
-        """Rows of ``line_id, position, scheme, value``, in one Core insert (on the
+        """Rows of ``line_id, position, unit, scheme, value``, in one Core insert (on the
         connection: the ORM's bulk path costs more than the statement)."""
         self.session.connection().execute(_INSERT_IDENTIFIER, rows)
 
-    def counts_by_scheme(self, line_id: str) -> dict[str, int]:
-        return dict(
-            self.session.execute(
-                select(LineIdentifier.scheme, func.count())
-                .where(LineIdentifier.line_id == line_id)
-                .group_by(LineIdentifier.scheme)
-            ).all()
+    def named_on_line(self, line_id: str, values: Iterable[str]) -> list[NamedIdentifier]:
+        """The identifiers of the line among ``values`` (said missing by a reception), each
+        with its unit and how many identifiers that unit has: by scheme and chunk of
+        ``LOOKUP_CHUNK`` values, each lookup walking the (scheme, value) index and the unit's
+        through (line, unit), never the line's other identifiers."""
+        values = sorted(set(values))
+        named: list[NamedIdentifier] = []
+        for scheme in _SCHEMES:
+            for start in range(0, len(values), LOOKUP_CHUNK):
+                named += (
+                    NamedIdentifier(value, unit, size)
+                    for value, unit, size in self.session.execute(
+                        select(LineIdentifier.value, LineIdentifier.unit, func.count(_OTHER.id))
+                        .join(
+                            _OTHER,
+                            and_(
+                                _OTHER.line_id == LineIdentifier.line_id,
+                                _OTHER.unit == LineIdentifier.unit,
+                            ),
+                        )
+                        .where(
+                            LineIdentifier.scheme == scheme,
+                            LineIdentifier.value.in_(values[start : start + LOOKUP_CHUNK]),
+                            LineIdentifier.line_id == line_id,
+                        )
+                        .group_by(LineIdentifier.value, LineIdentifier.unit)
+                    )
+                )
+        return named
+
+    def mark_received(self, line_id: str, missing_units: Iterable[int]) -> None:
+        """Every identifier of the line arrived but those of ``missing_units``: two updates
+        (the second by chunk of units), nothing read back."""
+        connection = self.session.connection()
+        connection.execute(
+            update(LineIdentifier.__table__)
+            .where(LineIdentifier.line_id == line_id)
+            .values(received=True)
         )
+        missing = sorted(missing_units)
+        for start in range(0, len(missing), LOOKUP_CHUNK):
+            connection.execute(
+                update(LineIdentifier.__table__)
+                .where(
+                    LineIdentifier.line_id == line_id,
+                    LineIdentifier.unit.in_(missing[start : start + LOOKUP_CHUNK]),
+                )
+                .values(received=False)
+            )
+
+    def add_units(self, line_id: str, units: Sequence[Unit], *, received: bool | None) -> None:
+        """Units of their own on the line, after its last, each with its (scheme, value)
+        identifiers (a reception's extra units: ``received``)."""
+        if not units:
+            return
+        position, last_unit = self.last_place(line_id)
+        rows = []
+        for unit, identifiers in enumerate(units, start=last_unit + 1):
+            for scheme, value in identifiers:
+                position += 1
+                rows.append(
+                    {
+                        "line_id": line_id,
+                        "position": position,
+                        "unit": unit,
+                        "scheme": scheme,
+                        "value": value,
+                        "received": received,
+                    }
+                )
+        self.insert(rows)
 
 
 class CardCodes:

@@ -106,17 +106,30 @@ def _take_in(uow: InventoryUnitOfWork, line: IntakeLine, budget: int) -> int:
 
 
 def _device(data: dict, line: dict, index: int) -> Device:
+    serial, imei = _identifiers(line, index)
     return Device(
         site_id=data["site_id"],
         category=line["category"],
         brand=line.get("brand"),
         model=line.get("model"),
-        serial=_nth(line.get("serials"), index),
-        imei=_nth(line.get("imeis"), index),
+        serial=serial,
+        imei=imei,
         donation_id=data["donation_id"],
         partner_id=data["partner_id"],
         line_id=line["line_id"],
     )
+
+
+def _identifiers(line: dict, index: int) -> tuple[str | None, str | None]:
+    """The (serial, IMEI) of the line's ``index``-th unit: from its entry in ``units``, the
+    identified units that arrived, each with its own; an event from before units were told
+    has only ``serials`` and ``imeis``, paired by place (wrong when some units lack one).
+    Units beyond those identified have neither."""
+    units = line.get("units")
+    if units is not None:
+        unit = units[index] if index < len(units) else {}
+        return unit.get("serial"), unit.get("imei")
+    return _nth(line.get("serials"), index), _nth(line.get("imeis"), index)
 
 
 def _nth(values: list[str] | None, index: int) -> str | None:
