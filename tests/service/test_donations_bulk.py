@@ -116,8 +116,9 @@ def test_devices_with_a_serial_and_an_imei_are_received_as_one_unit_each(donatio
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["lines"][0]["missing_identifiers"] == []
     [received] = outbox_events(runtime, "donations.donation.received")
-    assert received.data["lines"][0]["units"] == [
-        {"serial": f"TAB-{n}", "imei": imei_number(n)} for n in range(2)
+    line = received.data["lines"][0]
+    assert [(line["serials"][s], line["imeis"][i]) for s, i in line["units"]] == [
+        (f"TAB-{n}", imei_number(n)) for n in range(2)
     ]
 
 

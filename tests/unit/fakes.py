@@ -41,6 +41,10 @@ class FakeUnitOfWork:
     def emit(self, event_type: str, *, subject: str, data: dict, sequence: int) -> None:
         raise AssertionError(f"a use case records facts, it does not emit {event_type}")
 
+    def write_events(self) -> None:
+        """The real one writes the facts recorded so far into the outbox before the commit;
+        here they wait for it all the same (a rollback loses them)."""
+
     def commit(self) -> None:
         self.facts += self._recorded
         self._recorded = []

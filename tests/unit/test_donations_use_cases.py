@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.common import clock
+from services.common.events.envelope import InvalidEvent, new_event
 from services.donations.domain.commands import (
     AnnouncedLine,
     AnnounceDonation,
@@ -148,6 +149,9 @@ class FakeIdentifiers:
             if i.value in set(values)
         ]
 
+    def arrived_on(self, line_id):
+        return (i for i in self.donations.line(line_id).identifiers if i.received)
+
     def unit_count(self, line_id):
         return len({i.unit for i in self.donations.line(line_id).identifiers})
 
@@ -245,7 +249,7 @@ def test_a_reception_with_differences_records_what_arrived(uow):
                 "declared_value_cents": 9000,
                 "serials": [],
                 "imeis": [VALID_IMEI],
-                "units": [{"imei": VALID_IMEI}],
+                "units": [[None, 0]],
             }
         ],
     }
@@ -314,6 +318,14 @@ def test_a_site_inventory_closed_takes_no_donation(uow):
 # units: a device is counted once, whatever identifiers it has -------------------------------
 
 
+def units_of(line: dict) -> list[tuple[str | None, str | None]]:
+    """The (serial, IMEI) of each unit of a received line's payload, its indexes resolved."""
+    return [
+        (None if s is None else line["serials"][s], None if i is None else line["imeis"][i])
+        for s, i in line["units"]
+    ]
+
+
 def tablets_announced(uow, *units: tuple[str | None, str | None]) -> Donation:
     """A line of tablets, unit by unit (serial, IMEI), as a file's rows give them."""
     line = Line("hardware_lot", len(units), category="tablet")
@@ -335,10 +347,7 @@ def test_a_device_with_a_serial_and_an_imei_is_one_unit(uow):
     receive_donation(uow, ReceiveDonation(donation.id, (line,)))
 
     [fact] = uow.facts
-    assert fact.payload()["lines"][0]["units"] == [
-        {"serial": "TAB-1", "imei": VALID_IMEI},
-        {"serial": "TAB-2", "imei": OTHER_IMEI},
-    ]
+    assert units_of(fact.payload()["lines"][0]) == [("TAB-1", VALID_IMEI), ("TAB-2", OTHER_IMEI)]
 
 
 def test_more_identified_units_than_counted_are_refused(uow):
@@ -360,7 +369,7 @@ def test_an_extra_unit_keeps_its_serial_and_imei_together(uow):
 
     [fact] = uow.facts
     sent = fact.payload()["lines"][0]
-    assert sent["units"] == [{"imei": VALID_IMEI}, {"serial": "X", "imei": OTHER_IMEI}]
+    assert units_of(sent) == [(None, VALID_IMEI), ("X", OTHER_IMEI)]
     assert (sent["serials"], sent["imeis"]) == (["X"], [VALID_IMEI, OTHER_IMEI])
 
 
@@ -389,3 +398,17 @@ def test_an_identifier_said_missing_must_be_on_its_line():
         missing_units(LINE, reception, [NamedIdentifier("TAB-1", 1, 1)])
 
     assert refused.value.details() == {"values": ["ELSEWHERE"]}
+
+
+@pytest.mark.parametrize(
+    "units",
+    [[[None, None]], [[1, None]], [[None, 1]], [[-1, 0]], [["0", 0]], [[0]], [{"serial": "X"}]],
+)
+def test_the_received_event_refuses_units_that_name_no_identifier_of_the_line(units):
+    line = {"line_id": new_id(), "kind": "hardware_lot", "quantity": 1, "category": "tablet"}
+    line |= {"serials": ["X"], "imeis": [VALID_IMEI], "units": units}
+    data = {"donation_id": new_id(), "partner_id": new_id(), "site_id": new_id()}
+    data |= {"received_at": datetime.now(UTC).isoformat(), "lines": [line]}
+
+    with pytest.raises(InvalidEvent, match="units"):
+        new_event("donations.donation.received", source="t", subject="d", sequence=2, data=data)

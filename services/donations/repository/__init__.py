@@ -8,7 +8,7 @@ locked by one upsert, and the impact projections upsert with statements built on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, tzinfo
 from itertools import groupby
 from pathlib import Path
@@ -294,6 +294,18 @@ class Identifiers:
                 LineIdentifier.line_id == line_id
             )
         )
+
+    def arrived_on(self, line_id: str) -> Iterator[ShownIdentifier]:
+        """The line's identifiers that arrived, in order of position, as plain values read
+        in batches (for the received event, built as they come)."""
+        rows = self.session.connection().execute(
+            select(LineIdentifier.scheme, LineIdentifier.value, LineIdentifier.unit)
+            .where(LineIdentifier.line_id == line_id, LineIdentifier.received.is_(True))
+            .order_by(LineIdentifier.position)
+            .execution_options(yield_per=INSERT_CHUNK)
+        )
+        for scheme, value, unit in rows:
+            yield ShownIdentifier(_SCHEMES[scheme], value, True, unit)
 
     def insert(self, rows: list[dict[str, Any]]) -> None:
         """Rows of ``line_id, position, unit, scheme, value``, in one Core insert (on the

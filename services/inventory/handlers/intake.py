@@ -121,20 +121,22 @@ def _device(data: dict, line: dict, index: int) -> Device:
 
 
 def _identifiers(line: dict, index: int) -> tuple[str | None, str | None]:
-    """The (serial, IMEI) of the line's ``index``-th unit: from its entry in ``units``, the
-    identified units that arrived, each with its own; an event from before units were told
-    has only ``serials`` and ``imeis``, paired by place (wrong when some units lack one).
-    Units beyond those identified have neither."""
+    """The (serial, IMEI) of the line's ``index``-th unit: its entry in ``units``, the
+    identified units that arrived, names its own (``[serial index, IMEI index]``); an event
+    from before units were told has only ``serials`` and ``imeis``, paired by place (wrong
+    when some units lack one). Units beyond those identified have neither."""
     units = line.get("units")
-    if units is not None:
-        unit = units[index] if index < len(units) else {}
-        return unit.get("serial"), unit.get("imei")
-    return _nth(line.get("serials"), index), _nth(line.get("imeis"), index)
+    if units is None:
+        return _nth(line.get("serials"), index), _nth(line.get("imeis"), index)
+    if index >= len(units):
+        return None, None
+    serial, imei = units[index]
+    return _nth(line.get("serials"), serial), _nth(line.get("imeis"), imei)
 
 
-def _nth(values: list[str] | None, index: int) -> str | None:
-    """The identifier of the ``index``-th unit, when the line lists that many."""
-    return values[index] if values and index < len(values) else None
+def _nth(values: list[str] | None, index: int | None) -> str | None:
+    """The ``index``-th of ``values``, when there is one."""
+    return values[index] if values and index is not None and index < len(values) else None
 
 
 def _card_line(data: dict, line: dict) -> CardLine:

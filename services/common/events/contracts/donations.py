@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.common.events.contracts.base import Contract
 
@@ -28,29 +28,30 @@ class PartnerRegistered(Contract):
 
 
 class IdentifiedUnits(fields.Field):
-    """The identified units (devices) of a line that arrived, each ``{"serial": …, "imei":
-    …}`` with one or both. Checked in one pass, without a nested schema: a reception may
-    carry 100,000 of them, which a nested schema takes a second to load and dump."""
+    """The identified units (devices) of a line that arrived, in order: each ``[s, i]``, the
+    index of its serial in the line's ``serials`` and of its IMEI in its ``imeis``, ``null``
+    for the one it lacks (never both). Checked in one pass, without a nested schema: a
+    reception may carry 100,000 of them."""
 
-    SCHEMES = frozenset({"serial", "imei"})
-
-    def _deserialize(self, value: Any, attr, data, **kwargs) -> list[dict[str, str]]:
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> list:
         if not isinstance(value, list):
             raise ValidationError("Not a list of units.")
-        for index, unit in enumerate(value):
+        for number, unit in enumerate(value):
             if not (
-                isinstance(unit, dict)
-                and unit
-                and unit.keys() <= self.SCHEMES
-                and all(isinstance(given, str) and given for given in unit.values())
+                isinstance(unit, list | tuple)
+                and len(unit) == 2
+                and all(_index(index) for index in unit)
+                and (unit[0], unit[1]) != (None, None)
             ):
-                raise ValidationError(
-                    f"Unit {index}: an object with a serial, an IMEI or both (strings)."
-                )
+                raise ValidationError(f"Unit {number}: [serial index, IMEI index], not both null.")
         return value
 
     def _serialize(self, value: Any, attr, obj, **kwargs) -> Any:
         return value
+
+
+def _index(index: Any) -> bool:
+    return index is None or (type(index) is int and index >= 0)
 
 
 class ReceivedLine(Contract):
@@ -58,9 +59,12 @@ class ReceivedLine(Contract):
 
     ``quantity`` is what arrived (cards, minutes, MB, devices; cents for funds). ``serials``
     and ``imeis`` list only the identified items that arrived. ``units`` (optional, added
-    after them: an additive change) lists the identified units that arrived, each with its
-    serial and IMEI together; a consumer that finds it pairs identifiers by unit, never
-    ``serials[i]`` with ``imeis[i]`` (wrong when some units have one and not the other).
+    after them: an additive change) says which of them make each identified unit that
+    arrived, in order: ``[s, i]`` for ``serials[s]`` and ``imeis[i]`` (``null`` for the one
+    it lacks). A consumer that finds it pairs identifiers by unit; one that does not pairs
+    ``serials[n]`` with ``imeis[n]``, which is wrong when some units have one and not the
+    other. Indexes rather than the values again: 93,000 identifiers make 4.4 MB of JSON,
+    8.4 MB if each unit repeated its own.
     """
 
     line_id = fields.UUID(required=True)
@@ -82,6 +86,13 @@ class ReceivedLine(Contract):
     expiry_date = fields.Date()
     unit = fields.String()
     validity_days = fields.Integer(strict=True)
+
+    @validates_schema
+    def _units_name_identifiers_of_the_line(self, line: dict, **_kwargs) -> None:
+        serials, imeis = len(line.get("serials", ())), len(line.get("imeis", ()))
+        for number, (serial, imei) in enumerate(line.get("units", ())):
+            if (serial is not None and serial >= serials) or (imei is not None and imei >= imeis):
+                raise ValidationError(f"Unit {number} names an identifier the line lacks.", "units")
 
 
 class DonationReceived(Contract):
