@@ -14,7 +14,13 @@ sent valid bodies on real objects, each case with the answer it must get:
   row to read and refuse, 422); a file at the maximum rows of the heaviest valid rows, all
   distinct (a 64-character serial and an IMEI per device; a 64-character serial and PIN per
   card, on a received line, so each code is sealed and forwarded at once), to be accepted
-  (200); and the body limit of such rows, beyond the maximum (422, read no further).
+  (200); and the body limit of such rows, beyond the maximum (422, read no further);
+* ``POST /donations/{id}/reception`` aims at a donation announced as the valid announcement
+  above (500 lines of devices, each with a 64-character serial and an IMEI): every
+  identifier named missing and one unknown on the last line (each looked up, then 422), and
+  the whole donation received (200: every unit marked, the received event of every
+  identifier written). These go last: the intake of the devices that follows, in the same
+  process, would weigh on the requests measured after them.
 
 Memory is the serving process's peak resident set during the request, above its resident
 set before it (Linux: freed memory is handed back to the system and the peak is reset
@@ -50,6 +56,8 @@ CSV_LINE_ITEMS = 10_000_000  # the largest line a partner may announce
 CSV_HEADERS = {"identifiers": "serial,imei\n", "codes": "serial,pin,expiry_date\n"}
 MAX_ROWS = {"identifiers": MAX_IDENTIFIER_ROWS, "codes": MAX_CODE_ROWS}
 DONATIONS = "/api/donations/donations"
+JSON = {"Content-Type": "application/json"}
+RECEPTION = f"{DONATIONS}/{{donation_id}}/reception"
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ class Case:
     body: bytes | None
     media: str | None
     expected: str = ""
+    last: bool = False  # sent after every other case (what it sets off would weigh on them)
 
 
 def write_operations(document: dict) -> Iterator[tuple[str, str, dict]]:
@@ -236,11 +245,14 @@ class Walk:
 
     def costs(self) -> list[Cost]:
         self._ids = self._real_objects()
-        return [
-            self._cost(method, path, case)
-            for method, path, operation in write_operations(self.document)
-            for case in self._cases(method, path, operation)
-        ]
+        costs, last = [], []
+        for method, path, operation in write_operations(self.document):
+            for case in self._cases(method, path, operation):
+                if case.last:
+                    last.append((method, path, case))
+                else:
+                    costs.append(self._cost(method, path, case))
+        return costs + [self._cost(method, path, case) for method, path, case in last]
 
     def _real_objects(self) -> dict[str, str]:
         """The walk's partner and site, and the lines its uploads aim at, each taking ten
@@ -276,6 +288,14 @@ class Walk:
             f"{self.url}{DONATIONS}/{received['id']}/reception", json=reception, timeout=60
         )
         answer.raise_for_status()
+        self._ids = ids
+        schema = self.document["paths"][DONATIONS]["post"]["requestBody"]["content"]
+        body, per_line = self._announcement(schema["application/json"]["schema"], 3 * 10**9)
+        to_receive = self.http.post(
+            f"{self.url}{DONATIONS}", data=body, headers=JSON, timeout=60
+        ).json()
+        self._to_receive = (to_receive["id"], [line["id"] for line in to_receive["lines"]])
+        self._per_line = per_line
         return {
             **ids,
             "identifiers": f"{phones['id']}/{phones['lines'][0]['id']}",
@@ -296,6 +316,8 @@ class Walk:
             )
             if (method, path) == ("POST", DONATIONS):
                 yield self._valid_announcement(schema)
+            if (method, path) == ("POST", RECEPTION):
+                yield from self._receptions()
         elif content:
             yield Case("", target, b"\0" * self.limit, next(iter(content)))
         else:
@@ -314,6 +336,36 @@ class Walk:
     def _valid_announcement(self, schema: dict) -> Case:
         """``maxItems`` hardware lines, each naming as many 64-character serials and IMEIs
         as the body limit and the values limit let in, every field at its longest."""
+        body, per_line = self._announcement(schema, 2 * 10**9)
+        count = len(json.loads(body)["lines"])
+        label = f"valid: {count} lines of {per_line} serials and {per_line} IMEIs"
+        return Case(label, DONATIONS, body, "application/json", "2xx")
+
+    def _receptions(self) -> Iterator[Case]:
+        """The donation announced to be received (``_real_objects``): every identifier
+        named missing, and one unknown, so that each is looked up before the refusal; then
+        the whole donation received, each line's devices counted."""
+        donation_id, line_ids = self._to_receive
+        per_line, target = self._per_line, RECEPTION.replace("{donation_id}", donation_id)
+        missing = []
+        for index, line_id in enumerate(line_ids):
+            numbers = _numbers(3 * 10**9, index, per_line)
+            named = [serial(self.tag, n) for n in numbers] + [imei(n) for n in numbers]
+            missing.append(
+                {"line_id": line_id, "received_quantity": 0, "missing_identifiers": named}
+            )
+        missing[-1]["missing_identifiers"].append(serial(self.tag, 10**12 - 1))  # on no line
+        label = f"refused: {len(line_ids)} lines, every identifier named missing, one unknown"
+        body = json.dumps({"lines": missing}).encode()
+        yield Case(label, target, body, "application/json", "422", last=True)
+        whole = [{"line_id": line, "received_quantity": per_line} for line in line_ids]
+        label = f"valid: {len(line_ids)} lines of {per_line} devices with a serial and an IMEI"
+        body = json.dumps({"lines": whole}).encode()
+        yield Case(label, target, body, "application/json", "2xx", last=True)
+
+    def _announcement(self, schema: dict, first: int) -> tuple[bytes, int]:
+        """The announcement of ``_valid_announcement`` numbering its devices from ``first``,
+        and its devices per line."""
         lines_schema = resolved(self.document, schema)["properties"]["lines"]
         count = resolved(self.document, lines_schema)["maxItems"]
         longest = resolved(self.document, lines_schema["items"])["properties"]
@@ -325,8 +377,7 @@ class Walk:
         def body(per_line: int) -> bytes:
             lines = []
             for index in range(count):
-                first = 2 * 10**9 + index * per_line
-                numbers = range(first, first + per_line)
+                numbers = _numbers(first, index, per_line)
                 lines.append(
                     {
                         "kind": "hardware_lot",
@@ -346,8 +397,7 @@ class Walk:
         per_line = min(values // (2 * count), (self.limit - len(empty)) // (2 * count * 68))
         while not _admitted(announcement := body(per_line), self.limit):
             per_line -= 1
-        label = f"valid: {count} lines of {per_line} serials and {per_line} IMEIs"
-        return Case(label, DONATIONS, announcement, "application/json", "2xx")
+        return announcement, per_line
 
     def _cost(self, method: str, path: str, case: Case) -> Cost:
         headers = {"Content-Type": case.media} if case.media else {}
@@ -363,6 +413,11 @@ class Walk:
         operation = f"{method} {path}" + (f" ({case.label})" if case.label else "")
         body_bytes = len(case.body or b"")
         return Cost(operation, response.status_code, seconds, body_bytes, growth, case.expected)
+
+
+def _numbers(first: int, line: int, per_line: int) -> range:
+    """The numbers of a line's devices in an announcement numbering them from ``first``."""
+    return range(first + line * per_line, first + (line + 1) * per_line)
 
 
 def _items(page: Any) -> list[dict]:
