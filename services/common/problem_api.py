@@ -28,7 +28,10 @@ class Problem(Schema):
     title = fields.String(metadata={"description": "The HTTP status's phrase."})
     status = fields.Integer(metadata={"description": "The HTTP status code."})
     code = fields.String(
-        metadata={"description": "What went wrong, for programs: e.g. `unprocessable-entity`, `not-found`."}
+        metadata={
+            "description": "What went wrong, for programs: e.g. `unprocessable-entity`, "
+            "`not-found`."
+        }
     )
     detail = fields.String(metadata={"description": "What went wrong, for people."})
     request_id = fields.String(metadata={"description": "The request's id, for the logs."})
