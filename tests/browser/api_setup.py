@@ -12,6 +12,7 @@ from datetime import date
 
 from stdnum import luhn
 
+from services.embedded import DEMO_SITES
 from tests.support.donation_reception import (
     fairphones,
     orange_cards,
@@ -156,3 +157,23 @@ def available(api: Api, site_id: str) -> dict[str, int]:
     items = api.get(f"sales/sites/{site_id}/catalogue").json()
     items = items["items"] if isinstance(items, dict) else items
     return {item["product_key"]: item["available"] for item in items if item["available"]}
+
+
+def counter_with_a_card(system) -> tuple[Api, str]:
+    """On a demo-keyed embedded system: a card received, priced and in stock at the Paris
+    counter, and a person enrolled there; the counter's client and the person's code."""
+    apis = {role: Api(system.gateway_url, key) for role, key in system.demo_keys.items()}
+    paris = next(
+        s for s in apis["admin"].get("inventory/sites").json() if s["name"] == DEMO_SITES[1][0]
+    )
+    partner_id = apis["partner"].get("me").json()["partner_id"]
+    donation = announce(apis["partner"], partner_id, paris["id"], phones=0, cards=1)
+    upload_pins(apis["partner"], donation, ["123456789012"])
+    lines = [
+        {"line_id": line["id"], "received_quantity": line["expected_quantity"]}
+        for line in donation["lines"]
+    ]
+    apis["workshop"].post(f"donations/donations/{donation['id']}/reception", {"lines": lines})
+    publish_prices(apis["admin"])
+    wait_until(lambda: available(apis["counter"], paris["id"]).get(CARD), timeout=20)
+    return apis["counter"], enrol(apis["counter"], approved_organisation(apis["admin"]), "J. D.")

@@ -16,18 +16,11 @@ from kombu import Connection, Producer
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.common.events.envelope import new_event
-from services.embedded import DEMO_SITES
 from services.gateway.app import create_app as create_gateway
 from services.gateway.settings import Settings as GatewaySettings
 from tests.browser.api_setup import (
     CARD,
-    Api,
-    announce,
-    approved_organisation,
-    available,
-    enrol,
-    publish_prices,
-    upload_pins,
+    counter_with_a_card,
 )
 from tests.support.dead_letters import publish
 from tests.support.embedded import embedded_system
@@ -124,21 +117,7 @@ def test_a_message_that_is_no_event_is_counted_dead_lettered(system):
 @pytest.fixture(scope="module")
 def counter_ready(system):
     """A card in stock at the Paris counter and a person enrolled there: their code."""
-    apis = {role: Api(system.gateway_url, key) for role, key in system.demo_keys.items()}
-    paris = next(
-        s for s in apis["admin"].get("inventory/sites").json() if s["name"] == DEMO_SITES[1][0]
-    )
-    partner_id = apis["partner"].get("me").json()["partner_id"]
-    donation = announce(apis["partner"], partner_id, paris["id"], phones=0, cards=1)
-    upload_pins(apis["partner"], donation, ["123456789012"])
-    lines = [
-        {"line_id": line["id"], "received_quantity": line["expected_quantity"]}
-        for line in donation["lines"]
-    ]
-    apis["workshop"].post(f"donations/donations/{donation['id']}/reception", {"lines": lines})
-    publish_prices(apis["admin"])
-    wait_until(lambda: available(apis["counter"], paris["id"]).get(CARD), timeout=20)
-    return apis["counter"], enrol(apis["counter"], approved_organisation(apis["admin"]), "J. D.")
+    return counter_with_a_card(system)
 
 
 def test_an_order_sold_is_counted_by_both_consumers_and_the_saga(system, counter_ready):

@@ -13,16 +13,9 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import select
 
 from services.common.tracing import use_tracer_provider
-from services.embedded import DEMO_SITES
 from tests.browser.api_setup import (
     CARD,
-    Api,
-    announce,
-    approved_organisation,
-    available,
-    enrol,
-    publish_prices,
-    upload_pins,
+    counter_with_a_card,
 )
 from tests.support.embedded import embedded_system
 from tests.support.waiting import wait_until
@@ -51,21 +44,7 @@ def system(tmp_path_factory, exporter):
 @pytest.fixture(scope="module")
 def counter_ready(system):
     """A card in stock at the Paris counter and a person enrolled there: their code."""
-    apis = {role: Api(system.gateway_url, key) for role, key in system.demo_keys.items()}
-    paris = next(
-        s for s in apis["admin"].get("inventory/sites").json() if s["name"] == DEMO_SITES[1][0]
-    )
-    partner_id = apis["partner"].get("me").json()["partner_id"]
-    donation = announce(apis["partner"], partner_id, paris["id"], phones=0, cards=1)
-    upload_pins(apis["partner"], donation, ["123456789012"])
-    lines = [
-        {"line_id": line["id"], "received_quantity": line["expected_quantity"]}
-        for line in donation["lines"]
-    ]
-    apis["workshop"].post(f"donations/donations/{donation['id']}/reception", {"lines": lines})
-    publish_prices(apis["admin"])
-    wait_until(lambda: available(apis["counter"], paris["id"]).get(CARD), timeout=20)
-    return apis["counter"], enrol(apis["counter"], approved_organisation(apis["admin"]), "J. D.")
+    return counter_with_a_card(system)
 
 
 def test_one_trace_spans_the_order_from_the_gateway_to_the_sales_worker(
